@@ -1,0 +1,1 @@
+"""cli: the thin Click front end; see ``cli.main``."""

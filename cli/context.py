@@ -1,0 +1,48 @@
+"""What every command gets: settings, the archive (opened once, lazily) and output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+from rich.console import Console
+
+from docstore.archive import Archive
+from docstore.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    json_output: bool = False
+    verbose: int = 0
+    _archive: Archive | None = field(default=None, repr=False)
+    out: Console = field(default_factory=lambda: Console(soft_wrap=True, highlight=False))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+
+    @property
+    def archive(self) -> Archive:
+        if self._archive is None:
+            from .wiring import open_archive
+
+            self._archive = open_archive(self.settings)
+            click.get_current_context().call_on_close(self.close)
+        return self._archive
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
+    def emit_json(self, data: Any) -> None:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+    @property
+    def interactive(self) -> bool:
+        return not self.json_output and sys.stderr.isatty()
+
+
+pass_app = click.make_pass_decorator(AppContext)

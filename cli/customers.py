@@ -1,0 +1,115 @@
+"""archive customer add|show|list|update"""
+
+from __future__ import annotations
+
+import click
+
+from docstore import customers as workflow
+from docstore.models import Customer
+
+from .context import AppContext, pass_app
+from .render import table
+
+_FIELDS = [
+    ("--name", "name", "Name of the person or company."),
+    ("--type", "type", "person or company."),
+    ("--phone", "phone", "Phone number."),
+    ("--id-number", "id_number", "Identity or business-registration number."),
+    ("--email", "email", "E-mail address."),
+    ("--address", "address", "Postal address."),
+    ("--industry", "industry", "Industry (行业)."),
+]
+
+
+def customer_fields(func):  # type: ignore[no-untyped-def]
+    for flag, dest, text in reversed(_FIELDS):
+        kind = click.Choice(["person", "company"]) if dest == "type" else str
+        func = click.option(flag, dest, type=kind, help=text)(func)
+    return func
+
+
+def _render(app: AppContext, customer: Customer) -> None:
+    if app.json_output:
+        app.emit_json(customer.model_dump(mode="json"))
+        return
+    rows = [(k, v) for k, v in customer.model_dump(mode="json").items() if v is not None]
+    app.out.print(table(["field", "value"], rows, title=f"customer {customer.id}"))
+
+
+@click.group("customer")
+def customer() -> None:
+    """Customers (客户): people and companies whose archives we keep.
+
+    \b
+    Example:
+      archive customer add --name 杭州华建科技有限公司 --type company --phone 0571-88886666
+      archive customer list --name 华建
+    """
+
+
+@customer.command("add")
+@customer_fields
+@pass_app
+def add(app: AppContext, **fields: str | None) -> None:
+    """Create a customer and print its id.
+
+    \b
+    Example:
+      archive customer add --name 张三 --type person --phone 13800138000
+    """
+    if not fields.get("name"):
+        raise click.UsageError("--name is required")
+    created = workflow.add_customer(app.archive, **fields)
+    if app.json_output:
+        app.emit_json(created.model_dump(mode="json"))
+    else:
+        app.out.print(f"added customer {created.id}  {created.name}")
+
+
+@customer.command("show")
+@click.argument("customer_id")
+@pass_app
+def show(app: AppContext, customer_id: str) -> None:
+    """Show one customer.
+
+    \b
+    Example:
+      archive customer show C000001
+    """
+    _render(app, workflow.show_customer(app.archive, customer_id))
+
+
+@customer.command("list")
+@click.option("--name", help="Only customers whose name contains this text.")
+@click.option("--limit", type=click.IntRange(1, 100000), default=100, show_default=True)
+@pass_app
+def list_(app: AppContext, name: str | None, limit: int) -> None:
+    """List customers.
+
+    \b
+    Example:
+      archive customer list --name 华建
+    """
+    found = workflow.list_customers(app.archive, name=name, limit=limit)
+    if app.json_output:
+        app.emit_json([c.model_dump(mode="json") for c in found])
+        return
+    rows = [(c.id, c.name, c.type, c.industry, c.status) for c in found]
+    app.out.print(table(["id", "name", "type", "industry", "status"], rows))
+
+
+@customer.command("update")
+@click.argument("customer_id")
+@customer_fields
+@pass_app
+def update(app: AppContext, customer_id: str, **fields: str | None) -> None:
+    """Change a customer's fields (only those given).
+
+    \b
+    Example:
+      archive customer update C000001 --phone 13900139000
+    """
+    _render(app, workflow.update_customer(app.archive, customer_id, **fields))
+
+
+COMMANDS = [customer]

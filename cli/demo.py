@@ -1,0 +1,55 @@
+"""archive demo"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from docstore.demo import run_demo
+from docstore.settings import load_settings
+
+from .context import AppContext, pass_app
+from .render import highlight
+
+
+@click.command("demo")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to build the sample archive (default: a new temporary folder).")
+@pass_app
+def demo(app: AppContext, folder: Path | None) -> None:
+    """Build a small sample archive of Chinese customer documents and search it.
+
+    Your own archive is not touched: the demo lives in its own folder.
+
+    \b
+    Example:
+      archive demo
+      archive demo --dir ./demo-archive
+    """
+    folder = folder or Path(tempfile.mkdtemp(prefix="archive-demo-"))
+    if app.settings.backend == "embedded":
+        app.settings = load_settings(data_dir=str(folder / "data"), user=app.settings.user)
+    report = run_demo(app.archive, folder)
+    if app.json_output:
+        app.emit_json({"folder": str(folder), "customers": report.customers,
+                       "ingested": [r.model_dump(mode="json") for r in report.ingested],
+                       "searches": [s.model_dump(mode="json") for s in report.searches]})
+        return
+    out = app.out
+    out.print(f"[bold]Sample archive[/bold] in {folder}", highlight=False)
+    out.print(f"customers: {', '.join(report.customers)}; "
+              f"documents: {sum(r.status == 'added' for r in report.ingested)} "
+              f"({sum(r.needs_ocr for r in report.ingested)} scanned page(s) waiting for OCR)")
+    for results in report.searches:
+        out.print(f"\n[bold cyan]archive search {results.query}[/bold cyan]")
+        for h in results.hits:
+            out.print(f"  [bold]{h.filename}[/bold] [dim]{h.archive_no or '未归档'} {h.customer_id}[/dim]")
+            out.print("    " + highlight(h.snippet))
+        if not results.hits:
+            out.print("  (no hits)")
+    out.print(f"\nTry it yourself:  archive --data-dir {folder / 'data'} search 合同", markup=False)
+
+
+COMMANDS = [demo]

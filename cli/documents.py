@@ -1,0 +1,96 @@
+"""archive search | show | get"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from docstore import documents as workflow
+from docstore.models import SearchQuery
+
+from .context import AppContext, pass_app
+from .render import highlight, table
+
+
+@click.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--customer", "customer_id", help="Only this customer's documents.")
+@click.option("--category", help="Only this category.")
+@click.option("--dossier", "archive_no", help="Only this dossier (档号).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Dated on/after.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Dated on/before.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@pass_app
+def search(app: AppContext, query: tuple[str, ...], customer_id: str | None,
+           category: str | None, archive_no: str | None, date_from: datetime | None,
+           date_to: datetime | None, limit: int) -> None:
+    """Full-text search, Chinese first. Words must all match; "quotes" make a phrase;
+    archive and contract numbers (NQ-2026-HT-0042, HT-2026-0042) match whole.
+
+    \b
+    Example:
+      archive search 施工合同 --customer C000001
+      archive search '"竣工验收报告"' --from 2026-01-01
+      archive --json search HT-2026-0042
+    """
+    q = SearchQuery(text=" ".join(query), customer_id=customer_id, category=category,
+                    archive_no=archive_no, limit=limit,
+                    date_from=date_from.date() if date_from else None,
+                    date_to=date_to.date() if date_to else None)
+    results = workflow.search(app.archive, q)
+    if app.json_output:
+        app.emit_json([h.model_dump(mode="json") for h in results.hits])
+    else:
+        for n, h in enumerate(results.hits, 1):
+            where = " · ".join(x for x in (h.archive_no, h.customer_id, h.category) if x)
+            app.out.print(f"[bold]{n}. {h.filename}[/bold]  [dim]{h.document_id}  {where}  "
+                          f"score {h.score:.3f}[/dim]")
+            app.out.print("   " + highlight(h.snippet))
+        app.err.print(f"{len(results.hits)} hit(s) for {q.text!r}", markup=False)
+    if results.pending:
+        app.err.print(f"warning: {results.pending} document(s) are not indexed yet; results may "
+                      "be incomplete (run `archive reindex --pending`)", markup=False)
+
+
+@click.command("show")
+@click.argument("document_id")
+@pass_app
+def show(app: AppContext, document_id: str) -> None:
+    """Show a document's record and its text.
+
+    \b
+    Example:
+      archive show D3f2a9c0e1b7d4a5c6e8f
+    """
+    doc = workflow.show(app.archive, document_id)
+    if app.json_output:
+        app.emit_json(doc.model_dump(mode="json"))
+        return
+    fields = doc.model_dump(mode="json", exclude={"text"})
+    app.out.print(table(["field", "value"], [(k, v) for k, v in fields.items() if v is not None],
+                        title=f"document {doc.id}"))
+    app.out.print(doc.text or "(no text yet)", markup=False)
+
+
+@click.command("get")
+@click.argument("document_id")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the file.")
+@pass_app
+def get(app: AppContext, document_id: str, out: Path) -> None:
+    """Write a stored document's original bytes to a file.
+
+    \b
+    Example:
+      archive get D3f2a9c0e1b7d4a5c6e8f --out 合同.pdf
+    """
+    doc = workflow.export(app.archive, document_id, out)
+    if app.json_output:
+        app.emit_json({"document_id": doc.id, "out": str(out), "sha256": doc.sha256})
+    else:
+        app.out.print(f"wrote {out} ({doc.size} bytes, sha256 {doc.sha256[:12]}…)", markup=False)
+
+
+COMMANDS = [search, show, get]

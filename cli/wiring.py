@@ -1,0 +1,40 @@
+"""The composition root: settings → adapters → an ``Archive``. The only place adapters meet."""
+
+from __future__ import annotations
+
+from docstore.archive import Archive
+from docstore.settings import Backend, Settings
+from indexer.extract import DefaultExtractor
+
+
+def open_archive(settings: Settings) -> Archive:
+    if settings.backend is Backend.MONGO:
+        return _open_mongo(settings)
+    return _open_embedded(settings)
+
+
+def _open_embedded(settings: Settings) -> Archive:
+    from docstore._fsblobs import FsBlobStore
+    from docstore._sqlite import SqliteRecordStore
+    from indexer._fts5 import Fts5Index
+
+    store = SqliteRecordStore(settings.db_path, settings.lock_timeout)
+    blobs = FsBlobStore(settings.blob_dir)
+    blobs.sweep_temp()
+    index = Fts5Index(store.conn, store.transaction)
+    return Archive(store=store, blobs=blobs, index=index, extractor=DefaultExtractor(),
+                   user=settings.user, work_dir=settings.data_dir / "tmp",
+                   max_file_bytes=settings.max_file_mb << 20)
+
+
+def _open_mongo(settings: Settings) -> Archive:
+    from docstore._gridfs import GridFsBlobStore
+    from docstore._mongo import MongoRecordStore
+    from indexer._elastic import ElasticIndex
+
+    store = MongoRecordStore(settings.mongo_uri, settings.mongo_db)
+    blobs = GridFsBlobStore(store.db)
+    index = ElasticIndex(settings.es_url, settings.es_index)
+    return Archive(store=store, blobs=blobs, index=index, extractor=DefaultExtractor(),
+                   user=settings.user, work_dir=settings.data_dir / "tmp",
+                   max_file_bytes=settings.max_file_mb << 20)

@@ -1,0 +1,81 @@
+"""Embedded blob store: a content-addressed folder (``ab/cd/abcd…``).
+
+A blob is copied to a temporary file in the same folder, fsynced, then renamed into place, so a
+crash never leaves a partial file under a hash name. Leftover ``.tmp-*`` files from a crash are
+removed by ``sweep_temp``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import NotFound
+
+
+class FsBlobStore:
+    name = "files"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, sha256: str, source: Path) -> None:
+        target = self._path(sha256)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return open(self._path(sha256), "rb")
+        except FileNotFoundError as exc:
+            raise NotFound("attachment", sha256) from exc
+
+    def exists(self, sha256: str) -> bool:
+        return self._path(sha256).is_file()
+
+    def delete(self, sha256: str) -> None:
+        self._path(sha256).unlink(missing_ok=True)
+
+    def iter_hashes(self) -> Iterator[str]:
+        for path in self.root.glob("??/??/*"):
+            if not path.name.startswith(".tmp-"):
+                yield path.name
+
+    def sweep_temp(self) -> int:
+        """Remove temporary files a crash left behind; returns how many."""
+        removed = 0
+        for path in self.root.glob("??/??/.tmp-*"):
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+    def close(self) -> None:
+        pass
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

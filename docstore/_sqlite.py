@@ -1,0 +1,242 @@
+"""Embedded record store: one SQLite file (WAL) for records, journal and counters.
+
+The FTS5 index (``indexer._fts5``) lives in the same file and shares this connection, so a
+document, its journal entry and its index rows commit in one transaction. Writers take the lock
+up front (``BEGIN IMMEDIATE``) and wait at most ``lock_timeout`` for another process.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import Conflict, StoreBusy
+from .models import Customer, Document, Dossier, IndexState, JournalEntry
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS customers (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS dossiers (
+    id TEXT PRIMARY KEY, archive_no TEXT NOT NULL UNIQUE, customer_id TEXT NOT NULL,
+    data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, customer_id TEXT,
+    index_state TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_pending ON documents(index_state) WHERE index_state = 'pending';
+CREATE INDEX IF NOT EXISTS documents_customer ON documents(customer_id);
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY, operation TEXT NOT NULL, operator TEXT NOT NULL, data TEXT NOT NULL);
+"""
+
+
+def connect(path: Path, lock_timeout: float) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=lock_timeout, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+class SqliteRecordStore:
+    name = "sqlite"
+
+    def __init__(self, path: Path, lock_timeout: float = 30.0) -> None:
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self.conn = connect(path, lock_timeout)
+        self._depth = 0
+        self._lock = threading.RLock()
+        with self.transaction():
+            for statement in filter(str.strip, SCHEMA.split(";")):
+                self.conn.execute(statement)
+            self.conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT; nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._begin()
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def _begin(self) -> None:
+        started = time.monotonic()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise StoreBusy(str(self.path), time.monotonic() - started) from exc
+            raise
+
+    def next_sequence(self, name: str) -> int:
+        with self.transaction():
+            row = self.conn.execute(
+                "INSERT INTO sequences VALUES (?, 1) ON CONFLICT(name) DO UPDATE "
+                "SET value = value + 1 RETURNING value",
+                (name,),
+            ).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- customers -------------------------------------------------------------------------
+    def add_customer(self, customer: Customer) -> None:
+        try:
+            with self.transaction():
+                self.conn.execute(
+                    "INSERT INTO customers VALUES (?, ?, ?)",
+                    (customer.id, customer.name, customer.model_dump_json()),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"customer {customer.id} exists") from exc
+
+    def update_customer(self, customer: Customer) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE customers SET name = ?, data = ? WHERE id = ?",
+                (customer.name, customer.model_dump_json(), customer.id),
+            )
+
+    def get_customer(self, customer_id: str) -> Customer | None:
+        row = self.conn.execute("SELECT data FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        return Customer.model_validate_json(row[0]) if row else None
+
+    def list_customers(self, *, name: str | None = None, limit: int = 100) -> list[Customer]:
+        sql, args = "SELECT data FROM customers", []
+        if name:
+            sql += " WHERE instr(name, ?) > 0"
+            args.append(name)
+        rows = self.conn.execute(sql + " ORDER BY id LIMIT ?", (*args, limit)).fetchall()
+        return [Customer.model_validate_json(r[0]) for r in rows]
+
+    # -- dossiers ------------------------------------------------------------------------
+    def add_dossier(self, dossier: Dossier) -> None:
+        try:
+            with self.transaction():
+                self.conn.execute(
+                    "INSERT INTO dossiers VALUES (?, ?, ?, ?)",
+                    (dossier.id, dossier.archive_no, dossier.customer_id, dossier.model_dump_json()),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"dossier {dossier.archive_no} exists") from exc
+
+    def get_dossier(self, archive_no: str) -> Dossier | None:
+        row = self.conn.execute(
+            "SELECT data FROM dossiers WHERE archive_no = ?", (archive_no,)
+        ).fetchone()
+        return Dossier.model_validate_json(row[0]) if row else None
+
+    # -- documents -----------------------------------------------------------------------
+    def add_document(self, document: Document) -> bool:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (document.id, document.sha256, document.customer_id, document.index_state,
+                 document.model_dump_json()),
+            )
+        return cur.rowcount == 1
+
+    def get_document(self, document_id: str) -> Document | None:
+        row = self.conn.execute("SELECT data, index_state FROM documents WHERE id = ?",
+                                (document_id,)).fetchone()
+        return _document(row) if row else None
+
+    def iter_documents(self, *, pending_only: bool = False) -> Iterator[Document]:
+        """Pages by id so 100k documents are never held in memory at once."""
+        where = "AND index_state = 'pending'" if pending_only else ""
+        last = ""
+        while True:
+            rows = self.conn.execute(
+                f"SELECT data, index_state, id FROM documents WHERE id > ? {where} "
+                "ORDER BY id LIMIT 500",
+                (last,),
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _document(row)
+            last = rows[-1][2]
+
+    def _set_state(self, document_ids: Sequence[str], state: IndexState) -> None:
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE documents SET index_state = ? WHERE id = ?",
+                [(str(state), i) for i in document_ids],
+            )
+
+    def mark_indexed(self, document_ids: Sequence[str]) -> None:
+        self._set_state(document_ids, IndexState.INDEXED)
+
+    def mark_pending(self, document_ids: Sequence[str]) -> None:
+        self._set_state(document_ids, IndexState.PENDING)
+
+    def count_documents(self, *, pending_only: bool = False) -> int:
+        where = " WHERE index_state = 'pending'" if pending_only else ""
+        return int(self.conn.execute("SELECT count(*) FROM documents" + where).fetchone()[0])
+
+    # -- journal ---------------------------------------------------------------------------
+    def append_journal(self, entry: JournalEntry) -> None:
+        try:
+            with self.transaction():
+                self.conn.execute(
+                    "INSERT INTO journal VALUES (?, ?, ?, ?)",
+                    (entry.seq, entry.operation, entry.operator, entry.model_dump_json()),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"journal entry {entry.seq} exists") from exc
+
+    def last_journal_entry(self) -> JournalEntry | None:
+        row = self.conn.execute("SELECT data FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        return JournalEntry.model_validate_json(row[0]) if row else None
+
+    def iter_journal(self) -> Iterator[JournalEntry]:
+        for (data,) in self.conn.execute("SELECT data FROM journal ORDER BY seq"):
+            yield JournalEntry.model_validate_json(data)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, Any] = {}
+        for table in ("customers", "dossiers", "documents", "journal"):
+            out[table] = self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        out["pending"] = self.count_documents(pending_only=True)
+        return out
+
+
+def _document(row: tuple[Any, ...]) -> Document:
+    """The JSON body plus the live index state column (updated without rewriting the body)."""
+    data = json.loads(row[0])
+    data["index_state"] = row[1]
+    return Document.model_validate(data)

@@ -1,0 +1,34 @@
+"""The ``Archive``: the ports wired together, plus who is acting. Workflows take one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .journal import Journal
+from .models import utcnow
+from .ports import BlobStore, Extractor, RecordStore, SearchIndex
+
+
+@dataclass
+class Archive:
+    store: RecordStore
+    blobs: BlobStore
+    index: SearchIndex
+    extractor: Extractor
+    user: str
+    work_dir: Path
+    """Scratch space for staging files (same file system as the blobs where possible)."""
+    clock: Callable[[], datetime] = utcnow
+    max_file_bytes: int = 512 * 1024 * 1024
+    journal: Journal = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.journal = Journal(self.store, self.clock)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+
+    def close(self) -> None:
+        for part in (self.index, self.blobs, self.store):
+            part.close()

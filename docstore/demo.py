@@ -1,0 +1,39 @@
+"""``archive demo``: build a small sample archive and search it — the first thing users run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .archive import Archive
+from .customers import add_customer
+from .documents import search
+from .ingest import IngestOptions, Ingestor
+from .models import IngestResult, SearchQuery, SearchResults
+from .samples import SAMPLE_CUSTOMERS, write_samples, write_scan
+
+DEMO_QUERIES = ["施工合同", "竣工验收", "HT-2026-0042", '"办公家具"', "档案 物流"]
+
+
+@dataclass
+class DemoReport:
+    customers: list[str] = field(default_factory=list)
+    ingested: list[IngestResult] = field(default_factory=list)
+    searches: list[SearchResults] = field(default_factory=list)
+
+
+def run_demo(archive: Archive, folder: Path) -> DemoReport:
+    report = DemoReport()
+    ids = [add_customer(archive, **c).id for c in SAMPLE_CUSTOMERS]
+    report.customers = ids
+    for sample, path in write_samples(folder / "files"):
+        options = IngestOptions(customer_id=ids[sample.customer], archive_no=sample.archive_no,
+                                category=sample.category, title=path.stem,
+                                doc_date=date.fromisoformat(sample.date))
+        report.ingested += list(Ingestor(archive, options).run([path]))
+    scan = write_scan(folder / "files" / "扫描件-身份证明.pdf")
+    report.ingested += list(Ingestor(archive, IngestOptions(customer_id=ids[1])).run([scan]))
+    for text in DEMO_QUERIES:
+        report.searches.append(search(archive, SearchQuery(text=text, limit=5)))
+    return report

@@ -1,0 +1,100 @@
+"""Reading the archive: search, show, get — every access journaled — and index upkeep."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .archive import Archive
+from .errors import NotFound
+from .models import Document, SearchQuery, SearchResults
+
+log = logging.getLogger(__name__)
+REINDEX_BATCH = 200
+
+
+def search(archive: Archive, query: SearchQuery) -> SearchResults:
+    hits = archive.index.search(query)
+    pending = archive.store.count_documents(pending_only=True)
+    archive.journal.record(
+        archive.user, "search", customer_id=query.customer_id, dossier=query.archive_no,
+        details={"query": query.text, "hits": len(hits),
+                 **query.model_dump(mode="json", exclude={"text", "limit"}, exclude_none=True)},
+    )
+    return SearchResults(query=query.text, hits=hits, pending=pending)
+
+
+def get_document(archive: Archive, document_id: str) -> Document:
+    doc = archive.store.get_document(document_id)
+    if doc is None:
+        raise NotFound("document", document_id)
+    return doc
+
+
+def show(archive: Archive, document_id: str) -> Document:
+    doc = get_document(archive, document_id)
+    archive.journal.record(archive.user, "show", document_id=doc.id, customer_id=doc.customer_id,
+                           dossier=doc.archive_no)
+    return doc
+
+
+def export(archive: Archive, document_id: str, out: Path) -> Document:
+    """Write the stored bytes to ``out`` (atomically) and journal the export."""
+    doc = get_document(archive, document_id)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.part")
+    with archive.blobs.open(doc.sha256) as src, open(tmp, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1024 * 1024)
+    tmp.replace(out)
+    archive.journal.record(archive.user, "get", document_id=doc.id, customer_id=doc.customer_id,
+                           dossier=doc.archive_no, details={"out": str(out)})
+    return doc
+
+
+@dataclass
+class ReindexReport:
+    indexed: int = 0
+    failed: int = 0
+    pending: int = 0
+
+
+def reindex(archive: Archive, *, everything: bool = False) -> ReindexReport:
+    """Index what is pending, or rebuild the whole index beside the old one and swap."""
+    report = ReindexReport()
+    if everything:
+        failures = archive.index.rebuild(archive.store.iter_documents())
+        failed = {f.document_id for f in failures}
+        ids = [i for i in _all_ids(archive) if i not in failed]
+        for start in range(0, len(ids), 1000):
+            archive.store.mark_indexed(ids[start : start + 1000])
+        archive.store.mark_pending(sorted(failed))
+        report.indexed, report.failed = len(ids), len(failed)
+    else:
+        batch: list[Document] = []
+        for doc in archive.store.iter_documents(pending_only=True):
+            batch.append(doc)
+            if len(batch) >= REINDEX_BATCH:
+                _index_batch(archive, batch, report)
+                batch = []
+        _index_batch(archive, batch, report)
+    report.pending = archive.store.count_documents(pending_only=True)
+    archive.journal.record(archive.user, "reindex",
+                           details={"all": everything, "indexed": report.indexed,
+                                    "failed": report.failed})
+    return report
+
+
+def _all_ids(archive: Archive) -> list[str]:
+    return [d.id for d in archive.store.iter_documents()]
+
+
+def _index_batch(archive: Archive, batch: list[Document], report: ReindexReport) -> None:
+    if not batch:
+        return
+    failures = archive.index.index(batch)
+    failed = {f.document_id for f in failures}
+    archive.store.mark_indexed([d.id for d in batch if d.id not in failed])
+    report.indexed += len(batch) - len(failed)
+    report.failed += len(failed)

@@ -1,0 +1,228 @@
+"""Ingest files and folders: stage, hash, extract, store blob, record + journal, index.
+
+Order matters for "nothing lost" on every backend:
+1. the file is copied to a staging file while it is hashed, so the hash is of the bytes stored;
+2. the blob is stored under its hash (atomic, idempotent);
+3. the record and its journal entry are written (one transaction on the embedded store), the
+   record ``pending`` until indexed; an index that shares the transaction indexes right there;
+4. other indexes are written in bulk afterwards; if the index is down, the documents stay
+   pending and ``archive reindex --pending`` catches up.
+A crash between any two steps is repaired by a rerun: the blob is reused, the record is found
+by its content hash (reported as a duplicate) and pending documents are re-indexed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .archive import Archive
+from .errors import BadInput, IndexUnavailable, InvalidValue, NotFound, Reason, display_path
+from .files import walk
+from .models import Document, Dossier, IngestResult, IngestStatus, document_id_for
+
+log = logging.getLogger(__name__)
+INDEX_BATCH = 200
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    customer_id: str | None = None
+    archive_no: str | None = None
+    category: str | None = None
+    title: str | None = None
+    doc_date: date | None = None
+    batch_id: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    added: int = 0
+    duplicate: int = 0
+    failed: int = 0
+    pending: int = 0
+    index_error: str | None = None
+
+    def count(self, result: IngestResult) -> None:
+        setattr(self, result.status.value, getattr(self, result.status.value) + 1)
+
+
+@dataclass
+class _Staged:
+    path: Path
+    sha256: str
+    size: int
+
+
+def _stage(archive: Archive, source: Path) -> _Staged:
+    """Copy ``source`` into the work folder while hashing it."""
+    digest, size = hashlib.sha256(), 0
+    fd, tmp = tempfile.mkstemp(prefix="stage-", suffix=source.suffix[:16], dir=archive.work_dir)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            while chunk := src.read(_CHUNK):
+                size += len(chunk)
+                if size > archive.max_file_bytes:
+                    raise BadInput(source, Reason.TOO_LARGE,
+                                   f"file is larger than {archive.max_file_bytes >> 20} MiB")
+                digest.update(chunk)
+                out.write(chunk)
+    except FileNotFoundError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BadInput(source, Reason.VANISHED, "file disappeared before it was read") from exc
+    except PermissionError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BadInput(source, Reason.UNREADABLE, "permission denied") from exc
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BadInput(source, Reason.UNREADABLE, f"cannot read: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if size == 0:
+        Path(tmp).unlink(missing_ok=True)
+        raise BadInput(source, Reason.EMPTY, "file is empty")
+    return _Staged(Path(tmp), digest.hexdigest(), size)
+
+
+def _check_archive_no(archive_no: str) -> str:
+    value = archive_no.strip()
+    if not value or len(value) > 64 or any(c.isspace() for c in value):
+        raise InvalidValue("archive number", archive_no, "expected e.g. NQ-2026-HT-0042")
+    return value
+
+
+def resolve_dossier(archive: Archive, options: IngestOptions) -> IngestOptions:
+    """Check the customer and dossier before any file is touched; open the dossier if new."""
+    if options.customer_id and archive.store.get_customer(options.customer_id) is None:
+        raise NotFound("customer", options.customer_id)
+    if not options.archive_no:
+        return options
+    archive_no = _check_archive_no(options.archive_no)
+    dossier = archive.store.get_dossier(archive_no)
+    if dossier is None:
+        if not options.customer_id:
+            raise InvalidValue("dossier", archive_no, "a new dossier needs --customer")
+        with archive.store.transaction():
+            seq = archive.store.next_sequence("dossier")
+            dossier = Dossier(id=f"S{seq:06d}", archive_no=archive_no,
+                              customer_id=options.customer_id, category=options.category,
+                              title=options.title or "", created_at=archive.clock())
+            archive.store.add_dossier(dossier)
+            archive.journal.record(archive.user, "dossier.open", dossier=archive_no,
+                                   customer_id=options.customer_id)
+    elif options.customer_id and dossier.customer_id != options.customer_id:
+        raise InvalidValue("dossier", archive_no, f"belongs to customer {dossier.customer_id}")
+    return IngestOptions(**{**options.__dict__, "archive_no": archive_no,
+                            "customer_id": dossier.customer_id,
+                            "category": options.category or dossier.category})
+
+
+@dataclass
+class Ingestor:
+    """One ingest run. Iterate ``run(paths)``; read ``summary`` afterwards."""
+
+    archive: Archive
+    options: IngestOptions = IngestOptions()
+    on_result: Callable[[IngestResult], None] | None = None
+    summary: IngestSummary = field(default_factory=IngestSummary)
+    _queue: list[Document] = field(default_factory=list)
+
+    def run(self, paths: Iterable[Path]) -> Iterator[IngestResult]:
+        self.options = resolve_dossier(self.archive, self.options)
+        for found in walk(paths):
+            if found.error is not None:
+                result = _failed(found.path, found.error)
+            else:
+                result = self._one(found.path)
+            self.summary.count(result)
+            if self.on_result:
+                self.on_result(result)
+            yield result
+            if len(self._queue) >= INDEX_BATCH:
+                self._flush()
+        self._flush()
+        self.summary.pending = self.archive.store.count_documents(pending_only=True)
+
+    def _one(self, path: Path) -> IngestResult:
+        name = display_path(path.name)
+        try:
+            staged = _stage(self.archive, path)
+        except BadInput as exc:
+            return _failed(path, exc)
+        try:
+            return self._store(path, name, staged)
+        except BadInput as exc:
+            return _failed(path, exc)
+        finally:
+            staged.path.unlink(missing_ok=True)
+
+    def _store(self, path: Path, name: str, staged: _Staged) -> IngestResult:
+        archive, opts = self.archive, self.options
+        doc_id = document_id_for(staged.sha256)
+        existing = archive.store.get_document(doc_id)
+        if existing is not None:
+            if not archive.blobs.exists(staged.sha256):  # repair after a lost blob
+                archive.blobs.put(staged.sha256, staged.path)
+            return IngestResult(filename=name, status=IngestStatus.DUPLICATE, document_id=doc_id,
+                                indexed=existing.index_state == "indexed")
+        media_type = archive.extractor.media_type(staged.path)
+        extraction = archive.extractor.extract(staged.path, media_type)
+        archive.blobs.put(staged.sha256, staged.path)
+        doc = Document(
+            id=doc_id, sha256=staged.sha256, size=staged.size, filename=name,
+            media_type=media_type, page_count=extraction.page_count, text=extraction.text,
+            text_source=extraction.source, needs_ocr=extraction.needs_ocr,
+            customer_id=opts.customer_id, archive_no=opts.archive_no, category=opts.category,
+            title=opts.title or Path(name).stem, doc_date=opts.doc_date, batch_id=opts.batch_id,
+            created_by=archive.user, created_at=archive.clock(),
+        )
+        indexed = False
+        with archive.store.transaction():
+            if not archive.store.add_document(doc):  # another process stored it meanwhile
+                return IngestResult(filename=name, status=IngestStatus.DUPLICATE,
+                                    document_id=doc_id)
+            archive.journal.record(
+                archive.user, "ingest", document_id=doc_id, customer_id=opts.customer_id,
+                dossier=opts.archive_no,
+                details={"filename": name, "sha256": staged.sha256, "batch": opts.batch_id},
+            )
+            if archive.index.shares_store_transaction:
+                indexed = not archive.index.index([doc])
+                if indexed:
+                    archive.store.mark_indexed([doc_id])
+        if not archive.index.shares_store_transaction:
+            self._queue.append(doc)
+        return IngestResult(filename=name, status=IngestStatus.ADDED, document_id=doc_id,
+                            needs_ocr=doc.needs_ocr, indexed=indexed)
+
+    def _flush(self) -> None:
+        if not self._queue:
+            return
+        docs, self._queue = self._queue, []
+        if self.summary.index_error:  # index already found down in this run: keep pending
+            return
+        try:
+            failures = self.archive.index.index(docs)
+        except IndexUnavailable as exc:
+            self.summary.index_error = exc.message
+            log.warning("search index unavailable, documents stay pending: %s", exc.message)
+            return
+        failed = {f.document_id for f in failures}
+        for f in failures:
+            log.warning("document %s not indexed: %s", f.document_id, f.reason)
+        self.archive.store.mark_indexed([d.id for d in docs if d.id not in failed])
+
+
+def _failed(path: Path, error: BadInput) -> IngestResult:
+    """Errors name the file the user gave, never our staging copy."""
+    return IngestResult(filename=display_path(path.name) or display_path(path),
+                        status=IngestStatus.FAILED, error=f"{display_path(path)}: {error.detail}",
+                        reason=str(error.reason))

@@ -1,0 +1,81 @@
+"""The 档案日志: an append-only, hash-chained journal of every operation.
+
+Each entry carries the hash of the one before it; its own hash is SHA-256 over a canonical JSON
+encoding of all its other fields. Corrections are new entries, never edits. The chain stays linear
+under concurrent writers because the store refuses a second entry with the same ``seq`` and we
+retry with the new tail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .errors import Conflict
+from .models import JournalEntry, utcnow
+from .ports import RecordStore
+
+GENESIS = "0" * 64
+MAX_RETRIES = 50
+
+
+def entry_hash(fields: dict[str, Any]) -> str:
+    body = {k: v for k, v in fields.items() if k != "hash"}
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _fields(entry: JournalEntry) -> dict[str, Any]:
+    return entry.model_dump(mode="json")
+
+
+class Journal:
+    def __init__(self, store: RecordStore, clock: Callable[[], datetime] = utcnow) -> None:
+        self._store = store
+        self._clock = clock
+
+    def record(self, operator: str, operation: str, **fields: Any) -> JournalEntry:
+        """Append one entry; retries when another writer took the same sequence number."""
+        for _ in range(MAX_RETRIES):
+            last = self._store.last_journal_entry()
+            data = {
+                "seq": (last.seq + 1) if last else 1,
+                "at": self._clock(),
+                "operator": operator,
+                "operation": operation,
+                "prev_hash": last.hash if last else GENESIS,
+                "hash": "",
+                **fields,
+            }
+            draft = JournalEntry.model_validate(data)
+            entry = draft.model_copy(update={"hash": entry_hash(_fields(draft))})
+            try:
+                self._store.append_journal(entry)
+                return entry
+            except Conflict:
+                continue
+        raise Conflict(f"could not append to the journal after {MAX_RETRIES} attempts")
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def verify_chain(entries: Iterable[JournalEntry]) -> ChainBreak | None:
+    """The first entry where the chain is broken (edited, deleted, inserted, reordered), or None."""
+    prev_hash, expected_seq = GENESIS, 1
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return ChainBreak(entry.seq, f"expected entry {expected_seq}, found {entry.seq}")
+        if entry.prev_hash != prev_hash:
+            return ChainBreak(entry.seq, "does not follow the entry before it")
+        if entry_hash(_fields(entry)) != entry.hash:
+            return ChainBreak(entry.seq, "content does not match its hash (edited)")
+        prev_hash, expected_seq = entry.hash, expected_seq + 1
+    return None

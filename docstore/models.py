@@ -1,0 +1,174 @@
+"""The records of the archive (SPEC §2), as pure pydantic models.
+
+Models know nothing of SQLite, BSON or index documents: the adapters convert.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class CustomerType(StrEnum):
+    PERSON = "person"
+    COMPANY = "company"
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class Customer(_Model):
+    id: str
+    name: str = Field(min_length=1)
+    type: CustomerType = CustomerType.COMPANY
+    phone: str | None = None
+    id_number: str | None = None
+    email: str | None = None
+    address: str | None = None
+    industry: str | None = None
+    status: CustomerStatus = CustomerStatus.ACTIVE
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    last_activity_at: datetime | None = None
+
+
+CUSTOMER_EDITABLE = ("name", "type", "phone", "id_number", "email", "address", "industry")
+
+
+class DossierStatus(StrEnum):
+    TEMPORARY = "temporary"
+    FORMAL = "formal"
+    SHELVED = "shelved"
+
+
+class Dossier(_Model):
+    id: str
+    archive_no: str
+    customer_id: str
+    title: str = ""
+    category: str | None = None
+    status: DossierStatus = DossierStatus.TEMPORARY
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TextSource(StrEnum):
+    """How a document's text was obtained."""
+
+    PDF_TEXT = "pdf_text"
+    PLAIN = "plain"
+    OCR = "ocr"
+    NONE = "none"
+
+
+class IndexState(StrEnum):
+    PENDING = "pending"
+    INDEXED = "indexed"
+
+
+class Document(_Model):
+    """One stored file. Stored once per content hash; ``id`` derives from the hash."""
+
+    id: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+    filename: str
+    media_type: str
+    page_count: int | None = None
+    text: str = ""
+    text_source: TextSource = TextSource.NONE
+    needs_ocr: bool = False
+    customer_id: str | None = None
+    dossier_id: str | None = None
+    archive_no: str | None = None
+    category: str | None = None
+    title: str | None = None
+    doc_date: date | None = None
+    batch_id: str | None = None
+    index_state: IndexState = IndexState.PENDING
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def in_inbox(self) -> bool:
+        """Not yet filed to a customer (未归档)."""
+        return self.customer_id is None
+
+
+def document_id_for(sha256: str) -> str:
+    """Document ids are derived from content, which makes ingestion idempotent on every backend."""
+    return "D" + sha256[:20]
+
+
+class JournalEntry(_Model):
+    """One line of the 档案日志. ``hash`` covers every other field and the previous hash."""
+
+    seq: int = Field(ge=1)
+    at: datetime
+    operator: str
+    operation: str
+    customer_id: str | None = None
+    dossier: str | None = None
+    document_id: str | None = None
+    department: str | None = None
+    remarks: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    prev_hash: str
+    hash: str
+
+
+class SearchQuery(_Model):
+    text: str
+    customer_id: str | None = None
+    category: str | None = None
+    archive_no: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    limit: int = Field(default=10, ge=1, le=1000)
+
+
+class SearchHit(_Model):
+    document_id: str
+    score: float
+    snippet: str
+    archive_no: str | None = None
+    filename: str
+    title: str | None = None
+    customer_id: str | None = None
+    category: str | None = None
+    doc_date: date | None = None
+
+
+class SearchResults(_Model):
+    query: str
+    hits: list[SearchHit]
+    pending: int = 0
+    """Documents stored but not yet indexed: when > 0, results may be incomplete."""
+
+
+class IngestStatus(StrEnum):
+    ADDED = "added"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
+class IngestResult(_Model):
+    filename: str
+    status: IngestStatus
+    document_id: str | None = None
+    error: str | None = None
+    reason: str | None = None
+    needs_ocr: bool = False
+    indexed: bool = False

@@ -1,0 +1,124 @@
+"""The ports: what the workflows need from storage, search and text extraction.
+
+Workflows (ingest, search, journal, ...) are written once against these Protocols. Each adapter
+lives in its own private module (``docstore._sqlite``, ``docstore._mongo``, ``indexer._fts5``,
+``indexer._elastic``, ...) and the CLI wires them. The contract suite in ``tests/contract`` proves
+every adapter keeps the promises written here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from .models import Customer, Document, Dossier, JournalEntry, SearchHit, SearchQuery, TextSource
+
+
+@runtime_checkable
+class RecordStore(Protocol):
+    """Customers, dossiers, documents, the journal and counters.
+
+    - ``transaction()`` groups writes: on the embedded store they commit together or not at all
+      and hold the single-writer lock; on MongoDB (no multi-document transactions) it only
+      scopes the batch, so every write MUST be idempotent and ordered so a rerun repairs a crash.
+    - ``add_document`` MUST be idempotent by content hash: it returns False and changes nothing
+      when a document with the same ``sha256`` exists.
+    - ``append_journal`` MUST refuse (raise ``Conflict``) an entry whose ``seq`` exists, so
+      concurrent writers keep one linear chain.
+    """
+
+    name: str
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def next_sequence(self, name: str) -> int: ...
+    def close(self) -> None: ...
+
+    def add_customer(self, customer: Customer) -> None: ...
+    def update_customer(self, customer: Customer) -> None: ...
+    def get_customer(self, customer_id: str) -> Customer | None: ...
+    def list_customers(self, *, name: str | None = None, limit: int = 100) -> list[Customer]: ...
+
+    def add_dossier(self, dossier: Dossier) -> None: ...
+    def get_dossier(self, archive_no: str) -> Dossier | None: ...
+
+    def add_document(self, document: Document) -> bool: ...
+    def get_document(self, document_id: str) -> Document | None: ...
+    def iter_documents(self, *, pending_only: bool = False) -> Iterator[Document]: ...
+    def mark_indexed(self, document_ids: Sequence[str]) -> None: ...
+    def mark_pending(self, document_ids: Sequence[str]) -> None: ...
+    def count_documents(self, *, pending_only: bool = False) -> int: ...
+
+    def append_journal(self, entry: JournalEntry) -> None: ...
+    def last_journal_entry(self) -> JournalEntry | None: ...
+    def iter_journal(self) -> Iterator[JournalEntry]: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Attachments, content-addressed by SHA-256.
+
+    ``put`` MUST be idempotent and atomic: a crash never leaves a partial blob under its hash.
+    """
+
+    name: str
+
+    def put(self, sha256: str, source: Path) -> None: ...
+    def open(self, sha256: str) -> BinaryIO: ...
+    def exists(self, sha256: str) -> bool: ...
+    def delete(self, sha256: str) -> None: ...
+    def iter_hashes(self) -> Iterator[str]: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class IndexFailure:
+    document_id: str
+    reason: str
+
+
+@runtime_checkable
+class SearchIndex(Protocol):
+    """Full-text search over documents.
+
+    - ``index`` returns per-document failures (never just a count); it raises
+      ``IndexUnavailable`` when the index cannot be reached at all, and the caller keeps the
+      documents pending.
+    - ``shares_store_transaction`` is True when writes join the record store's transaction
+      (FTS5 inside the same SQLite file): record, journal and index rows then commit together.
+    - ``search`` MUST treat the query the same way on every adapter: Chinese segmented by
+      ``indexer.segment``, quoted phrases, 档号/contract numbers matched whole, AND between terms.
+    - ``rebuild`` builds a new index beside the old one and swaps, so searches keep working.
+    """
+
+    name: str
+    shares_store_transaction: bool
+
+    def index(self, documents: Sequence[Document]) -> list[IndexFailure]: ...
+    def delete(self, document_ids: Sequence[str]) -> None: ...
+    def search(self, query: SearchQuery) -> list[SearchHit]: ...
+    def document_ids(self) -> Iterator[str]: ...
+    def rebuild(self, documents: Iterable[Document]) -> list[IndexFailure]: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class Extraction:
+    text: str
+    source: TextSource
+    page_count: int | None = None
+    needs_ocr: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    """Turns a file into text. Raises ``BadInput`` (naming the file) for corrupt, encrypted,
+    empty or unsupported files; returns ``needs_ocr=True`` for scans without a text layer."""
+
+    def media_type(self, path: Path) -> str: ...
+    def extract(self, path: Path, media_type: str) -> Extraction: ...

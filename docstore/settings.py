@@ -1,0 +1,76 @@
+"""Settings: CLI options > ``ARCHIVE_*`` environment > config file in the data dir > defaults."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import UsageError
+
+CONFIG_NAME = "config.toml"
+
+
+class Backend(StrEnum):
+    EMBEDDED = "embedded"
+    MONGO = "mongo"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("archive", appauthor=False))
+
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (e.g. a container without passwd entry)
+        return "unknown"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ARCHIVE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    backend: Backend = Backend.EMBEDDED
+    user: str = Field(default_factory=default_user)
+    mongo_uri: str = "mongodb://127.0.0.1:27017/"
+    mongo_db: str = "archive"
+    es_url: str = "http://127.0.0.1:9200"
+    es_index: str = "archive-documents"
+    lock_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a writer waits for another archive process before giving up."""
+    max_file_mb: int = Field(default=512, gt=0)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "archive.db"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings; ``overrides`` are the CLI options given (None means not given)."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        base = Settings(**given)
+        config = base.data_dir / CONFIG_NAME
+        if not config.is_file():
+            return base
+        from_file = tomllib.loads(config.read_text(encoding="utf-8"))
+        env = {k.removeprefix("ARCHIVE_").lower() for k in os.environ if k.startswith("ARCHIVE_")}
+        merged = {k: v for k, v in from_file.items() if k not in env and k not in given}
+        return Settings(**{**merged, **given})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise UsageError(f"bad setting: {problems}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"bad config file {config}: {exc}") from exc

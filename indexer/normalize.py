@@ -1,0 +1,73 @@
+"""Text normalisation shared by every search backend, at index and at query time.
+
+- NFKC folds full-width forms (ＡＢＣ１２３ → ABC123) and compatibility characters;
+- case-folding makes English and codes case-insensitive;
+- traditional characters are folded to simplified (檔案 → 档案), character by character, with
+  OpenCC's table, so a query in either script finds both;
+- whitespace that PDF extraction and OCR put between Han characters is removed (it would split
+  words and phrases).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_HAN_GAP = re.compile(rf"(?<=[{HAN}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{HAN}{CJK_PUNCT}])")
+_HAN_GAP_LINES = re.compile(rf"(?<=[{HAN}{CJK_PUNCT}])\s+(?=[{HAN}{CJK_PUNCT}])")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+@lru_cache(maxsize=1)
+def t2s_table() -> dict[int, str]:
+    """Traditional → simplified, one character to one (first candidate of OpenCC's table)."""
+    text = resources.files("opencc").joinpath("dictionary/TSCharacters.txt").read_text("utf-8")
+    table: dict[int, str] = {}
+    for line in text.splitlines():
+        trad, _, simp = line.partition("\t")
+        if len(trad) == 1 and simp:
+            first = simp.split(" ")[0]
+            if len(first) == 1 and first != trad:
+                table[ord(trad)] = first
+    return table
+
+
+def clean_text(text: str) -> str:
+    """The text we store and display: Han gaps closed, NULs and trailing blanks gone."""
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    text = _HAN_GAP.sub("", text)
+    text = _TRAILING_SPACE.sub("\n", text)
+    return _BLANK_RUNS.sub("\n\n", text).strip()
+
+
+def normalize(text: str) -> str:
+    """The form that is segmented and matched (fast: whole-string operations only)."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(t2s_table())
+    return _HAN_GAP_LINES.sub("", text)
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """``normalize`` character by character, with the position in ``text`` of each output char.
+
+    Used to put highlights back on the displayed text. May differ from ``normalize`` only on
+    rare combining sequences, which affects highlighting, never matching.
+    """
+    table = t2s_table()
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch).casefold().translate(table)
+        out.append(folded)
+        where.extend([i] * len(folded))
+    joined = "".join(out)
+    keep = [True] * len(joined)
+    for gap in _HAN_GAP_LINES.finditer(joined):
+        for j in range(gap.start(), gap.end()):
+            keep[j] = False
+    norm = "".join(c for c, k in zip(joined, keep) if k)
+    return norm, [p for p, k in zip(where, keep) if k]

@@ -1,0 +1,86 @@
+"""Chinese segmentation: the one function used at index time and at query time.
+
+Every backend indexes three token streams built here, so FTS5 and Elasticsearch match the same
+way without depending on server-side analyzers:
+
+- ``words``: jieba's search-engine mode (words and their sub-words), for ranked term matching;
+- ``chars``: one token per Han character plus whole runs of letters/digits, for phrases and for
+  any Chinese substring, whatever jieba made of it;
+- ``codes``: archive and contract numbers (``NQ-2026-HT-0042``, ``HT/2026/0042``) as one token
+  each with separators removed, for exact match.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .normalize import HAN, normalize
+
+SEGMENTER = "jieba"
+_CHAR_TOKENS = re.compile(rf"[{HAN}]|[^\W{HAN}_]+")
+_CODE = re.compile(r"(?<![0-9a-z])[0-9a-z]+(?:[-_/.·][0-9a-z]+)+(?![0-9a-z])")
+_CODE_SEP = re.compile(r"[-_/.·]")
+
+
+@lru_cache(maxsize=1)
+def _jieba():  # type: ignore[no-untyped-def]
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def segmenter_version() -> str:
+    return f"{SEGMENTER}-{_jieba().__version__}"
+
+
+def _is_token(token: str) -> bool:
+    return any(ch.isalnum() for ch in token)
+
+
+def words(norm: str) -> list[str]:
+    """Search-mode words of already normalised text."""
+    return [t for t in (w.strip() for w in _jieba().cut_for_search(norm)) if _is_token(t)]
+
+
+def query_words(norm: str) -> list[str]:
+    """Precise-mode words of a normalised query term (each is in the index's search-mode set)."""
+    return [t for t in (w.strip() for w in _jieba().cut(norm)) if _is_token(t)]
+
+
+def chars(norm: str) -> list[str]:
+    return _CHAR_TOKENS.findall(norm)
+
+
+def code_token(code: str) -> str:
+    return _CODE_SEP.sub("", code)
+
+
+def codes(norm: str) -> list[str]:
+    return [code_token(m) for m in _CODE.findall(norm) if any(c.isdigit() for c in m)]
+
+
+def is_code(norm: str) -> bool:
+    return bool(_CODE.fullmatch(norm)) and any(c.isdigit() for c in norm)
+
+
+def is_code_like(norm: str) -> bool:
+    """Letters and digits run together (``ht20260042``): a number typed without separators."""
+    return norm.isascii() and norm.isalnum() and any(c.isdigit() for c in norm) \
+        and any(c.isalpha() for c in norm)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    words: list[str]
+    chars: list[str]
+    codes: list[str]
+
+
+def tokenize(text: str) -> Tokens:
+    norm = normalize(text)
+    return Tokens(words=words(norm), chars=chars(norm), codes=codes(norm))
