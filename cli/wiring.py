@@ -14,16 +14,17 @@ def open_archive(settings: Settings) -> Archive:
 
 
 def _open_embedded(settings: Settings) -> Archive:
-    from docstore._fsblobs import FsBlobStore
+    from docstore._fsblobs import FsBlobStore, sweep
     from docstore._sqlite import SqliteRecordStore
     from indexer._fts5 import Fts5Index
 
     store = SqliteRecordStore(settings.db_path, settings.lock_timeout)
     blobs = FsBlobStore(settings.blob_dir)
     blobs.sweep_temp()
+    sweep(settings.work_dir.glob("stage-*"), older_than=3600.0)
     index = Fts5Index(store.conn, store.transaction)
     return Archive(store=store, blobs=blobs, index=index, extractor=DefaultExtractor(),
-                   user=settings.user, work_dir=settings.data_dir / "tmp",
+                   user=settings.user, work_dir=settings.work_dir,
                    max_file_bytes=settings.max_file_mb << 20)
 
 
@@ -36,5 +37,5 @@ def _open_mongo(settings: Settings) -> Archive:
     blobs = GridFsBlobStore(store.db)
     index = ElasticIndex(settings.es_url, settings.es_index)
     return Archive(store=store, blobs=blobs, index=index, extractor=DefaultExtractor(),
-                   user=settings.user, work_dir=settings.data_dir / "tmp",
+                   user=settings.user, work_dir=settings.work_dir,
                    max_file_bytes=settings.max_file_mb << 20)

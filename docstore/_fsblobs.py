@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -61,16 +62,25 @@ class FsBlobStore:
             if not path.name.startswith(".tmp-"):
                 yield path.name
 
-    def sweep_temp(self) -> int:
-        """Remove temporary files a crash left behind; returns how many."""
-        removed = 0
-        for path in self.root.glob("??/??/.tmp-*"):
-            path.unlink(missing_ok=True)
-            removed += 1
-        return removed
+    def sweep_temp(self, older_than: float = 3600.0) -> int:
+        """Remove temporary files a crash left behind; returns how many. Only old ones: a
+        younger one may belong to another archive process writing right now."""
+        return sweep(self.root.glob("??/??/.tmp-*"), older_than)
 
     def close(self) -> None:
         pass
+
+
+def sweep(paths: Iterable[Path], older_than: float) -> int:
+    cutoff, removed = time.time() - older_than, 0
+    for path in paths:
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def _fsync_dir(path: Path) -> None:

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         return self.data_dir / "archive.db"
 
     @property
+    def work_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
 

@@ -1,0 +1,176 @@
+"""The CLI as users run it: exit codes, stdout/stderr split, --json shapes, help texts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import click
+import pytest
+
+from cli.main import cli, main
+from docstore.samples import write_pdf
+
+
+@pytest.fixture
+def run(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ARCHIVE_USER", "内勤-王芳")
+
+    def _run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+def _commands(group: click.Group, prefix: str = ""):
+    for name, command in group.commands.items():
+        yield f"{prefix}{name}", command
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{prefix}{name} ")
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    missing = [name for name, c in _commands(cli) if "Example:" not in (c.help or "")]
+    assert missing == []
+
+
+def test_ingest_json_and_exit_code_when_a_file_fails(run, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_pdf(folder / "合同.pdf", ["建设工程施工合同"])
+    (folder / "坏文件.pdf").write_bytes(b"%PDF-1.4 broken")
+    code, out, err = run("--json", "ingest", str(folder))
+    assert code == 1
+    rows = json.loads(out)
+    assert [(r["filename"], r["status"]) for r in rows] == [("合同.pdf", "added"),
+                                                            ("坏文件.pdf", "failed")]
+    assert set(rows[0]) >= {"filename", "status", "document_id", "error"}
+    assert rows[1]["document_id"] is None and "坏文件.pdf" in rows[1]["error"]
+    assert json.loads(err)["error"] == "partial_failure"
+
+    code, out, err = run("ingest", str(folder / "合同.pdf"))
+    assert code == 0 and out.startswith("duplicate")
+    assert "0 added, 1 duplicate, 0 failed" in err
+
+
+def test_search_show_get_round_trip(run, tmp_path: Path) -> None:
+    code, out, _ = run("--json", "customer", "add", "--name", "杭州华建科技有限公司",
+                       "--type", "company", "--phone", "0571-88886666", "--industry", "建筑")
+    customer = json.loads(out)["id"]
+    pdf = write_pdf(tmp_path / "竣工验收报告.pdf", ["竣工验收报告", "档号 NQ-2026-HT-0042"])
+    code, out, _ = run("--json", "ingest", str(pdf), "--customer", customer,
+                       "--dossier", "NQ-2026-HT-0042", "--category", "竣工", "--date", "2026-10-08")
+    assert code == 0
+    doc_id = json.loads(out)[0]["document_id"]
+
+    code, out, _ = run("--json", "search", "竣工验收", "--customer", customer, "--from", "2026-01-01")
+    [hit] = json.loads(out)
+    assert code == 0
+    assert set(hit) >= {"document_id", "archive_no", "filename", "customer_id", "score", "snippet"}
+    assert (hit["document_id"], hit["archive_no"], hit["filename"], hit["customer_id"]) == (
+        doc_id, "NQ-2026-HT-0042", "竣工验收报告.pdf", customer)
+    assert "<mark>竣工验收</mark>" in hit["snippet"]
+
+    code, out, err = run("search", "竣工验收")
+    assert code == 0 and "竣工验收报告.pdf" in out and "1 hit(s)" in err
+
+    code, out, _ = run("--json", "show", doc_id)
+    assert code == 0 and "竣工验收报告" in json.loads(out)["text"]
+
+    target = tmp_path / "导出" / "copy.pdf"
+    code, out, _ = run("get", doc_id, "--out", str(target))
+    assert code == 0 and target.read_bytes() == pdf.read_bytes()
+
+
+def test_customer_commands(run) -> None:
+    code, out, _ = run("--json", "customer", "add", "--name", "张伟", "--type", "person",
+                       "--phone", "13800138000", "--id-number", "330106199001011234",
+                       "--email", "zw@example.cn", "--address", "杭州市西湖区", "--industry", "个人")
+    assert code == 0
+    created = json.loads(out)
+    code, out, _ = run("--json", "customer", "update", created["id"], "--phone", "13900139000")
+    assert code == 0 and json.loads(out)["phone"] == "13900139000"
+    code, out, _ = run("--json", "customer", "show", created["id"])
+    assert json.loads(out)["email"] == "zw@example.cn"
+    code, out, _ = run("customer", "list", "--name", "张")
+    assert code == 0 and "张伟" in out and created["id"] in out
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("customer", "show", "C404"), 1, "customer not found: C404"),
+        (("show", "D404"), 1, "document not found: D404"),
+        (("search", "合同", "--from", "2026-13-45"), 2, "--from"),
+        (("--backend", "oracle", "stats"), 2, "oracle"),
+        (("customer", "add"), 2, "--name is required"),
+        (("customer", "add", "--name", "X", "--type", "robot"), 2, "robot"),
+        (("ingest",), 2, "Missing argument"),
+        (("customer", "update", "C000001"), 2, "nothing to change"),
+        (("nonsense",), 2, "No such command"),
+    ],
+)
+def test_errors_exit_codes_and_messages(run, args, code, message) -> None:
+    got, out, err = run(*args)
+    assert (got, out) == (code, "")
+    assert message in err
+
+
+def test_unknown_customer_on_ingest(run, tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("合同", encoding="utf-8")
+    code, out, err = run("ingest", str(path), "--customer", "C000009")
+    assert (code, out) == (1, "") and "customer not found: C000009" in err
+
+
+def test_config_file_and_env_precedence(run, tmp_path: Path, monkeypatch) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.toml").write_text('user = "from-config"\nlock_timeout = 5\n', encoding="utf-8")
+    monkeypatch.delenv("ARCHIVE_USER")
+    code, out, _ = run("--json", "customer", "add", "--name", "李娜")
+    from docstore.settings import Settings
+    from cli.wiring import open_archive
+
+    archive = open_archive(Settings(data_dir=data))
+    try:
+        assert [e.operator for e in archive.store.iter_journal()] == ["from-config"]
+    finally:
+        archive.close()
+    (data / "config.toml").write_text("lock_timeout = -1\n", encoding="utf-8")
+    code, out, err = run("stats")
+    assert code == 2 and "lock_timeout" in err
+
+
+def test_stats_and_reindex(run, tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("合同", encoding="utf-8")
+    run("ingest", str(path))
+    code, out, _ = run("--json", "stats")
+    assert code == 0 and json.loads(out)["documents"] == 1
+    code, out, _ = run("--json", "reindex", "--all")
+    assert code == 0 and json.loads(out) == {"indexed": 1, "failed": 0, "pending": 0}
+
+
+def test_demo_shows_chinese_hits(run, tmp_path: Path) -> None:
+    code, out, _ = run("demo", "--dir", str(tmp_path / "demo"))
+    assert code == 0
+    assert "archive search 施工合同" in out and "建设工程施工合同.pdf" in out
+    assert "NQ-2026-HT-0042" in out and "(no hits)" not in out
+    assert not (tmp_path / "data").exists()  # the user's own archive is untouched
+
+
+def test_installed_console_script_runs_demo(tmp_path: Path) -> None:
+    exe = shutil.which("archive")
+    assert exe, "the `archive` console script is not installed (pip install -e .)"
+    result = subprocess.run([exe, "--json", "demo", "--dir", str(tmp_path / "d")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    first = report["searches"][0]
+    assert first["query"] == "施工合同" and "<mark>" in first["hits"][0]["snippet"]

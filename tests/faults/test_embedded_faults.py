@@ -1,0 +1,143 @@
+"""Crash and concurrency on the embedded store, with real processes and a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.wiring import open_archive
+from docstore.journal import verify_chain
+from docstore.samples import write_pdf
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def archive_cmd(data_dir: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "cli", "--data-dir", str(data_dir), "--user", "tester", *args]
+
+
+def make_batch(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True)
+    for i in range(n):
+        write_pdf(folder / f"合同-{i:04d}.pdf", [f"建设工程施工合同 第{i}号", f"合同编号 HT-2026-{i:04d}"])
+    return folder
+
+
+def check_consistent(data_dir: Path, expected_files: int) -> None:
+    from docstore.settings import Settings
+
+    archive = open_archive(Settings(data_dir=data_dir, user="tester"))
+    try:
+        docs = list(archive.store.iter_documents())
+        assert len(docs) == expected_files
+        assert len({d.sha256 for d in docs}) == expected_files
+        assert sorted(archive.blobs.iter_hashes()) == sorted(d.sha256 for d in docs)
+        assert sorted(archive.index.document_ids()) == sorted(d.id for d in docs)
+        assert archive.store.count_documents(pending_only=True) == 0
+        ingests = [e for e in archive.store.iter_journal() if e.operation == "ingest"]
+        assert sorted(e.document_id for e in ingests) == sorted(d.id for d in docs)
+        assert verify_chain(archive.store.iter_journal()) is None
+        result = sqlite3.connect(data_dir / "archive.db").execute("PRAGMA integrity_check")
+        assert result.fetchone()[0] == "ok"
+    finally:
+        archive.close()
+
+
+def test_kill_9_mid_batch_then_rerun_finishes_without_duplicates(tmp_path: Path) -> None:
+    folder = make_batch(tmp_path / "batch", 150)
+    data = tmp_path / "data"
+    proc = subprocess.Popen(archive_cmd(data, "ingest", str(folder)), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    seen = 0
+    for _line in proc.stdout:
+        seen += 1
+        if seen == 40:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL and seen == 40
+    rerun = subprocess.run(archive_cmd(data, "--json", "ingest", str(folder)), cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    import json
+
+    statuses = [r["status"] for r in json.loads(rerun.stdout)]
+    assert statuses.count("duplicate") >= 40 and statuses.count("failed") == 0
+    check_consistent(data, 150)
+
+
+def test_two_writers_at_once_neither_corrupts_nor_duplicates(tmp_path: Path) -> None:
+    shared = make_batch(tmp_path / "shared", 40)
+    data = tmp_path / "data"
+    subprocess.run(archive_cmd(data, "init"), cwd=ROOT, check=True, capture_output=True)
+    procs = [subprocess.Popen(archive_cmd(data, "ingest", str(shared)), cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    check_consistent(data, 40)
+
+
+def test_a_writer_that_waits_too_long_fails_clearly(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    subprocess.run(archive_cmd(data, "init"), cwd=ROOT, check=True, capture_output=True)
+    doc = tmp_path / "合同.txt"
+    doc.write_text("施工合同", encoding="utf-8")
+    holder = sqlite3.connect(data / "archive.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        env = {**os.environ, "ARCHIVE_LOCK_TIMEOUT": "1"}
+        result = subprocess.run(archive_cmd(data, "ingest", str(doc)), cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 1
+    assert "busy" in result.stderr and "try again" in result.stderr
+    rerun = subprocess.run(archive_cmd(data, "ingest", str(doc)), cwd=ROOT, capture_output=True,
+                           text=True, timeout=60)
+    assert rerun.returncode == 0, rerun.stderr
+    check_consistent(data, 1)
+
+
+@pytest.mark.parametrize("stage", ["after_blob", "after_record"])
+def test_crash_between_steps_is_repaired_by_rerun(tmp_path: Path, stage: str) -> None:
+    """Simulate a crash at each step boundary inside one process, then rerun."""
+    from docstore.ingest import IngestOptions, Ingestor
+    from docstore.settings import Settings
+
+    data = tmp_path / "data"
+    doc = write_pdf(tmp_path / "合同.pdf", ["竣工验收报告"])
+    archive = open_archive(Settings(data_dir=data, user="tester"))
+
+    class Crash(Exception):
+        pass
+
+    if stage == "after_blob":
+        def crash_add(_doc):
+            raise Crash()
+
+        archive.store.add_document = crash_add  # type: ignore[method-assign]
+    else:
+        def crash_index(_docs):
+            raise Crash()
+
+        archive.index.index = crash_index  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        list(Ingestor(archive, IngestOptions()).run([doc]))
+    archive.close()
+    if stage == "after_record":  # the transaction rolled back: no record, no journal entry
+        conn = sqlite3.connect(data / "archive.db")
+        assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM journal").fetchone()[0] == 0
+    result = subprocess.run(archive_cmd(data, "ingest", str(doc)), cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    check_consistent(data, 1)
