@@ -1,0 +1,78 @@
+"""Normalisation, segmentation, query parsing and snippets: the Chinese-first text pipeline."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from indexer import segment
+from indexer.normalize import clean_text, normalize, normalize_with_map
+from indexer.query import parse
+from indexer.snippet import make_snippet
+
+
+def test_full_width_and_case_fold() -> None:
+    assert normalize("ＡＢＣ１２３　ＬＥＤ") == "abc123 led"
+    assert normalize("ISO9001") == "iso9001"
+
+
+def test_traditional_folds_to_simplified() -> None:
+    assert normalize("檔案管理，會計憑證 Service") == "档案管理,会计凭证 service"
+
+
+def test_spaces_between_han_characters_are_removed() -> None:
+    assert normalize("竣 工 验 收\n报 告 HT 2026") == "竣工验收报告 ht 2026"
+    assert clean_text("竣 工　验 收  report  2026\r\n第二行") == "竣工验收  report  2026\n第二行"
+
+
+def test_segmentation_words_chars_codes() -> None:
+    tokens = segment.tokenize("建设工程施工合同，合同编号：HT-2026-0042，ISO9001认证")
+    assert {"建设", "工程", "施工", "合同"} <= set(tokens.words)
+    assert tokens.chars[:4] == ["建", "设", "工", "程"]
+    assert "iso9001" in tokens.chars and "2026" in tokens.chars
+    assert tokens.codes == ["ht20260042"]
+
+
+def test_query_terms() -> None:
+    parsed = parse('施工合同 "竣工 验收" HT-2026-0042 “办公家具” ht20260042')
+    kinds = [(t.kind, t.text) for t in parsed.terms]
+    assert kinds == [("phrase", "竣工验收"), ("phrase", "办公家具"), ("word", "施工合同"),
+                     ("code", "ht-2026-0042"), ("word", "ht20260042")]
+    assert parsed.terms[2].words == ["施工", "合同"]
+    assert parsed.terms[3].code == "ht20260042" and parsed.terms[4].code == "ht20260042"
+
+
+def test_query_of_only_punctuation_has_no_terms() -> None:
+    assert parse("，。！ -- ").terms == []
+
+
+def test_snippet_marks_matches_on_the_original_text() -> None:
+    text = "前言。" + "无关内容" * 50 + "本合同的ＬＥＤ照明灯具验收合格。" + "结尾" * 50
+    snippet = make_snippet(text, parse("led照明").highlights)
+    assert "<mark>ＬＥＤ照明</mark>" in snippet
+    assert snippet.startswith("…") and snippet.endswith("…")
+
+
+def test_snippet_without_literal_match_starts_at_the_beginning() -> None:
+    assert make_snippet("客户档案首页内容", ["不存在"]) == "客户档案首页内容"
+
+
+@given(st.text(alphabet=st.sampled_from(list("档案檔 工程ＡＢa1-\n　，。")), max_size=60))
+def test_normalize_with_map_agrees_with_normalize(text: str) -> None:
+    norm, where = normalize_with_map(text)
+    assert norm == normalize(text)
+    assert len(where) == len(norm) and where == sorted(where)
+    assert all(0 <= i < len(text) for i in where)
+
+
+@given(st.text(max_size=80))
+def test_tokenize_never_fails_and_tokens_have_no_spaces(text: str) -> None:
+    tokens = segment.tokenize(text)
+    for token in tokens.words + tokens.chars + tokens.codes:
+        assert token and " " not in token
+
+
+@given(st.text(max_size=40))
+def test_parse_never_fails(text: str) -> None:
+    for term in parse(text).terms:
+        assert term.chars
