@@ -1,0 +1,279 @@
+"""Distributed record store: MongoDB (or FerretDB, which speaks its wire protocol) via pymongo.
+
+Only the subset of MongoDB that FerretDB v1.24 supports is used: single-document CRUD,
+``find_one_and_update``, ``$in``/``$regex`` filters, unique indexes, counts. There are no
+multi-document transactions, so ``transaction()`` only scopes a batch and every write is
+idempotent by a unique key (``_id``, ``sha256``, ``archive_no``, journal ``seq``): a rerun after a
+crash finds what was written and carries on.
+
+BSON layout: one collection per record kind, ``_id`` = the model's natural key (customer and
+dossier ``id``, document ``id`` (derived from the content hash), journal ``seq``, sequence name).
+Field values are the model's JSON form (``model_dump(mode="json")``): dates and datetimes are ISO
+strings, which round-trip exactly (BSON datetimes would drop the microseconds and the offset).
+A journal entry's free-form ``details`` is kept as one JSON string, because its keys may contain
+``.`` or start with ``$`` and its values may nest arrays, which FerretDB refuses.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import pymongo
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
+
+from .errors import BackendUnavailable, Conflict
+from .models import Customer, Document, Dossier, IndexState, JournalEntry
+
+BATCH = 500
+SCHEMA_VERSION = 1
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def redact(uri: str) -> str:
+    """The URI without its password, for messages."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _reachable(method: _F) -> _F:
+    """Turn a lost or refused connection into ``BackendUnavailable`` naming the server."""
+
+    def unavailable(self: MongoRecordStore, exc: Exception) -> BackendUnavailable:
+        return BackendUnavailable("MongoDB", redact(self.uri), type(exc).__name__)
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def gen_wrapper(self: MongoRecordStore, *args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from method(self, *args, **kwargs)
+            except ConnectionFailure as exc:
+                raise unavailable(self, exc) from exc
+
+        return gen_wrapper  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    def wrapper(self: MongoRecordStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except ConnectionFailure as exc:
+            raise unavailable(self, exc) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+# -- model ↔ BSON ------------------------------------------------------------------------------
+
+def to_bson(model: Customer | Dossier | Document | JournalEntry) -> dict[str, Any]:
+    data = model.model_dump(mode="json")
+    if isinstance(model, JournalEntry):
+        data["_id"] = data["seq"]
+        data["details"] = json.dumps(data["details"], ensure_ascii=False, sort_keys=True)
+    else:
+        data["_id"] = data.pop("id")
+    return data
+
+
+def _fields(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k != "_id"}
+
+
+def customer_from_bson(raw: dict[str, Any]) -> Customer:
+    return Customer.model_validate({**_fields(raw), "id": raw["_id"]})
+
+
+def dossier_from_bson(raw: dict[str, Any]) -> Dossier:
+    return Dossier.model_validate({**_fields(raw), "id": raw["_id"]})
+
+
+def document_from_bson(raw: dict[str, Any]) -> Document:
+    return Document.model_validate({**_fields(raw), "id": raw["_id"]})
+
+
+def journal_from_bson(raw: dict[str, Any]) -> JournalEntry:
+    data = _fields(raw)
+    data["details"] = json.loads(data.get("details") or "{}")
+    return JournalEntry.model_validate(data)
+
+
+class MongoRecordStore:
+    name = "mongo"
+
+    def __init__(self, uri: str, db_name: str, *, timeout_ms: int = 5000) -> None:
+        self.uri = uri
+        self.db_name = db_name
+        self.client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+            uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
+            appname="archive",
+        )
+        self.db = self.client[db_name]
+        self.customers = self.db["customers"]
+        self.dossiers = self.db["dossiers"]
+        self.documents = self.db["documents"]
+        self.journal = self.db["journal"]
+        self.sequences = self.db["sequences"]
+        self._setup()
+
+    @_reachable
+    def _setup(self) -> None:
+        """Indexes are created idempotently; this is also the first contact with the server."""
+        self.dossiers.create_index([("archive_no", ASCENDING)], unique=True)
+        self.documents.create_index([("sha256", ASCENDING)], unique=True)
+        self.documents.create_index([("index_state", ASCENDING), ("_id", ASCENDING)])
+        self.documents.create_index([("customer_id", ASCENDING)])
+        self.customers.create_index([("name", ASCENDING)])
+        self.db["meta"].update_one({"_id": "schema_version"},
+                                   {"$setOnInsert": {"value": SCHEMA_VERSION}}, upsert=True)
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """No multi-document transactions on FerretDB: this only scopes a batch; every write
+        below is idempotent so a rerun repairs a crash in the middle."""
+        yield
+
+    @_reachable
+    def next_sequence(self, name: str) -> int:
+        for _ in range(3):
+            try:
+                row = self.sequences.find_one_and_update(
+                    {"_id": name}, {"$inc": {"value": 1}}, upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+                return int(row["value"])
+            except DuplicateKeyError:  # two first-time upserts raced; the loser retries
+                continue
+        raise Conflict(f"sequence {name} could not be incremented")
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- customers -------------------------------------------------------------------------
+    @_reachable
+    def add_customer(self, customer: Customer) -> None:
+        try:
+            self.customers.insert_one(to_bson(customer))
+        except DuplicateKeyError as exc:
+            raise Conflict(f"customer {customer.id} exists") from exc
+
+    @_reachable
+    def update_customer(self, customer: Customer) -> None:
+        self.customers.replace_one({"_id": customer.id}, to_bson(customer))
+
+    @_reachable
+    def get_customer(self, customer_id: str) -> Customer | None:
+        raw = self.customers.find_one({"_id": customer_id})
+        return customer_from_bson(raw) if raw else None
+
+    @_reachable
+    def list_customers(self, *, name: str | None = None, limit: int = 100) -> list[Customer]:
+        query = {"name": {"$regex": re.escape(name)}} if name else {}
+        cursor = self.customers.find(query).sort("_id", ASCENDING).limit(limit)
+        return [customer_from_bson(raw) for raw in cursor]
+
+    # -- dossiers ------------------------------------------------------------------------
+    @_reachable
+    def add_dossier(self, dossier: Dossier) -> None:
+        try:
+            self.dossiers.insert_one(to_bson(dossier))
+        except DuplicateKeyError as exc:
+            raise Conflict(f"dossier {dossier.archive_no} exists") from exc
+
+    @_reachable
+    def get_dossier(self, archive_no: str) -> Dossier | None:
+        raw = self.dossiers.find_one({"archive_no": archive_no})
+        return dossier_from_bson(raw) if raw else None
+
+    # -- documents -----------------------------------------------------------------------
+    @_reachable
+    def add_document(self, document: Document) -> bool:
+        try:
+            self.documents.insert_one(to_bson(document))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    @_reachable
+    def get_document(self, document_id: str) -> Document | None:
+        raw = self.documents.find_one({"_id": document_id})
+        return document_from_bson(raw) if raw else None
+
+    @_reachable
+    def iter_documents(self, *, pending_only: bool = False) -> Iterator[Document]:
+        """Pages by ``_id`` (no cursor held open between pages, so marking documents indexed
+        while iterating is safe and 100k documents are never held in memory at once)."""
+        last: str | None = None
+        while True:
+            query: dict[str, Any] = {}
+            if pending_only:
+                query["index_state"] = str(IndexState.PENDING)
+            if last is not None:
+                query["_id"] = {"$gt": last}
+            page = list(self.documents.find(query).sort("_id", ASCENDING).limit(BATCH))
+            if not page:
+                return
+            for raw in page:
+                yield document_from_bson(raw)
+            last = page[-1]["_id"]
+
+    def _set_state(self, document_ids: Sequence[str], state: IndexState) -> None:
+        ids = list(document_ids)
+        for start in range(0, len(ids), BATCH):
+            self.documents.update_many({"_id": {"$in": ids[start : start + BATCH]}},
+                                       {"$set": {"index_state": str(state)}})
+
+    @_reachable
+    def mark_indexed(self, document_ids: Sequence[str]) -> None:
+        self._set_state(document_ids, IndexState.INDEXED)
+
+    @_reachable
+    def mark_pending(self, document_ids: Sequence[str]) -> None:
+        self._set_state(document_ids, IndexState.PENDING)
+
+    @_reachable
+    def count_documents(self, *, pending_only: bool = False) -> int:
+        query = {"index_state": str(IndexState.PENDING)} if pending_only else {}
+        return self.documents.count_documents(query)
+
+    # -- journal ---------------------------------------------------------------------------
+    @_reachable
+    def append_journal(self, entry: JournalEntry) -> None:
+        try:
+            self.journal.insert_one(to_bson(entry))
+        except DuplicateKeyError as exc:
+            raise Conflict(f"journal entry {entry.seq} exists") from exc
+
+    @_reachable
+    def last_journal_entry(self) -> JournalEntry | None:
+        raw = next(iter(self.journal.find().sort("_id", DESCENDING).limit(1)), None)
+        return journal_from_bson(raw) if raw else None
+
+    @_reachable
+    def iter_journal(self) -> Iterator[JournalEntry]:
+        last = 0
+        while True:
+            page = list(self.journal.find({"_id": {"$gt": last}}).sort("_id", ASCENDING)
+                        .limit(BATCH))
+            if not page:
+                return
+            for raw in page:
+                yield journal_from_bson(raw)
+            last = page[-1]["_id"]
+
+    @_reachable
+    def counts(self) -> dict[str, int]:
+        out = {name: getattr(self, name).count_documents({})
+               for name in ("customers", "dossiers", "documents", "journal")}
+        out["pending"] = self.count_documents(pending_only=True)
+        return out
+
