@@ -42,14 +42,15 @@ def wipe(settings: Settings) -> None:
     if settings.backend is not Backend.MONGO:
         return
     import pymongo
-    from elasticsearch import Elasticsearch
+
+    from indexer._elastic import client as es_client  # speaks to 8.x and 9.x servers
 
     client = pymongo.MongoClient(settings.mongo_uri, serverSelectionTimeoutMS=5000)
     try:
         client.drop_database(settings.mongo_db)
     finally:
         client.close()
-    es = Elasticsearch(settings.es_url, request_timeout=30)
+    es = es_client(settings.es_url)
     try:
         es.indices.delete(index=f"{settings.es_index}*", ignore_unavailable=True,
                           allow_no_indices=True)
