@@ -22,6 +22,7 @@ from docstore.settings import Backend, Settings
 
 MONGO_URI = os.environ.get("ARCHIVE_TEST_MONGO_URI")
 ES_URL = os.environ.get("ARCHIVE_TEST_ES_URL")
+REQUIRE_SERVERS = os.environ.get("ARCHIVE_REQUIRE_SERVERS") == "1"
 NO_SERVERS = ("needs real servers: set ARCHIVE_TEST_MONGO_URI and ARCHIVE_TEST_ES_URL "
               "(start them with scripts/services.sh start)")
 
@@ -30,6 +31,8 @@ def make_settings(backend: str, tmp_path: Path) -> Settings:
     if backend == "embedded":
         return Settings(data_dir=tmp_path / "data", backend=Backend.EMBEDDED, user="tester")
     if not (MONGO_URI and ES_URL):
+        if REQUIRE_SERVERS:
+            pytest.fail(NO_SERVERS)
         pytest.skip(NO_SERVERS)
     tag = uuid.uuid4().hex[:10]
     return Settings(data_dir=tmp_path / "data", backend=Backend.MONGO, user="tester",
@@ -80,3 +83,13 @@ def archive(settings: Settings) -> Iterator[Archive]:
 @pytest.fixture
 def embedded_settings(tmp_path: Path) -> Settings:
     return make_settings("embedded", tmp_path)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI (ARCHIVE_REQUIRE_SERVERS=1) a skipped test is a failed run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if REQUIRE_SERVERS and skipped:
+        reporter.write_line(f"ARCHIVE_REQUIRE_SERVERS=1: {len(skipped)} skipped test(s) fail the run",
+                            red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m benchmarks`` (see ``--help``). Ratios against same-run baselines."""

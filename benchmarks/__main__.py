@@ -1,0 +1,138 @@
+"""Run the benchmarks of issue 2 (embedded) and print figures and ratios.
+
+    python -m benchmarks                       # ingest 200 PDFs; search at 10k documents
+    python -m benchmarks --pdfs 500 --docs 10000 --docs 100000
+
+Every ratio compares against a baseline measured in the same run on the same data, because
+machines are noisy: ingest vs bare pypdf extraction of the same files; search through the
+product (parse, FTS5, snippets, journal) vs the raw FTS5 MATCH query on the same index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from cli.wiring import open_archive
+from docstore.documents import search
+from docstore.ingest import IngestOptions, Ingestor
+from docstore.models import Document, SearchQuery, document_id_for
+from docstore.samples import write_pdf
+from docstore.settings import Settings
+from indexer import query as q
+from indexer._fts5 import _WEIGHTS, match_expression
+
+from .corpus import QUERIES, document_text
+
+
+def bench_ingest(root: Path, n: int) -> None:
+    import pypdf
+
+    rng = random.Random(1)
+    folder = root / "pdfs"
+    folder.mkdir()
+    for i in range(n):
+        text = document_text(rng, 60)
+        write_pdf(folder / f"合同-{i:05d}.pdf", [text[j:j + 38] for j in range(0, len(text), 38)])
+    files = sorted(folder.iterdir())
+    start = time.perf_counter()
+    for path in files:
+        "".join(p.extract_text() for p in pypdf.PdfReader(path).pages)
+    bare = time.perf_counter() - start
+
+    archive = open_archive(Settings(data_dir=root / "ingest-data", user="bench"))
+    search(archive, SearchQuery(text="预热"))  # load jieba's dictionary outside the timing
+    start = time.perf_counter()
+    results = list(Ingestor(archive, IngestOptions()).run([folder]))
+    ours = time.perf_counter() - start
+    archive.close()
+    assert sum(r.status == "added" for r in results) == n
+    print(f"ingest {n} text PDFs: bare pypdf {bare:.2f}s ({n / bare:.0f} files/s), "
+          f"archive ingest {ours:.2f}s ({n / ours:.0f} files/s), ratio {ours / bare:.2f} "
+          f"(goal ≤ 1.25)")
+
+
+def _fill(archive, n: int) -> None:
+    rng = random.Random(2)
+    batch: list[Document] = []
+    for i in range(n):
+        text = document_text(rng)
+        sha = hashlib.sha256(f"{i}:{text}".encode()).hexdigest()
+        batch.append(Document(id=document_id_for(sha), sha256=sha, size=len(text), text=text,
+                              filename=f"doc-{i}.txt", media_type="text/plain",
+                              customer_id=f"C{i % 500:06d}", category=rng.choice(["合同", "竣工", "交易"])))
+        if len(batch) == 2000:
+            _store(archive, batch)
+            batch = []
+    _store(archive, batch)
+
+
+def _store(archive, batch: list[Document]) -> None:
+    with archive.store.transaction():
+        for doc in batch:
+            archive.store.add_document(doc)
+        archive.index.index(batch)
+        archive.store.mark_indexed([d.id for d in batch])
+
+
+def _pct(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
+
+
+def bench_search(root: Path, n: int, rounds: int = 20) -> None:
+    archive = open_archive(Settings(data_dir=root / f"search-{n}", user="bench"))
+    start = time.perf_counter()
+    _fill(archive, n)
+    fill = time.perf_counter() - start
+    conn = archive.store.conn  # type: ignore[attr-defined]
+    raw_sql = (f"SELECT document_id, bm25(search_fts, {_WEIGHTS}) AS r FROM search_fts "
+               "WHERE search_fts MATCH ? ORDER BY r LIMIT 10")
+    expressions = [match_expression(q.parse(text)) for text in QUERIES]
+    timings: dict[str, list[float]] = {"raw": [], "index": [], "workflow": []}
+    for text, expr in zip(QUERIES * rounds, expressions * rounds):
+        t0 = time.perf_counter()
+        conn.execute(raw_sql, (expr,)).fetchall()
+        t1 = time.perf_counter()
+        archive.index.search(SearchQuery(text=text))
+        t2 = time.perf_counter()
+        search(archive, SearchQuery(text=text))
+        t3 = time.perf_counter()
+        timings["raw"].append(t1 - t0)
+        timings["index"].append(t2 - t1)
+        timings["workflow"].append(t3 - t2)
+    archive.close()
+    ms = {k: (_pct(v, 50) * 1000, _pct(v, 95) * 1000) for k, v in timings.items()}
+    print(f"search at {n} documents (filled in {fill:.0f}s), {len(QUERIES)} queries × {rounds}:")
+    for key, label in (("raw", "raw FTS5 MATCH"), ("index", "index.search (parse+snippets)"),
+                       ("workflow", "archive search (+journal)")):
+        p50, p95 = ms[key]
+        print(f"  {label:32s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  "
+              f"p95 ratio {p95 / ms['raw'][1]:.2f}")
+    print("  goal: p95 ≤ 20 ms and ≤ 2× raw")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--pdfs", type=int, default=200)
+    parser.add_argument("--docs", type=int, action="append")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="archive-bench-"))
+    try:
+        if args.pdfs:
+            bench_ingest(root, args.pdfs)
+        for n in args.docs or [10000]:
+            bench_search(root, n)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
