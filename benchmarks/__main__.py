@@ -23,39 +23,56 @@ from cli.wiring import open_archive
 from docstore.documents import search
 from docstore.ingest import IngestOptions, Ingestor
 from docstore.models import Document, SearchQuery, document_id_for
-from docstore.samples import write_pdf
 from docstore.settings import Settings
+from docstore.workers import default_jobs
 from indexer import query as q
 from indexer._fts5 import _WEIGHTS, match_expression
 
 from .corpus import QUERIES, document_text
 
 
-def bench_ingest(root: Path, n: int) -> None:
+def _write_pdf_pages(path: Path, rng: random.Random, pages: int) -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    for _ in range(pages):
+        c.setFont("STSong-Light", 11)
+        text = document_text(rng, 400)
+        for row, start in enumerate(range(0, min(len(text), 40 * 38), 38)):
+            c.drawString(40, 800 - row * 19, text[start:start + 38])
+        c.showPage()
+    c.save()
+
+
+def bench_ingest(root: Path, n: int, pages: int) -> None:
     import pypdf
 
     rng = random.Random(1)
-    folder = root / "pdfs"
+    folder = root / f"pdfs-{pages}"
     folder.mkdir()
     for i in range(n):
-        text = document_text(rng, 60)
-        write_pdf(folder / f"合同-{i:05d}.pdf", [text[j:j + 38] for j in range(0, len(text), 38)])
+        _write_pdf_pages(folder / f"合同-{i:05d}.pdf", rng, pages)
     files = sorted(folder.iterdir())
     start = time.perf_counter()
     for path in files:
         "".join(p.extract_text() for p in pypdf.PdfReader(path).pages)
     bare = time.perf_counter() - start
 
-    archive = open_archive(Settings(data_dir=root / "ingest-data", user="bench"))
-    search(archive, SearchQuery(text="预热"))  # load jieba's dictionary outside the timing
-    start = time.perf_counter()
-    results = list(Ingestor(archive, IngestOptions()).run([folder]))
-    ours = time.perf_counter() - start
-    archive.close()
-    assert sum(r.status == "added" for r in results) == n
-    print(f"ingest {n} text PDFs: bare pypdf {bare:.2f}s ({n / bare:.0f} files/s), "
-          f"archive ingest {ours:.2f}s ({n / ours:.0f} files/s), ratio {ours / bare:.2f} "
-          f"(goal ≤ 1.25)")
+    print(f"ingest {n} text PDFs ({pages} page(s) each): bare pypdf, one process: {bare:.2f}s "
+          f"({n / bare:.0f} files/s)")
+    for jobs in sorted({1, default_jobs()}):
+        archive = open_archive(Settings(data_dir=root / f"ingest-{pages}-{jobs}", user="bench"))
+        search(archive, SearchQuery(text="预热"))  # load jieba's dictionary outside the timing
+        start = time.perf_counter()
+        results = list(Ingestor(archive, IngestOptions(), jobs=jobs).run([folder]))
+        ours = time.perf_counter() - start
+        archive.close()
+        assert sum(r.status == "added" for r in results) == n
+        print(f"  archive ingest --jobs {jobs}: {ours:.2f}s ({n / ours:.0f} files/s), "
+              f"ratio {ours / bare:.2f} (goal ≤ 1.25)")
 
 
 def _fill(archive, n: int) -> None:
@@ -120,13 +137,15 @@ def bench_search(root: Path, n: int, rounds: int = 20) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--pdfs", type=int, default=200)
+    parser.add_argument("--pages", type=int, action="append", help="pages per PDF (default 1 and 5)")
     parser.add_argument("--docs", type=int, action="append")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="archive-bench-"))
     try:
-        if args.pdfs:
-            bench_ingest(root, args.pdfs)
+        for pages in args.pages or [1, 5]:
+            if args.pdfs:
+                bench_ingest(root, args.pdfs, pages)
         for n in args.docs or [10000]:
             bench_search(root, n)
     finally:

@@ -13,6 +13,7 @@ from rich.progress import TimeElapsedColumn
 from docstore.errors import PartialFailure
 from docstore.ingest import IngestOptions, Ingestor
 from docstore.models import IngestStatus
+from docstore.workers import default_jobs
 
 from .context import AppContext, pass_app
 
@@ -32,10 +33,12 @@ def _progress(app: AppContext) -> Progress | None:
 @click.option("--category", help="Document category, e.g. 合同 or 竣工.")
 @click.option("--title", help="Title for the documents (default: the file name).")
 @click.option("--date", "doc_date", type=click.DateTime(["%Y-%m-%d"]), help="Document date.")
+@click.option("--jobs", type=click.IntRange(1, 256), default=default_jobs(), show_default="all cores",
+              help="Worker processes for text extraction.")
 @pass_app
 def ingest(app: AppContext, paths: tuple[Path, ...], customer_id: str | None,
            archive_no: str | None, category: str | None, title: str | None,
-           doc_date: datetime | None) -> None:
+           doc_date: datetime | None, jobs: int) -> None:
     """Store files and folders (recursively) and index their text.
 
     The same file twice is stored once (reported as duplicate). A bad file is reported with
@@ -48,7 +51,7 @@ def ingest(app: AppContext, paths: tuple[Path, ...], customer_id: str | None,
     """
     options = IngestOptions(customer_id=customer_id, archive_no=archive_no, category=category,
                             title=title, doc_date=doc_date.date() if doc_date else None)
-    run = Ingestor(app.archive, options)
+    run = Ingestor(app.archive, options, jobs=jobs)
     progress = _progress(app)
     results = []
     with progress or nullcontext():

@@ -84,6 +84,10 @@ class BadInput(ArchiveError):
     def to_dict(self) -> dict[str, object]:
         return {**super().to_dict(), "reason": str(self.reason), "path": display_path(self.path)}
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Picklable, so a worker process can hand it back."""
+        return (BadInput, (self.path, self.reason, self.detail))
+
 
 class InvalidValue(BadInput):
     """A bad value given by the user (a date, a customer id): a usage error."""

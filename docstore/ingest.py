@@ -17,15 +17,19 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .archive import Archive
 from .errors import BadInput, IndexUnavailable, InvalidValue, NotFound, Reason, display_path
-from .files import walk
+from .files import FoundFile, walk
 from .models import Document, Dossier, IngestResult, IngestStatus, document_id_for
+from .ports import Extraction
+from .workers import ExtractionPool
 
 log = logging.getLogger(__name__)
 INDEX_BATCH = 200
@@ -126,55 +130,105 @@ def resolve_dossier(archive: Archive, options: IngestOptions) -> IngestOptions:
 
 
 @dataclass
+class _Work:
+    """One file on its way through a run: done already, or waiting for its extraction."""
+
+    path: Path
+    result: IngestResult | None = None
+    staged: _Staged | None = None
+    media_type: str = ""
+    extraction: Future[Extraction] | None = None
+
+
+@dataclass
 class Ingestor:
-    """One ingest run. Iterate ``run(paths)``; read ``summary`` afterwards."""
+    """One ingest run. Iterate ``run(paths)``; read ``summary`` afterwards.
+
+    Files are hashed and checked for duplicates in order; new ones are extracted in ``jobs``
+    worker processes while earlier ones are stored, and results come out in input order. At
+    most ``4 × jobs`` files are in flight, so memory stays flat however many files there are.
+    """
 
     archive: Archive
     options: IngestOptions = IngestOptions()
     on_result: Callable[[IngestResult], None] | None = None
+    jobs: int = 1
     summary: IngestSummary = field(default_factory=IngestSummary)
     _queue: list[Document] = field(default_factory=list)
 
     def run(self, paths: Iterable[Path]) -> Iterator[IngestResult]:
         self.options = resolve_dossier(self.archive, self.options)
-        for found in walk(paths):
-            if found.error is not None:
-                result = _failed(found.path, found.error)
-            else:
-                result = self._one(found.path)
-            self.summary.count(result)
-            if self.on_result:
-                self.on_result(result)
-            yield result
-            if len(self._queue) >= INDEX_BATCH:
-                self._flush()
+        inflight: deque[_Work] = deque()
+        pool = ExtractionPool(self.archive.extractor, self.jobs)
+        try:
+            for found in walk(paths):
+                inflight.append(self._begin(found, pool))
+                while inflight and (len(inflight) > 4 * self.jobs or _ready(inflight[0])):
+                    yield self._emit(self._finish(inflight.popleft(), pool))
+            while inflight:
+                yield self._emit(self._finish(inflight.popleft(), pool))
+        finally:
+            pool.close()
+            for work in inflight:  # the caller stopped early: leave no staging files
+                if work.staged:
+                    work.staged.path.unlink(missing_ok=True)
         self._flush()
         self.summary.pending = self.archive.store.count_documents(pending_only=True)
 
-    def _one(self, path: Path) -> IngestResult:
-        name = display_path(path.name)
-        try:
-            staged = _stage(self.archive, path)
-        except BadInput as exc:
-            return _failed(path, exc)
-        try:
-            return self._store(path, name, staged)
-        except BadInput as exc:
-            return _failed(path, exc)
-        finally:
-            staged.path.unlink(missing_ok=True)
+    def _emit(self, result: IngestResult) -> IngestResult:
+        self.summary.count(result)
+        if self.on_result:
+            self.on_result(result)
+        if len(self._queue) >= INDEX_BATCH:
+            self._flush()
+        return result
 
-    def _store(self, path: Path, name: str, staged: _Staged) -> IngestResult:
-        archive, opts = self.archive, self.options
+    def _begin(self, found: FoundFile, pool: ExtractionPool) -> _Work:
+        """Stage and hash the file; settle duplicates at once; start extracting new files."""
+        if found.error is not None:
+            return _Work(found.path, result=_failed(found.path, found.error))
+        try:
+            staged = _stage(self.archive, found.path)
+        except BadInput as exc:
+            return _Work(found.path, result=_failed(found.path, exc))
+        duplicate = self._duplicate(found.path, staged)
+        if duplicate is not None:
+            staged.path.unlink(missing_ok=True)
+            return _Work(found.path, result=duplicate)
+        media_type = self.archive.extractor.media_type(staged.path)
+        return _Work(found.path, staged=staged, media_type=media_type,
+                     extraction=pool.submit(staged.path, media_type))
+
+    def _finish(self, work: _Work, pool: ExtractionPool) -> IngestResult:
+        if work.result is not None:
+            return work.result
+        assert work.staged is not None and work.extraction is not None
+        try:
+            extraction = pool.result(work.extraction, work.staged.path, work.media_type)
+            return self._store(work.path, work.staged, work.media_type, extraction)
+        except BadInput as exc:
+            return _failed(work.path, exc)
+        finally:
+            work.staged.path.unlink(missing_ok=True)
+
+    def _duplicate(self, path: Path, staged: _Staged) -> IngestResult | None:
+        archive = self.archive
         doc_id = document_id_for(staged.sha256)
         existing = archive.store.get_document(doc_id)
-        if existing is not None:
-            if not archive.blobs.exists(staged.sha256):  # repair after a lost blob
-                archive.blobs.put(staged.sha256, staged.path)
-            return IngestResult(filename=name, status=IngestStatus.DUPLICATE, document_id=doc_id,
-                                indexed=existing.index_state == "indexed")
-        media_type = archive.extractor.media_type(staged.path)
-        extraction = archive.extractor.extract(staged.path, media_type)
+        if existing is None:
+            return None
+        if not archive.blobs.exists(staged.sha256):  # repair after a lost blob
+            archive.blobs.put(staged.sha256, staged.path)
+        if existing.index_state == "pending" and not archive.index.shares_store_transaction:
+            self._queue.append(existing)  # an earlier run stopped before indexing it
+        return IngestResult(filename=display_path(path.name), status=IngestStatus.DUPLICATE,
+                            document_id=doc_id, indexed=existing.index_state == "indexed")
+
+    def _store(self, path: Path, staged: _Staged, media_type: str,
+               extraction: Extraction) -> IngestResult:
+        archive, opts = self.archive, self.options
+        name = display_path(path.name)
+        doc_id = document_id_for(staged.sha256)
         archive.blobs.put(staged.sha256, staged.path)
         doc = Document(
             id=doc_id, sha256=staged.sha256, size=staged.size, filename=name,
@@ -186,7 +240,7 @@ class Ingestor:
         )
         indexed = False
         with archive.store.transaction():
-            if not archive.store.add_document(doc):  # another process stored it meanwhile
+            if not archive.store.add_document(doc):  # stored meanwhile (same bytes, or another process)
                 return IngestResult(filename=name, status=IngestStatus.DUPLICATE,
                                     document_id=doc_id)
             archive.journal.record(
@@ -219,6 +273,10 @@ class Ingestor:
         for f in failures:
             log.warning("document %s not indexed: %s", f.document_id, f.reason)
         self.archive.store.mark_indexed([d.id for d in docs if d.id not in failed])
+
+
+def _ready(work: _Work) -> bool:
+    return work.extraction is None or work.extraction.done()
 
 
 def _failed(path: Path, error: BadInput) -> IngestResult:

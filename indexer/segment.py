@@ -12,14 +12,14 @@ way without depending on server-side analyzers:
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
 
 from .normalize import HAN, normalize
 
-SEGMENTER = "jieba"
+SEGMENTER = "rjieba"
 _CHAR_TOKENS = re.compile(rf"[{HAN}]|[^\W{HAN}_]+")
 _CODE = re.compile(r"(?<![0-9a-z])[0-9a-z]+(?:[-_/.·][0-9a-z]+)+(?![0-9a-z])")
 _CODE_SEP = re.compile(r"[-_/.·]")
@@ -27,15 +27,15 @@ _CODE_SEP = re.compile(r"[-_/.·]")
 
 @lru_cache(maxsize=1)
 def _jieba():  # type: ignore[no-untyped-def]
-    import jieba
+    """jieba-rs (Rust port of jieba, same dictionary and modes): ~15× faster than pure-Python
+    jieba, which made segmentation the bottleneck of ingest."""
+    import rjieba
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+    return rjieba
 
 
 def segmenter_version() -> str:
-    return f"{SEGMENTER}-{_jieba().__version__}"
+    return f"{SEGMENTER}-{metadata.version(SEGMENTER)}"
 
 
 def _is_token(token: str) -> bool:
@@ -44,12 +44,12 @@ def _is_token(token: str) -> bool:
 
 def words(norm: str) -> list[str]:
     """Search-mode words of already normalised text."""
-    return [t for t in (w.strip() for w in _jieba().cut_for_search(norm)) if _is_token(t)]
+    return [t for t in (w.strip() for w in _jieba().cut_for_search(norm, True)) if _is_token(t)]
 
 
 def query_words(norm: str) -> list[str]:
     """Precise-mode words of a normalised query term (each is in the index's search-mode set)."""
-    return [t for t in (w.strip() for w in _jieba().cut(norm)) if _is_token(t)]
+    return [t for t in (w.strip() for w in _jieba().cut(norm, True)) if _is_token(t)]
 
 
 def chars(norm: str) -> list[str]:
