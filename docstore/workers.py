@@ -37,15 +37,18 @@ class ExtractionPool:
         if self.jobs == 1 or not self._inline_done:
             self._inline_done = True
             return self._inline(path, media_type)
+        try:
+            return self._executor().submit(_extract, self.extractor, path, media_type)
+        except BrokenProcessPool:  # a worker died since the last submit: start afresh
+            self.restart()
+            return self._executor().submit(_extract, self.extractor, path, media_type)
+
+    def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["docstore.ingest", "indexer.extract"])
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=context)
-        try:
-            return self._pool.submit(_extract, self.extractor, path, media_type)
-        except BrokenProcessPool:
-            self.restart()
-            return self._inline(path, media_type)
+        return self._pool
 
     def _inline(self, path: Path, media_type: str) -> Future[Extraction]:
         future: Future[Extraction] = Future()
