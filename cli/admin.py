@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from docstore import documents as workflow
+from docstore.errors import PartialFailure
+from docstore.verify import check_index
 
 from .context import AppContext, pass_app
 from .render import table
@@ -65,4 +67,28 @@ def stats(app: AppContext) -> None:
         app.out.print(table(["what", "count"], counts.items()))
 
 
-COMMANDS = [init, reindex, stats]
+@click.command("verify")
+@click.option("--index", "index_only", is_flag=True, required=True,
+              help="Compare the search index with the stored records.")
+@click.option("--repair", is_flag=True, help="Re-index what is missing, drop what has no record.")
+@pass_app
+def verify(app: AppContext, index_only: bool, repair: bool) -> None:
+    """Check that store and search index agree (exit 1 when they differ and were not repaired).
+
+    \b
+    Example:
+      archive verify --index
+      archive verify --index --repair
+    """
+    check = check_index(app.archive, repair=repair)
+    if app.json_output:
+        app.emit_json({**check.__dict__, "ok": check.ok})
+    else:
+        app.out.print(f"{check.documents} stored, {check.indexed} in the index; "
+                      f"missing from index: {len(check.missing)}, without record: "
+                      f"{len(check.extra)}{'; repaired' if check.repaired else ''}", markup=False)
+    if not check.ok:
+        raise PartialFailure("store and index differ; run `archive verify --index --repair`")
+
+
+COMMANDS = [init, reindex, stats, verify]

@@ -157,3 +157,25 @@ def test_pending_documents_are_counted_and_reindexed(archive, tmp_path: Path) ->
     report = reindex(archive)
     assert (report.indexed, report.pending) == (1, 0)
     assert len(search(archive, SearchQuery(text="幕墙")).hits) == 1
+
+
+def test_verify_index_finds_and_repairs_drift(archive, tmp_path: Path) -> None:
+    from docstore.verify import check_index
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"{i}.txt").write_text(f"消防验收记录第{i}份", encoding="utf-8")
+    results = ingest(archive, [folder])
+    assert check_index(archive).ok
+    lost = results[0].document_id
+    archive.index.delete([lost])  # the index lost one document…
+    ghost = archive.store.get_document(results[1].document_id).model_copy(
+        update={"id": "D" + "f" * 20, "sha256": "f" * 64})
+    archive.index.index([ghost])  # …and holds one that has no record
+    check = check_index(archive)
+    assert (check.missing, check.extra, check.ok) == ([lost], [ghost.id], False)
+    repaired = check_index(archive, repair=True)
+    assert repaired.repaired and check_index(archive).ok
+    hits = search(archive, SearchQuery(text="消防验收记录", limit=10)).hits
+    assert sorted(h.document_id for h in hits) == sorted(r.document_id for r in results)
