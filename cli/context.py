@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from rich.console import Console
@@ -43,6 +43,25 @@ class AppContext:
     @property
     def interactive(self) -> bool:
         return not self.json_output and sys.stderr.isatty()
+
+
+class JsonArrayWriter:
+    """Writes a JSON array one item at a time, so a 10,000-file run is never held in memory
+    and a reader sees results as they come."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.count = 0
+
+    def write(self, item: Any) -> None:
+        prefix = "[\n  " if self.count == 0 else ",\n  "
+        self.out.write(prefix + json.dumps(item, ensure_ascii=False, default=str))
+        self.out.flush()
+        self.count += 1
+
+    def close(self) -> None:
+        self.out.write("\n]\n" if self.count else "[]\n")
+        self.out.flush()
 
 
 pass_app = click.make_pass_decorator(AppContext)

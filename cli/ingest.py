@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from datetime import datetime
+import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.progress import TimeElapsedColumn
 
@@ -15,7 +17,7 @@ from docstore.ingest import IngestOptions, Ingestor
 from docstore.models import IngestStatus
 from docstore.workers import default_jobs
 
-from .context import AppContext, pass_app
+from .context import AppContext, JsonArrayWriter, pass_app
 
 
 def _progress(app: AppContext) -> Progress | None:
@@ -53,24 +55,24 @@ def ingest(app: AppContext, paths: tuple[Path, ...], customer_id: str | None,
                             title=title, doc_date=doc_date.date() if doc_date else None)
     run = Ingestor(app.archive, options, jobs=jobs)
     progress = _progress(app)
-    results = []
+    stream = JsonArrayWriter(sys.stdout) if app.json_output else None
     with progress or nullcontext():
         task = progress.add_task("ingesting", total=None) if progress else None
         for result in run.run(paths):
             if progress is not None:
                 progress.update(task, advance=1, description=result.filename[:40])
-            if app.json_output:
-                results.append(result.model_dump(mode="json"))
+            if stream is not None:
+                stream.write(result.model_dump(mode="json"))
             elif result.status is IngestStatus.FAILED:
-                app.err.print(f"[red]failed[/red]  {result.error}", markup=True, highlight=False)
+                app.err.print(f"[red]failed[/red]  {escape(result.error or '')}")
             else:
                 note = "  (needs OCR)" if result.needs_ocr else ""
                 app.out.print(f"{result.status.value:<9} {result.document_id}  {result.filename}{note}",
                               markup=False)
+    if stream is not None:
+        stream.close()
     s = run.summary
-    if app.json_output:
-        app.emit_json(results)
-    else:
+    if not app.json_output:
         app.err.print(f"{s.added} added, {s.duplicate} duplicate, {s.failed} failed, "
                       f"{s.pending} pending index", markup=False)
     if s.index_error:

@@ -174,3 +174,18 @@ def test_installed_console_script_runs_demo(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     first = report["searches"][0]
     assert first["query"] == "施工合同" and "<mark>" in first["hits"][0]["snippet"]
+
+
+def test_verify_index_command(run, tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("幕墙工程", encoding="utf-8")
+    run("ingest", str(path))
+    code, out, _ = run("--json", "verify", "--index")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] and (report["documents"], report["indexed"]) == (1, 1)
+
+
+def test_ingest_json_of_an_empty_folder_is_an_empty_array(run, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, out, _ = run("--json", "ingest", str(tmp_path / "empty"))
+    assert (code, json.loads(out)) == (0, [])

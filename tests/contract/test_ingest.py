@@ -179,3 +179,16 @@ def test_verify_index_finds_and_repairs_drift(archive, tmp_path: Path) -> None:
     assert repaired.repaired and check_index(archive).ok
     hits = search(archive, SearchQuery(text="消防验收记录", limit=10)).hits
     assert sorted(h.document_id for h in hits) == sorted(r.document_id for r in results)
+
+
+def test_walk_streams_instead_of_listing_the_tree_first(tmp_path: Path) -> None:
+    from docstore.files import walk
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "1.txt").write_text("一", encoding="utf-8")
+    found = walk([tmp_path])
+    first = next(found)
+    (tmp_path / "b" / "2.txt").write_text("二", encoding="utf-8")  # appears after the walk began
+    rest = [f.path.name for f in found]
+    assert (first.path.name, rest) == ("1.txt", ["2.txt"])
