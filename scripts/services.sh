@@ -182,7 +182,10 @@ ferret_start() {
 	fi
 	deadline=$((SECONDS + TIMEOUT))
 	until ferret_ping; do
-		if ! pid_alive "$FERRET_PIDFILE" "$FERRET_PATTERN"; then
+		# a process we just started may not have exec'd yet (its command line is still ours),
+		# so for it only liveness counts; the pattern guards pid files found from earlier runs
+		if { [[ -n "${pid:-}" ]] && ! kill -0 "$pid" 2>/dev/null; } ||
+			{ [[ -z "${pid:-}" ]] && ! pid_alive "$FERRET_PIDFILE" "$FERRET_PATTERN"; }; then
 			tail -n 30 "$FERRET_LOG" >&2 || true
 			rm -f "$FERRET_PIDFILE"
 			die "ferretdb: process exited during start"
