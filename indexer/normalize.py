@@ -47,16 +47,32 @@ def clean_text(text: str) -> str:
 
 def normalize(text: str) -> str:
     """The form that is segmented and matched (fast: whole-string operations only)."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(t2s_table())
+    text = _nfkc(text).casefold().translate(t2s_table())
     return _HAN_GAP_LINES.sub("", text)
 
 
-def normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """``normalize`` character by character, with the position in ``text`` of each output char.
+def _nfkc(text: str) -> str:
+    """NFKC; the quick check is much cheaper than normalising text that is already NFKC."""
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
-    Used to put highlights back on the displayed text. May differ from ``normalize`` only on
-    rare combining sequences, which affects highlighting, never matching.
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """``normalize`` plus, for each output character, its position in ``text``.
+
+    Used to put highlights back on the displayed text. Fast path: NFKC, case-folding and the
+    traditional→simplified table map almost every text one character to one, so only the
+    removed Han gaps need tracking. Otherwise it goes character by character (which may differ
+    from ``normalize`` on rare combining sequences: that affects highlighting, never matching).
     """
+    folded = _nfkc(text)
+    if len(folded) == len(text):
+        cased = folded.casefold()
+        if len(cased) == len(text):
+            return _close_gaps(cased.translate(t2s_table()), list(range(len(text))))
+    return _close_gaps(*_fold_per_char(text))
+
+
+def _fold_per_char(text: str) -> tuple[str, list[int]]:
     table = t2s_table()
     out: list[str] = []
     where: list[int] = []
@@ -64,10 +80,18 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
         folded = unicodedata.normalize("NFKC", ch).casefold().translate(table)
         out.append(folded)
         where.extend([i] * len(folded))
-    joined = "".join(out)
-    keep = [True] * len(joined)
-    for gap in _HAN_GAP_LINES.finditer(joined):
-        for j in range(gap.start(), gap.end()):
-            keep[j] = False
-    norm = "".join(c for c, k in zip(joined, keep) if k)
-    return norm, [p for p, k in zip(where, keep) if k]
+    return "".join(out), where
+
+
+def _close_gaps(joined: str, where: list[int]) -> tuple[str, list[int]]:
+    gaps = [(m.start(), m.end()) for m in _HAN_GAP_LINES.finditer(joined)]
+    if not gaps:
+        return joined, where
+    parts, kept, pos = [], [], 0
+    for start, end in gaps:
+        parts.append(joined[pos:start])
+        kept.extend(where[pos:start])
+        pos = end
+    parts.append(joined[pos:])
+    kept.extend(where[pos:])
+    return "".join(parts), kept
