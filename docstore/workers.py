@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -24,6 +26,28 @@ def default_jobs() -> int:
 
 def _extract(extractor: Extractor, path: Path, media_type: str) -> Extraction:
     return extractor.extract(path, media_type)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+
+
+def _watch_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """Worker initializer: exit when the ingest process is gone (even after ``kill -9``),
+    instead of waiting forever for work that will never come."""
+
+    def watch() -> None:
+        while _alive(parent_pid):
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class ExtractionPool:
@@ -47,7 +71,8 @@ class ExtractionPool:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["docstore.ingest", "indexer.extract"])
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context,
+                                             initializer=_watch_parent, initargs=(os.getpid(),))
         return self._pool
 
     def _inline(self, path: Path, media_type: str) -> Future[Extraction]:

@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,27 @@ def check_consistent(data_dir: Path, expected_files: int) -> None:
         archive.close()
 
 
+def _orphaned_workers() -> list[str]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_bytes().rsplit(b")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == 1 and "multiprocessing.forkserver" in cmdline and str(ROOT) in cmdline:
+            found.append(stat.parent.name)
+    return found
+
+
+def _assert_no_orphaned_workers(wait: float = 10.0) -> None:
+    """Extraction workers of a killed ingest must not linger (they would wait forever)."""
+    deadline = time.monotonic() + wait
+    while _orphaned_workers() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _orphaned_workers() == []
+
+
 def test_kill_9_mid_batch_then_rerun_finishes_without_duplicates(tmp_path: Path) -> None:
     folder = make_batch(tmp_path / "batch", 150)
     data = tmp_path / "data"
@@ -62,6 +84,7 @@ def test_kill_9_mid_batch_then_rerun_finishes_without_duplicates(tmp_path: Path)
             break
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL and seen == 40
+    _assert_no_orphaned_workers()
     rerun = subprocess.run(archive_cmd(data, "--json", "ingest", str(folder)), cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
