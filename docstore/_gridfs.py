@@ -1,36 +1,46 @@
 """Distributed blob store: GridFS in the archive's MongoDB database, one file per content hash.
 
-The layout is standard GridFS (``fs.files`` with ``_id`` = ``filename`` = the SHA-256,
-``fs.chunks`` with ``files_id``/``n``/``data``), so any GridFS tool can read it, and reading and
-deleting go through ``gridfs.GridFSBucket``.
+The layout is standard GridFS — ``fs.files`` with ``_id`` = ``filename`` = the SHA-256 and
+``length``/``chunkSize``/``uploadDate``; ``fs.chunks`` with ``files_id``/``n``/``data`` and the
+unique ``(files_id, n)`` index — so ``gridfs.GridFSBucket`` and any other GridFS tool can read it.
+Two things differ from ``GridFSBucket``'s own upload, both on purpose:
 
-Writing does not use ``GridFSBucket.upload_*``: those insert the chunks and then the files
-document, so a crash between the two leaves chunks that make every later upload of the same hash
-fail on the unique ``(files_id, n)`` index. ``put`` instead *upserts* each chunk by
-``(files_id, n)`` — the content is fixed by the hash, so a rerun or a concurrent writer of the
-same file writes identical chunks — and inserts the files document last. A blob is therefore
-visible only once complete; a crash leaves only chunks without a files document, which the next
-``put`` of that hash overwrites and ``sweep_orphans`` removes.
+- **Chunk ``_id`` = ``{sha256}:{n}``**, not an ObjectId, and every chunk access goes by ``_id``.
+  FerretDB v1.24 (SQLite) pushes only ``_id`` equality down to an index; any other filter scans
+  every chunk of every file (measured: 1–3 s per lookup at 100 MB of chunks). Reads
+  (``GridFsReader``), writes and deletes here therefore never filter ``fs.chunks`` by
+  ``files_id``, except to repair leftovers of a foreign writer.
+- **Crash-safe, idempotent writes.** Chunks go first, the files document last, so a blob is
+  visible only once complete. A chunk's content is fixed by the hash, so a rerun, or a concurrent
+  writer of the same file, meets identical chunks: a duplicate ``_id`` is simply already done.
+  A crash leaves only chunks without a files document; the next ``put`` of that hash completes
+  them and ``sweep_orphans`` removes the others.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import gridfs
 from bson import Binary
-from pymongo import ASCENDING, ReplaceOne
+from gridfs.errors import CorruptGridFile
+from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import ConnectionFailure, DuplicateKeyError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
 
 from .errors import BackendUnavailable, NotFound
 
 CHUNK_SIZE = 255 * 1024  # the GridFS default
 _CHUNKS_PER_WRITE = 16  # about 4 MiB per round trip
+_DUPLICATE = 11000
+
+
+def chunk_id(sha256: str, n: int) -> str:
+    return f"{sha256}:{n}"
 
 
 class GridFsBlobStore:
@@ -40,7 +50,6 @@ class GridFsBlobStore:
         self.db = db
         self.files = db[f"{bucket}.files"]
         self.chunks = db[f"{bucket}.chunks"]
-        self.bucket = gridfs.GridFSBucket(db, bucket_name=bucket, chunk_size_bytes=CHUNK_SIZE)
         with self._reachable():
             self.chunks.create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
             self.files.create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
@@ -48,30 +57,24 @@ class GridFsBlobStore:
     def _reachable(self) -> _Guard:
         return _Guard(self.db)
 
+    # -- writing ---------------------------------------------------------------------------
     def put(self, sha256: str, source: Path) -> None:
         with self._reachable():
             if self.exists(sha256):
                 return
-            digest, length, n = hashlib.sha256(), 0, 0
-            now = datetime.now(timezone.utc)
-            pending: list[ReplaceOne[dict[str, Any]]] = []
-            with open(source, "rb") as src:
-                while data := src.read(CHUNK_SIZE):
-                    digest.update(data)
-                    length += len(data)
-                    key = {"files_id": sha256, "n": n}
-                    pending.append(ReplaceOne(key, {**key, "data": Binary(data), "uploadDate": now},
-                                              upsert=True))
-                    n += 1
-                    if len(pending) >= _CHUNKS_PER_WRITE:
-                        self._write_chunks(pending)
-                        pending = []
-            self._write_chunks(pending)
-            if digest.hexdigest() != sha256:
-                self.chunks.delete_many({"files_id": sha256})
-                raise ValueError(f"{source}: content does not match its hash {sha256}")
-            # chunks past the end could only come from a different chunk size: drop them
-            self.chunks.delete_many({"files_id": sha256, "n": {"$gte": n}})
+            length = _check_hash(source, sha256)  # before writing: chunks under a hash are
+            now = datetime.now(timezone.utc)       # always that content
+            count, clashed = 0, False
+            batch: list[dict[str, Any]] = []
+            for n, data in _read_chunks(source):
+                count = n + 1
+                batch.append(self._chunk(sha256, n, data, now))
+                if len(batch) >= _CHUNKS_PER_WRITE:
+                    clashed |= self._insert_chunks(batch)
+                    batch = []
+            clashed |= self._insert_chunks(batch)
+            if clashed:  # leftovers of an earlier attempt: make sure every chunk is ours
+                self._repair_chunks(sha256, source, count, now)
             try:
                 self.files.insert_one({
                     "_id": sha256, "filename": sha256, "length": length, "chunkSize": CHUNK_SIZE,
@@ -80,79 +83,160 @@ class GridFsBlobStore:
             except DuplicateKeyError:
                 pass  # a concurrent writer completed the same content first
 
-    def _write_chunks(self, ops: list[ReplaceOne[dict[str, Any]]]) -> None:
-        if not ops:
-            return
-        try:
-            self.chunks.bulk_write(ops, ordered=True)
-        except Exception as exc:  # a concurrent upsert of the same key: retry, content is equal
-            if not _is_duplicate(exc):
-                raise
-            self.chunks.bulk_write(ops, ordered=True)
+    @staticmethod
+    def _chunk(sha256: str, n: int, data: bytes, now: datetime) -> dict[str, Any]:
+        return {"_id": chunk_id(sha256, n), "files_id": sha256, "n": n, "data": Binary(data),
+                "uploadDate": now}
 
+    def _insert_chunks(self, docs: list[dict[str, Any]]) -> bool:
+        """Insert; True when some chunks were there already (identical content by construction
+        when written here; a foreign writer's chunk is checked by ``_repair_chunks``)."""
+        if not docs:
+            return False
+        try:
+            self.chunks.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != _DUPLICATE for e in errors):
+                raise
+            return True
+        return False
+
+    def _repair_chunks(self, sha256: str, source: Path, count: int, now: datetime) -> None:
+        """Chunk ``n`` must exist under our ``_id``; a chunk left by another GridFS writer
+        (ObjectId ``_id``, same ``(files_id, n)``) is replaced. Also drop chunks past the end."""
+        missing = {n for n in range(count)
+                   if self.chunks.find_one({"_id": chunk_id(sha256, n)}, {"_id": 1}) is None}
+        stray = {"files_id": sha256, "$or": [{"n": {"$gte": count}},
+                                             {"n": {"$in": sorted(missing)}}]}
+        self.chunks.delete_many(stray)  # a scan, but only after a foreign writer crashed
+        if missing:
+            for n, data in _read_chunks(source):
+                if n in missing:
+                    self._insert_chunks([self._chunk(sha256, n, data, now)])
+
+    # -- reading -----------------------------------------------------------------------------
     def open(self, sha256: str) -> BinaryIO:
         with self._reachable():
-            try:
-                return self.bucket.open_download_stream(sha256)  # type: ignore[return-value]
-            except gridfs.errors.NoFile as exc:
-                raise NotFound("attachment", sha256) from exc
+            meta = self.files.find_one({"_id": sha256})
+        if meta is None:
+            raise NotFound("attachment", sha256)
+        raw = GridFsReader(self, sha256, int(meta["length"]), int(meta["chunkSize"]))
+        return io.BufferedReader(raw, buffer_size=int(meta["chunkSize"]))  # type: ignore[return-value]
+
+    def _read_chunk(self, sha256: str, n: int) -> bytes:
+        with self._reachable():
+            doc = self.chunks.find_one({"_id": chunk_id(sha256, n)}, {"data": 1})
+            if doc is None:  # written by another GridFS tool: look it up the standard way
+                doc = self.chunks.find_one({"files_id": sha256, "n": n}, {"data": 1})
+        if doc is None:
+            raise CorruptGridFile(f"attachment {sha256}: chunk {n} is missing")
+        return bytes(doc["data"])
 
     def exists(self, sha256: str) -> bool:
         with self._reachable():
             return self.files.find_one({"_id": sha256}, {"_id": 1}) is not None
 
+    def iter_hashes(self) -> Iterator[str]:
+        with self._reachable():
+            for raw in self.files.find({}, {"_id": 1}).sort("_id", ASCENDING).batch_size(1000):
+                yield raw["_id"]
+
+    # -- deleting ----------------------------------------------------------------------------
     def delete(self, sha256: str) -> None:
         """Files document first, then chunks: a crash in between leaves only orphans."""
         with self._reachable():
-            self.files.delete_one({"_id": sha256})
-            self.chunks.delete_many({"files_id": sha256})
+            meta = self.files.find_one_and_delete({"_id": sha256})
+            if meta is not None:
+                chunk_size = int(meta.get("chunkSize") or CHUNK_SIZE)
+                self._delete_chunks(sha256, -(-int(meta["length"]) // chunk_size))
 
-    def iter_hashes(self) -> Iterator[str]:
-        with self._reachable():
-            last = ""
-            while True:
-                page = [raw["_id"] for raw in self.files.find({"_id": {"$gt": last}}, {"_id": 1})
-                        .sort("_id", ASCENDING).limit(1000)]
-                if not page:
-                    return
-                yield from page
-                last = page[-1]
+    def _delete_chunks(self, sha256: str, count: int) -> None:
+        for n in range(count):
+            self.chunks.delete_one({"_id": chunk_id(sha256, n)})
 
     def sweep_orphans(self, grace: timedelta = timedelta(hours=1)) -> int:
         """Delete chunks that have no files document and were written more than ``grace`` ago
         (younger ones may belong to an upload still running). Returns how many files' chunks
-        were removed."""
+        were removed. Scans ``fs.chunks``: run it from maintenance, not on every open."""
         with self._reachable():
             cutoff = datetime.now(timezone.utc) - grace
             old = {"$or": [{"uploadDate": {"$lt": cutoff}}, {"uploadDate": {"$exists": False}}]}
-            candidates = self.chunks.distinct("files_id", old)
-            removed = 0
-            for start in range(0, len(candidates), 500):
-                batch = candidates[start : start + 500]
-                present = {raw["_id"] for raw in self.files.find({"_id": {"$in": batch}},
-                                                                  {"_id": 1})}
-                orphans = [f for f in batch if f not in present]
-                if orphans:
-                    self.chunks.delete_many({"files_id": {"$in": orphans}, **old})
-                    removed += len(orphans)
-            return removed
+            orphans = [f for f in self.chunks.distinct("files_id", old)
+                       if self.files.find_one({"_id": f}, {"_id": 1}) is None]
+            for start in range(0, len(orphans), 100):
+                self.chunks.delete_many({"files_id": {"$in": orphans[start : start + 100]},
+                                         **old})
+            return len(orphans)
 
     def orphan_count(self) -> int:
-        """How many files_ids have chunks but no files document (any age)."""
+        """How many files' chunks have no files document (of any age). Scans ``fs.chunks``."""
         with self._reachable():
-            ids = self.chunks.distinct("files_id")
-            present = {raw["_id"] for raw in self.files.find({"_id": {"$in": ids}}, {"_id": 1})}
-            return sum(1 for i in ids if i not in present)
+            return sum(1 for f in self.chunks.distinct("files_id")
+                       if self.files.find_one({"_id": f}, {"_id": 1}) is None)
 
     def close(self) -> None:
         pass  # the client belongs to the record store
 
 
-def _is_duplicate(exc: Exception) -> bool:
-    if isinstance(exc, DuplicateKeyError):
+class GridFsReader(io.RawIOBase):
+    """A stored blob as a readable, seekable binary stream, fetching one chunk at a time."""
+
+    def __init__(self, store: GridFsBlobStore, sha256: str, length: int, chunk_size: int) -> None:
+        self._store = store
+        self.sha256 = sha256
+        self.length = length
+        self._chunk_size = chunk_size
+        self._pos = 0
+        self._cached: tuple[int, bytes] | None = None
+
+    def readable(self) -> bool:
         return True
-    details = getattr(exc, "details", None) or {}
-    return any(e.get("code") == 11000 for e in details.get("writeErrors", []))
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.length}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        if self._pos >= self.length:
+            return 0
+        n, offset = divmod(self._pos, self._chunk_size)
+        if self._cached is None or self._cached[0] != n:
+            data = self._store._read_chunk(self.sha256, n)
+            expected = min(self._chunk_size, self.length - n * self._chunk_size)
+            if len(data) != expected:
+                raise CorruptGridFile(f"attachment {self.sha256}: chunk {n} has {len(data)} "
+                                      f"bytes, expected {expected}")
+            self._cached = (n, data)
+        part = self._cached[1][offset : offset + len(buffer)]
+        buffer[: len(part)] = part
+        self._pos += len(part)
+        return len(part)
+
+
+def _check_hash(source: Path, sha256: str) -> int:
+    digest, length = hashlib.sha256(), 0
+    for _, data in _read_chunks(source):
+        digest.update(data)
+        length += len(data)
+    if digest.hexdigest() != sha256:
+        raise ValueError(f"{source}: content does not match its hash {sha256}")
+    return length
+
+
+def _read_chunks(source: Path) -> Iterator[tuple[int, bytes]]:
+    with open(source, "rb") as src:
+        n = 0
+        while data := src.read(CHUNK_SIZE):
+            yield n, data
+            n += 1
 
 
 class _Guard:

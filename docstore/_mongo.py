@@ -12,6 +12,14 @@ Field values are the model's JSON form (``model_dump(mode="json")``): dates and 
 strings, which round-trip exactly (BSON datetimes would drop the microseconds and the offset).
 A journal entry's free-form ``details`` is kept as one JSON string, because its keys may contain
 ``.`` or start with ``$`` and its values may nest arrays, which FerretDB refuses.
+
+What FerretDB v1.24 (SQLite backend) taught us, measured on the test server:
+- updates are read-then-write, not atomic: ``$inc`` counters hand out duplicates under
+  concurrency, so ``next_sequence`` claims numbers with unique inserts instead;
+- an update command with 100 statements deadlocks the server (one pooled SQLite connection per
+  statement, pool of 100), so state changes go in commands of ``_UPDATES_PER_COMMAND``;
+- only ``_id`` equality is pushed down to an index; other filters scan the collection, so hot
+  paths look documents up by ``_id`` and long listings stream one cursor instead of re-querying.
 """
 
 from __future__ import annotations
@@ -26,13 +34,14 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import ConnectionFailure, DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo.errors import ConnectionFailure, CursorNotFound, DuplicateKeyError
 
 from .errors import BackendUnavailable, Conflict
 from .models import Customer, Document, Dossier, IndexState, JournalEntry
 
 BATCH = 500
+_UPDATES_PER_COMMAND = 20
 SCHEMA_VERSION = 1
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -132,6 +141,7 @@ class MongoRecordStore:
         self.documents.create_index([("index_state", ASCENDING), ("_id", ASCENDING)])
         self.documents.create_index([("customer_id", ASCENDING)])
         self.customers.create_index([("name", ASCENDING)])
+        self.sequences.create_index([("name", ASCENDING), ("n", DESCENDING)])
         self.db["meta"].update_one({"_id": "schema_version"},
                                    {"$setOnInsert": {"value": SCHEMA_VERSION}}, upsert=True)
 
@@ -144,16 +154,26 @@ class MongoRecordStore:
 
     @_reachable
     def next_sequence(self, name: str) -> int:
-        for _ in range(3):
+        """Claim the next number by inserting ``{name}:{n}`` into ``sequences``.
+
+        FerretDB v1.24 applies ``findAndModify``/``update`` as read-then-write, so a ``$inc``
+        counter hands out the same number to concurrent callers (measured: 96 duplicates in
+        200 concurrent increments). A unique ``_id`` insert is atomic on every server, so the
+        number belongs to whoever inserted its claim; a loser re-reads the tail and tries the next.
+        """
+        last = self._last_claim(name)
+        for _ in range(10_000):
+            n = last + 1
             try:
-                row = self.sequences.find_one_and_update(
-                    {"_id": name}, {"$inc": {"value": 1}}, upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )
-                return int(row["value"])
-            except DuplicateKeyError:  # two first-time upserts raced; the loser retries
-                continue
-        raise Conflict(f"sequence {name} could not be incremented")
+                self.sequences.insert_one({"_id": f"{name}:{n}", "name": name, "n": n})
+                return n
+            except DuplicateKeyError:
+                last = max(n, self._last_claim(name))
+        raise Conflict(f"sequence {name}: no free number after 10000 attempts")
+
+    def _last_claim(self, name: str) -> int:
+        raw = self.sequences.find_one({"name": name}, {"n": 1}, sort=[("n", DESCENDING)])
+        return int(raw["n"]) if raw else 0
 
     def close(self) -> None:
         self.client.close()
@@ -210,27 +230,34 @@ class MongoRecordStore:
 
     @_reachable
     def iter_documents(self, *, pending_only: bool = False) -> Iterator[Document]:
-        """Pages by ``_id`` (no cursor held open between pages, so marking documents indexed
-        while iterating is safe and 100k documents are never held in memory at once)."""
-        last: str | None = None
+        """One cursor sorted by ``_id``, fetched ``BATCH`` documents at a time; if the server
+        drops the cursor (idle timeout), it resumes after the last ``_id`` seen. Marking
+        documents while iterating (``reindex --pending``) is safe: ``_id`` never changes."""
+        query: dict[str, Any] = {"index_state": str(IndexState.PENDING)} if pending_only else {}
+        for raw in self._resumable(self.documents, query):
+            yield document_from_bson(raw)
+
+    @staticmethod
+    def _resumable(collection: Any, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        last: Any = None
         while True:
-            query: dict[str, Any] = {}
-            if pending_only:
-                query["index_state"] = str(IndexState.PENDING)
-            if last is not None:
-                query["_id"] = {"$gt": last}
-            page = list(self.documents.find(query).sort("_id", ASCENDING).limit(BATCH))
-            if not page:
+            where = {**query, "_id": {"$gt": last}} if last is not None else query
+            try:
+                for raw in collection.find(where).sort("_id", ASCENDING).batch_size(BATCH):
+                    last = raw["_id"]
+                    yield raw
                 return
-            for raw in page:
-                yield document_from_bson(raw)
-            last = page[-1]["_id"]
+            except CursorNotFound:
+                continue
 
     def _set_state(self, document_ids: Sequence[str], state: IndexState) -> None:
-        ids = list(document_ids)
-        for start in range(0, len(ids), BATCH):
-            self.documents.update_many({"_id": {"$in": ids[start : start + BATCH]}},
-                                       {"$set": {"index_state": str(state)}})
+        """Updates by ``_id`` in commands of ``_UPDATES_PER_COMMAND`` statements: FerretDB
+        v1.24 holds one SQLite connection per statement of an update command until the command
+        ends, and its pool has 100, so a 100-statement command deadlocks the server (measured);
+        one ``update_many`` with ``$in`` is safe but scans and costs ~20 ms per document."""
+        ops = [UpdateOne({"_id": i}, {"$set": {"index_state": str(state)}}) for i in document_ids]
+        for start in range(0, len(ops), _UPDATES_PER_COMMAND):
+            self.documents.bulk_write(ops[start : start + _UPDATES_PER_COMMAND], ordered=True)
 
     @_reachable
     def mark_indexed(self, document_ids: Sequence[str]) -> None:
@@ -260,15 +287,8 @@ class MongoRecordStore:
 
     @_reachable
     def iter_journal(self) -> Iterator[JournalEntry]:
-        last = 0
-        while True:
-            page = list(self.journal.find({"_id": {"$gt": last}}).sort("_id", ASCENDING)
-                        .limit(BATCH))
-            if not page:
-                return
-            for raw in page:
-                yield journal_from_bson(raw)
-            last = page[-1]["_id"]
+        for raw in self._resumable(self.journal, {}):
+            yield journal_from_bson(raw)
 
     @_reachable
     def counts(self) -> dict[str, int]:
