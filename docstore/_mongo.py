@@ -37,10 +37,14 @@ import pymongo
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import ConnectionFailure, CursorNotFound, DuplicateKeyError
 
-from .errors import BackendUnavailable, Conflict
+from .errors import ArchiveError, BackendUnavailable, Conflict
 from .models import Customer, Document, Dossier, IndexState, JournalEntry
 
 BATCH = 500
+TEXT_INLINE_MAX = 4 << 20
+"""Texts longer than this (UTF-8 bytes) go to ``document_texts`` in parts: a document must stay
+under the 16 MiB BSON limit, and a 2,000-page PDF can have more text than that."""
+TEXT_PART_CHARS = 1 << 20  # at most 4 MiB of UTF-8 per part
 _UPDATES_PER_COMMAND = 20
 SCHEMA_VERSION = 1
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -105,8 +109,13 @@ def dossier_from_bson(raw: dict[str, Any]) -> Dossier:
     return Dossier.model_validate({**_fields(raw), "id": raw["_id"]})
 
 
-def document_from_bson(raw: dict[str, Any]) -> Document:
-    return Document.model_validate({**_fields(raw), "id": raw["_id"]})
+def document_from_bson(raw: dict[str, Any], text: str | None = None) -> Document:
+    """``text`` is the document's text when it was stored apart (see ``TEXT_INLINE_MAX``)."""
+    data = {**_fields(raw), "id": raw["_id"]}
+    data.pop("text_parts", None)
+    if text is not None:
+        data["text"] = text
+    return Document.model_validate(data)
 
 
 def journal_from_bson(raw: dict[str, Any]) -> JournalEntry:
@@ -131,6 +140,7 @@ class MongoRecordStore:
         self.documents = self.db["documents"]
         self.journal = self.db["journal"]
         self.sequences = self.db["sequences"]
+        self.texts = self.db["document_texts"]
         self._setup()
 
     @_reachable
@@ -217,16 +227,42 @@ class MongoRecordStore:
     # -- documents -----------------------------------------------------------------------
     @_reachable
     def add_document(self, document: Document) -> bool:
+        raw = to_bson(document)
+        if len(document.text) * 4 > TEXT_INLINE_MAX and \
+                len(document.text.encode("utf-8")) > TEXT_INLINE_MAX:
+            # parts first, keyed by _id, so a crash before the document leaves only parts,
+            # which the rerun overwrites (never those of a document that exists)
+            if self.documents.find_one({"_id": document.id}, {"_id": 1}) is not None:
+                return False
+            parts = [document.text[i : i + TEXT_PART_CHARS]
+                     for i in range(0, len(document.text), TEXT_PART_CHARS)]
+            for n, part in enumerate(parts):
+                self.texts.replace_one({"_id": f"{document.id}:{n}"},
+                                       {"document_id": document.id, "n": n, "text": part},
+                                       upsert=True)
+            raw["text"], raw["text_parts"] = "", len(parts)
         try:
-            self.documents.insert_one(to_bson(document))
+            self.documents.insert_one(raw)
         except DuplicateKeyError:
             return False
         return True
 
+    def _document(self, raw: dict[str, Any]) -> Document:
+        parts = raw.get("text_parts")
+        if not parts:
+            return document_from_bson(raw)
+        texts = []
+        for n in range(int(parts)):
+            part = self.texts.find_one({"_id": f"{raw['_id']}:{n}"})
+            if part is None:
+                raise ArchiveError(f"document {raw['_id']}: text part {n} is missing")
+            texts.append(part["text"])
+        return document_from_bson(raw, "".join(texts))
+
     @_reachable
     def get_document(self, document_id: str) -> Document | None:
         raw = self.documents.find_one({"_id": document_id})
-        return document_from_bson(raw) if raw else None
+        return self._document(raw) if raw else None
 
     @_reachable
     def iter_documents(self, *, pending_only: bool = False) -> Iterator[Document]:
@@ -235,7 +271,7 @@ class MongoRecordStore:
         documents while iterating (``reindex --pending``) is safe: ``_id`` never changes."""
         query: dict[str, Any] = {"index_state": str(IndexState.PENDING)} if pending_only else {}
         for raw in self._resumable(self.documents, query):
-            yield document_from_bson(raw)
+            yield self._document(raw)
 
     @staticmethod
     def _resumable(collection: Any, query: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -8,7 +8,8 @@
   jieba words, or the exact run of characters, or a whole archive/contract number).
 - The index lives behind the alias ``alias``, pointing at ``{alias}-v{N}``. ``rebuild`` fills
   ``{alias}-v{N+1}`` beside it, swaps the alias in one ``update_aliases`` call and drops the old
-  index, so searches keep working throughout.
+  index, so searches keep working throughout. Writes made meanwhile (by any process) go to both
+  indices, versioned so that the rebuild's older copy of a document never wins (``_write``).
 - No ``_delete_by_query``/``_reindex`` (the integ-test server has no reindex module): deletes are
   bulk delete actions and a rebuild re-sends the documents from the record store.
 - Nothing is contacted in the constructor: a down server must not stop an archive from opening
@@ -23,9 +24,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from elastic_transport import Transport, TransportError
@@ -51,6 +52,7 @@ _BOOST_CHARS = 0.5
 _BOOST_CODES = 10.0
 _UNAVAILABLE_STATUS = {429, 502, 503, 504}
 _CHUNK_BYTES = 20 * 1024 * 1024
+_STREAM_VERSION, _LIVE_VERSION = 1, 2  # see ElasticIndex._write
 
 MAPPING: dict[str, Any] = {
     "dynamic": "strict",
@@ -140,6 +142,18 @@ def _source(doc: Document) -> dict[str, Any]:
     return body
 
 
+@dataclass(frozen=True)
+class Layout:
+    """The concrete indices behind the alias right now."""
+
+    live: list[str]
+    """Indices the alias points at (one, normally)."""
+    building: list[str]
+    """Newer indices not yet behind the alias: a rebuild in progress (or one that died)."""
+    top: int
+    """The highest version number in use."""
+
+
 class ElasticIndex:
     name = "elasticsearch"
     shares_store_transaction = False
@@ -151,7 +165,7 @@ class ElasticIndex:
         self.replicas = replicas
         self.refresh = refresh
         self.es = client(url, request_timeout=request_timeout)
-        self._ready = False
+        self._pattern = re.compile(re.escape(alias) + r"-v(\d+)$")
 
     # -- plumbing --------------------------------------------------------------------------
     @contextmanager
@@ -169,78 +183,99 @@ class ElasticIndex:
     def _concrete(self, version: int) -> str:
         return f"{self.alias}-v{version}"
 
-    def _versions(self) -> dict[str, int]:
-        """Every ``{alias}-vN`` index, by name."""
-        pattern = re.compile(re.escape(self.alias) + r"-v(\d+)$")
-        found = self.es.indices.get(index=f"{self.alias}-v*", allow_no_indices=True,
-                                    expand_wildcards="all", ignore_unavailable=True)
-        return {name: int(m.group(1)) for name in found if (m := pattern.match(name))}
-
-    def _aliased(self) -> list[str]:
-        try:
-            return list(self.es.indices.get_alias(name=self.alias))
-        except NotFoundError:
-            return []
+    def layout(self) -> Layout:
+        found = self.es.indices.get_alias(index=f"{self.alias}-v*", allow_no_indices=True,
+                                          ignore_unavailable=True, expand_wildcards="all")
+        versions = {name: int(m.group(1)) for name in found
+                    if (m := self._pattern.match(name))}
+        live = sorted(n for n in versions if self.alias in found[n].get("aliases", {}))
+        newest_live = max((versions[n] for n in live), default=0)
+        building = sorted(n for n, v in versions.items() if n not in live and v > newest_live)
+        return Layout(live, building, max(versions.values(), default=0))
 
     def _create(self, name: str, *, with_alias: bool) -> None:
         self.es.indices.create(
             index=name,
-            settings={"number_of_shards": 1, "number_of_replicas": self.replicas},
+            # deletes are remembered for 10 minutes, so a stale copy from a running rebuild's
+            # stream cannot bring a deleted document back (see _write)
+            settings={"number_of_shards": 1, "number_of_replicas": self.replicas,
+                      "gc_deletes": "10m"},
             mappings=MAPPING,
             aliases={self.alias: {}} if with_alias else None,
         )
+        self.es.cluster.health(index=name, wait_for_status="yellow", timeout="30s")
 
-    def _ensure(self) -> None:
-        """Create ``{alias}-v1`` behind the alias on first use (safe if two processes race)."""
-        if self._ready:
-            return
-        if not self._aliased():
-            versions = self._versions()
-            name = self._concrete(max(versions.values(), default=0) + 1)
-            try:
-                self._create(name, with_alias=True)
-            except ApiError as exc:
-                if exc.error != "resource_already_exists_exception":
-                    raise
-            self.es.cluster.health(index=self.alias, wait_for_status="yellow", timeout="30s")
-        self._ready = True
+    def _ensure(self) -> Layout:
+        """Create ``{alias}-v1`` behind the alias on first write (safe if two processes race)."""
+        layout = self.layout()
+        if layout.live:
+            return layout
+        try:
+            self._create(self._concrete(layout.top + 1), with_alias=True)
+        except ApiError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+        return self.layout()
 
-    def _bulk(self, actions: Iterable[dict[str, Any]]) -> list[IndexFailure]:
+    def _bulk(self, actions: Iterable[dict[str, Any]], *,
+              superseded_ok: bool = False) -> list[IndexFailure]:
+        """Per-document failures; with ``superseded_ok`` a version conflict (a newer write got
+        there first) is success."""
         failures: list[IndexFailure] = []
         for ok, item in streaming_bulk(self.es, actions, chunk_size=500,
                                        max_chunk_bytes=_CHUNK_BYTES, raise_on_error=False,
-                                       raise_on_exception=True, max_retries=2,
+                                       raise_on_exception=False, max_retries=2,
                                        initial_backoff=1, yield_ok=False):
             if ok:
                 continue
             op, result = next(iter(item.items()))
             if op == "delete" and result.get("status") == 404:
                 continue
+            if superseded_ok and result.get("status") == 409:
+                continue
+            exc = result.get("exception")  # the whole request was refused (e.g. 413, 503)
+            if isinstance(exc, ApiError) and exc.status_code in _UNAVAILABLE_STATUS:
+                raise exc
             failures.append(IndexFailure(str(result.get("_id")), _reason(result)))
+        return failures
+
+    def _write(self, make: Callable[[str], Iterable[dict[str, Any]]]) -> list[IndexFailure]:
+        """Write through the alias and, while a rebuild is filling a new index, into that one
+        too, so nothing written during a rebuild is missing after the swap.
+
+        On the index being built the rebuild's stream writes with external version 1 and these
+        live writes with version 2 (``external_gte``): a copy the stream read from the store
+        before a live update or delete can never overwrite it or bring a deleted document back.
+        Failures there are only logged: the rebuild's own stream is what counts.
+        """
+        layout = self._ensure()
+        failures = self._bulk(make(self.alias))
+        for name in layout.building:
+            live = ({**a, "version": _LIVE_VERSION, "version_type": "external_gte"}
+                    for a in make(name))
+            for failure in self._bulk(live):
+                log.info("not written to the index being built %s: %s", name, failure)
+        if self.refresh:
+            self.es.indices.refresh(index=",".join([self.alias, *layout.building]),
+                                    ignore_unavailable=True)
         return failures
 
     # -- the port ----------------------------------------------------------------------------
     def index(self, documents: Sequence[Document]) -> list[IndexFailure]:
         if not documents:
             return []
+        sources = [(d.id, _source(d)) for d in documents]
         with self._reachable():
-            self._ensure()
-            failures = self._bulk(
-                {"_op_type": "index", "_index": self.alias, "_id": d.id, "_source": _source(d)}
-                for d in documents)
-            if self.refresh:
-                self.es.indices.refresh(index=self.alias)
-        return failures
+            return self._write(lambda target: (
+                {"_op_type": "index", "_index": target, "_id": i, "_source": body}
+                for i, body in sources))
 
     def delete(self, document_ids: Sequence[str]) -> None:
         if not document_ids:
             return
         with self._reachable():
-            self._ensure()
-            failures = self._bulk({"_op_type": "delete", "_index": self.alias, "_id": i}
-                                  for i in document_ids)
-            if self.refresh:
-                self.es.indices.refresh(index=self.alias)
+            failures = self._write(lambda target: (
+                {"_op_type": "delete", "_index": target, "_id": i} for i in document_ids))
         if failures:
             raise ArchiveError("could not remove from the search index: " + "; ".join(
                 f"{f.document_id}: {f.reason}" for f in failures))
@@ -250,19 +285,24 @@ class ElasticIndex:
         if not parsed.terms:
             return []
         with self._reachable():
-            self._ensure()
-            resp = self.es.search(index=self.alias, **search_body(parsed, query))
+            try:
+                resp = self.es.search(index=self.alias, **search_body(parsed, query))
+            except NotFoundError:  # nothing indexed yet
+                return []
         return [hit(h["_source"], float(h["_score"] or 0.0), parsed) for h in resp["hits"]["hits"]]
 
     def document_ids(self) -> Iterator[str]:
         """Every indexed document id, paged with ``search_after`` on the id."""
         with self._reachable():
-            self._ensure()
             after: list[Any] | None = None
             while True:
-                page = self.es.search(index=self.alias, size=1000, sort=[{"document_id": "asc"}],
-                                      source=False, query={"match_all": {}},
-                                      search_after=after, track_total_hits=False)["hits"]["hits"]
+                try:
+                    page = self.es.search(
+                        index=self.alias, size=1000, sort=[{"document_id": "asc"}], source=False,
+                        query={"match_all": {}}, search_after=after, track_total_hits=False,
+                    )["hits"]["hits"]
+                except NotFoundError:
+                    return
                 if not page:
                     return
                 for h in page:
@@ -272,21 +312,22 @@ class ElasticIndex:
     def rebuild(self, documents: Iterable[Document]) -> list[IndexFailure]:
         """Fill ``{alias}-v{N+1}`` beside the live index, swap the alias atomically, drop the old.
 
-        If anything fails before the swap, the new index is dropped and the old one stays live.
+        While it fills, ``index`` and ``delete`` (in any process) write to both, and searches
+        keep using the old index. If anything fails before the swap, the new index is dropped
+        and the old one stays live.
         """
         with self._reachable():
-            self._ensure()
-            old = self._aliased()
-            versions = self._versions()
-            new = self._concrete(max(versions.values(), default=0) + 1)
+            layout = self._ensure()
+            new = self._concrete(layout.top + 1)
             self._create(new, with_alias=False)
             try:
-                self.es.cluster.health(index=new, wait_for_status="yellow", timeout="30s")
-                failures = self._bulk({"_op_type": "index", "_index": new, "_id": d.id,
-                                       "_source": _source(d)} for d in documents)
+                failures = self._bulk(({"_op_type": "index", "_index": new, "_id": d.id,
+                                        "_source": _source(d), "version": _STREAM_VERSION,
+                                        "version_type": "external"} for d in documents),
+                                      superseded_ok=True)
                 self.es.indices.refresh(index=new)
                 self.es.indices.update_aliases(actions=[
-                    *({"remove": {"index": name, "alias": self.alias}} for name in old),
+                    *({"remove": {"index": name, "alias": self.alias}} for name in layout.live),
                     {"add": {"index": new, "alias": self.alias}},
                 ])
             except BaseException:
@@ -295,7 +336,7 @@ class ElasticIndex:
                 except (TransportError, ApiError):
                     log.warning("could not drop the unfinished index %s", new)
                 raise
-            stale = [name for name in versions if name != new]
+            stale = [*layout.live, *layout.building]
             if stale:
                 self.es.indices.delete(index=",".join(stale), ignore_unavailable=True)
         log.info("search index rebuilt as %s (%d failures)", new, len(failures))
@@ -306,6 +347,9 @@ class ElasticIndex:
 
 
 def _reason(result: dict[str, Any]) -> str:
+    exc = result.get("exception")
+    if isinstance(exc, ApiError):
+        return f"request refused: {exc.status_code} {exc.error}"
     error = result.get("error")
     if isinstance(error, dict):
         reason = f"{error.get('type', 'error')}: {error.get('reason', '')}"

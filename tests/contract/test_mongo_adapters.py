@@ -211,6 +211,19 @@ def test_iter_documents_streams_and_tolerates_marking_while_iterating(store) -> 
     assert store.count_documents(pending_only=True) == len(docs) - 198
 
 
+def test_a_text_larger_than_a_bson_document_round_trips(store) -> None:
+    from docstore import _mongo
+
+    text = "建设工程施工合同第一条。" * 900_000  # 10.8M characters, 32 MB of UTF-8
+    doc = make_doc("big").model_copy(update={"text": text})
+    assert store.add_document(doc) is True
+    assert store.add_document(doc) is False
+    assert store.texts.count_documents({"document_id": doc.id}) == \
+        -(-len(text) // _mongo.TEXT_PART_CHARS)
+    assert store.get_document(doc.id) == doc
+    assert [d.text == text for d in store.iter_documents()] == [True]
+
+
 # -- GridFS ----------------------------------------------------------------------------------
 
 def _file(tmp_path: Path, data: bytes) -> tuple[Path, str]:
@@ -371,3 +384,27 @@ def test_a_second_index_object_shares_the_alias(es_index, settings) -> None:
         assert len(_ids(other, "理赔")) == 1
     finally:
         other.close()
+
+
+def test_writes_during_a_rebuild_reach_the_new_index(es_index) -> None:
+    docs = [make_doc(f"抵押合同 第{i}号") for i in range(20)]
+    es_index.index(docs)
+    late = make_doc("抵押合同 补充协议")  # ingested while the rebuild runs: not in its stream
+
+    def stream() -> Iterator[Document]:
+        for i, doc in enumerate(docs):
+            if i == 10:
+                assert es_index.layout().building  # the new index exists, not yet live
+                assert es_index.index([late]) == []
+                es_index.delete([docs[0].id])  # disposed of after the stream passed it
+            yield doc
+
+    assert es_index.rebuild(stream()) == []
+    found = set(_ids(es_index, "抵押合同", limit=100))
+    assert late.id in found and docs[0].id not in found and len(found) == 20
+    assert es_index.layout().building == []
+
+
+def test_reads_before_any_write_find_nothing_and_create_nothing(es_index) -> None:
+    assert _ids(es_index, "合同") == [] and list(es_index.document_ids()) == []
+    assert es_index.layout().live == []
