@@ -78,19 +78,22 @@ def show(app: AppContext, document_id: str) -> None:
 @click.argument("document_id")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the file.")
+@click.option("--searchable", is_flag=True,
+              help="The OCR'd searchable PDF instead of the original scan.")
 @pass_app
-def get(app: AppContext, document_id: str, out: Path) -> None:
-    """Write a stored document's original bytes to a file.
+def get(app: AppContext, document_id: str, out: Path, searchable: bool) -> None:
+    """Write a stored document's original bytes (or its searchable PDF) to a file.
 
     \b
     Example:
       archive get D3f2a9c0e1b7d4a5c6e8f --out 合同.pdf
+      archive get D3f2a9c0e1b7d4a5c6e8f --searchable --out 合同-可检索.pdf
     """
-    doc = workflow.export(app.archive, document_id, out)
+    doc = workflow.export(app.archive, document_id, out, searchable=searchable)
     if app.json_output:
-        app.emit_json({"document_id": doc.id, "out": str(out), "sha256": doc.sha256})
+        app.emit_json({"document_id": doc.id, "out": str(out), "searchable": searchable})
     else:
-        app.out.print(f"wrote {out} ({doc.size} bytes, sha256 {doc.sha256[:12]}…)", markup=False)
+        app.out.print(f"wrote {out} ({out.stat().st_size} bytes)", markup=False)
 
 
 COMMANDS = [search, show, get]

@@ -15,6 +15,7 @@ from rich.progress import TimeElapsedColumn
 from docstore.errors import PartialFailure
 from docstore.ingest import IngestOptions, Ingestor
 from docstore.models import IngestStatus
+from docstore.settings import OcrMode
 from docstore.workers import default_jobs
 
 from .context import AppContext, JsonArrayWriter, pass_app
@@ -35,12 +36,14 @@ def _progress(app: AppContext) -> Progress | None:
 @click.option("--category", help="Document category, e.g. 合同 or 竣工.")
 @click.option("--title", help="Title for the documents (default: the file name).")
 @click.option("--date", "doc_date", type=click.DateTime(["%Y-%m-%d"]), help="Document date.")
+@click.option("--ocr", type=click.Choice(["auto", "always", "never"]),
+              help="OCR scans: auto (pages without text), always, never (default: auto).")
 @click.option("--jobs", type=click.IntRange(1, 256), default=default_jobs(), show_default="all cores",
               help="Worker processes for text extraction.")
 @pass_app
 def ingest(app: AppContext, paths: tuple[Path, ...], customer_id: str | None,
            archive_no: str | None, category: str | None, title: str | None,
-           doc_date: datetime | None, jobs: int) -> None:
+           doc_date: datetime | None, ocr: str | None, jobs: int) -> None:
     """Store files and folders (recursively) and index their text.
 
     The same file twice is stored once (reported as duplicate). A bad file is reported with
@@ -49,8 +52,10 @@ def ingest(app: AppContext, paths: tuple[Path, ...], customer_id: str | None,
     \b
     Example:
       archive ingest ./竣工文档 --customer C000001 --dossier NQ-2026-HT-0042 --category 竣工
-      archive --json ingest scan.pdf
+      archive --json ingest 扫描件.pdf --ocr always
     """
+    if ocr is not None:  # before the archive opens: the extractor is built from settings
+        app.settings = app.settings.model_copy(update={"ocr": OcrMode(ocr)})
     options = IngestOptions(customer_id=customer_id, archive_no=archive_no, category=category,
                             title=title, doc_date=doc_date.date() if doc_date else None)
     run = Ingestor(app.archive, options, jobs=jobs)

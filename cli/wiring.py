@@ -7,6 +7,10 @@ from docstore.settings import Backend, Settings
 from indexer.extract import DefaultExtractor
 
 
+def _extractor(settings: Settings) -> DefaultExtractor:
+    return DefaultExtractor(settings.ocr, settings.ocr_languages)
+
+
 def open_archive(settings: Settings) -> Archive:
     if settings.backend is Backend.MONGO:
         return _open_mongo(settings)
@@ -23,7 +27,7 @@ def _open_embedded(settings: Settings) -> Archive:
     blobs.sweep_temp()
     sweep(settings.work_dir.glob("stage-*"), older_than=3600.0)
     index = Fts5Index(store.conn, store.transaction)
-    return Archive(store=store, blobs=blobs, index=index, extractor=DefaultExtractor(),
+    return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings),
                    user=settings.user, work_dir=settings.work_dir,
                    max_file_bytes=settings.max_file_mb << 20)
 
@@ -36,6 +40,6 @@ def _open_mongo(settings: Settings) -> Archive:
     store = MongoRecordStore(settings.mongo_uri, settings.mongo_db)
     blobs = GridFsBlobStore(store.db)
     index = ElasticIndex(settings.es_url, settings.es_index)
-    return Archive(store=store, blobs=blobs, index=index, extractor=DefaultExtractor(),
+    return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings),
                    user=settings.user, work_dir=settings.work_dir,
                    max_file_bytes=settings.max_file_mb << 20)

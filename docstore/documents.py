@@ -40,16 +40,21 @@ def show(archive: Archive, document_id: str) -> Document:
     return doc
 
 
-def export(archive: Archive, document_id: str, out: Path) -> Document:
-    """Write the stored bytes to ``out`` (atomically) and journal the export."""
+def export(archive: Archive, document_id: str, out: Path, *, searchable: bool = False) -> Document:
+    """Write the original bytes — or, with ``searchable``, the OCR'd searchable PDF — to
+    ``out`` (atomically) and journal the export."""
     doc = get_document(archive, document_id)
+    sha = doc.searchable_sha256 if searchable else doc.sha256
+    if sha is None:
+        raise NotFound("searchable PDF of document", document_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.part")
-    with archive.blobs.open(doc.sha256) as src, open(tmp, "wb") as dst:
+    with archive.blobs.open(sha) as src, open(tmp, "wb") as dst:
         shutil.copyfileobj(src, dst, 1024 * 1024)
     tmp.replace(out)
     archive.journal.record(archive.user, "get", document_id=doc.id, customer_id=doc.customer_id,
-                           dossier=doc.archive_no, details={"out": str(out)})
+                           dossier=doc.archive_no,
+                           details={"out": str(out), "searchable": searchable})
     return doc
 
 

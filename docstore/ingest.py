@@ -96,6 +96,14 @@ def _stage(archive: Archive, source: Path) -> _Staged:
     return _Staged(Path(tmp), digest.hexdigest(), size)
 
 
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _check_archive_no(archive_no: str) -> str:
     value = archive_no.strip()
     if not value or len(value) > 64 or any(c.isspace() for c in value):
@@ -203,6 +211,7 @@ class Ingestor:
         if work.result is not None:
             return work.result
         assert work.staged is not None and work.extraction is not None
+        extraction = None
         try:
             extraction = pool.result(work.extraction, work.staged.path, work.media_type)
             return self._store(work.path, work.staged, work.media_type, extraction)
@@ -210,6 +219,8 @@ class Ingestor:
             return _failed(work.path, exc)
         finally:
             work.staged.path.unlink(missing_ok=True)
+            if extraction is not None and extraction.searchable_pdf is not None:
+                extraction.searchable_pdf.unlink(missing_ok=True)
 
     def _duplicate(self, path: Path, staged: _Staged) -> IngestResult | None:
         archive = self.archive
@@ -230,10 +241,15 @@ class Ingestor:
         name = display_path(path.name)
         doc_id = document_id_for(staged.sha256)
         archive.blobs.put(staged.sha256, staged.path)
+        searchable = None
+        if extraction.searchable_pdf is not None:  # kept beside the untouched original
+            searchable = _sha256_of(extraction.searchable_pdf)
+            archive.blobs.put(searchable, extraction.searchable_pdf)
         doc = Document(
             id=doc_id, sha256=staged.sha256, size=staged.size, filename=name,
             media_type=media_type, page_count=extraction.page_count, text=extraction.text,
             text_source=extraction.source, needs_ocr=extraction.needs_ocr,
+            ocr_error=extraction.ocr_error, searchable_sha256=searchable,
             customer_id=opts.customer_id, archive_no=opts.archive_no, category=opts.category,
             title=opts.title or Path(name).stem, doc_date=opts.doc_date, batch_id=opts.batch_id,
             created_by=archive.user, created_at=archive.clock(),

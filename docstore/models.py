@@ -90,6 +90,9 @@ class Document(_Model):
     text: str = ""
     text_source: TextSource = TextSource.NONE
     needs_ocr: bool = False
+    ocr_error: str | None = None
+    searchable_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    """The OCR'd searchable PDF kept beside the untouched original, when OCR made one."""
     customer_id: str | None = None
     dossier_id: str | None = None
     archive_no: str | None = None

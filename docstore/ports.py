@@ -113,6 +113,11 @@ class Extraction:
     page_count: int | None = None
     needs_ocr: bool = False
     warnings: list[str] = field(default_factory=list)
+    blank_pages: list[int] = field(default_factory=list)
+    """1-based pages without a text layer (candidates for OCR)."""
+    searchable_pdf: Path | None = None
+    """A searchable PDF made by OCR, beside the input: the caller stores it, then removes it."""
+    ocr_error: str | None = None
 
 
 @runtime_checkable

@@ -18,6 +18,12 @@ from .errors import UsageError
 CONFIG_NAME = "config.toml"
 
 
+class OcrMode(StrEnum):
+    AUTO = "auto"  # OCR pages that have no text layer
+    ALWAYS = "always"  # OCR every page again
+    NEVER = "never"  # store scans flagged needs_ocr
+
+
 class Backend(StrEnum):
     EMBEDDED = "embedded"
     MONGO = "mongo"
@@ -47,6 +53,8 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(default=30.0, gt=0)
     """Seconds a writer waits for another archive process before giving up."""
     max_file_mb: int = Field(default=512, gt=0)
+    ocr: OcrMode = OcrMode.AUTO
+    ocr_languages: str = "chi_sim"  # measured better than chi_sim+eng on Chinese scans
 
     @property
     def db_path(self) -> Path:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from docstore.errors import BadInput, Reason
 from docstore.models import TextSource
 from docstore.ports import Extraction
+from docstore.settings import OcrMode
 
 from .normalize import clean_text
 
@@ -69,9 +71,10 @@ def extract_pdf(path: Path) -> Extraction:
             RecursionError, AssertionError, ZeroDivisionError) as exc:
         raise BadInput(path, Reason.CORRUPT, f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
     text = clean_text("\n\n".join(texts))
+    blank = [i + 1 for i, t in enumerate(texts) if not t.strip()]
     if not text:
-        return Extraction("", TextSource.NONE, page_count=count, needs_ocr=True)
-    return Extraction(text, TextSource.PDF_TEXT, page_count=count)
+        return Extraction("", TextSource.NONE, page_count=count, needs_ocr=True, blank_pages=blank)
+    return Extraction(text, TextSource.PDF_TEXT, page_count=count, blank_pages=blank)
 
 
 def extract_plain(path: Path) -> Extraction:
@@ -97,8 +100,15 @@ EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
 }
 
 
+@dataclass(frozen=True)
 class DefaultExtractor:
-    """pypdf + plain text + images-for-OCR."""
+    """pypdf + plain text, and OCR (OCRmyPDF/Tesseract) for scans according to ``ocr``.
+
+    Picklable (a frozen dataclass of plain values): it runs in ingest's worker processes.
+    """
+
+    ocr: OcrMode = OcrMode.AUTO
+    languages: str = "chi_sim"
 
     def media_type(self, path: Path) -> str:
         return sniff(path)
@@ -108,4 +118,35 @@ class DefaultExtractor:
         if extractor is None:
             raise BadInput(path, Reason.UNSUPPORTED_TYPE,
                            f"unsupported file type {media_type} (supported: PDF, text, images)")
-        return extractor(path)
+        base = extractor(path)
+        if not self._wants_ocr(base, media_type):
+            return base
+        return self._with_ocr(path, media_type, base)
+
+    def _wants_ocr(self, base: Extraction, media_type: str) -> bool:
+        if self.ocr is OcrMode.NEVER or not (media_type == "application/pdf" or media_type in IMAGE_TYPES):
+            return False
+        return self.ocr is OcrMode.ALWAYS or base.needs_ocr or bool(base.blank_pages)
+
+    def _with_ocr(self, path: Path, media_type: str, base: Extraction) -> Extraction:
+        from . import ocr
+
+        reason = ocr.missing(self.languages)
+        if reason is not None:
+            log.warning("%s: not OCR'd: %s", path, reason)
+            return replace(base, needs_ocr=True, ocr_error=reason)
+        source = path
+        if media_type in IMAGE_TYPES:
+            source = ocr.image_to_pdf(path, path.with_name(path.name + ".img.pdf"))
+        try:
+            result = ocr.ocr_pdf(source, path.with_name(path.name + ".ocr.pdf"), self.languages,
+                                 force=self.ocr is OcrMode.ALWAYS)
+        except ocr.OcrFailed as exc:
+            log.warning("%s: OCR failed, kept with the text it has: %s", path, exc)
+            return replace(base, needs_ocr=True, ocr_error=str(exc))
+        finally:
+            if source != path:
+                source.unlink(missing_ok=True)
+        text = clean_text("\n\n".join(result.pages))
+        return Extraction(text, TextSource.OCR if text else TextSource.NONE,
+                          page_count=len(result.pages), searchable_pdf=result.pdf)

@@ -75,6 +75,10 @@ def test_new_dossier_needs_a_customer(archive, tmp_path: Path) -> None:
 
 
 def test_scan_without_text_is_stored_and_flagged_for_ocr(archive, tmp_path: Path) -> None:
+    from docstore.settings import OcrMode
+    from indexer.extract import DefaultExtractor
+
+    archive.extractor = DefaultExtractor(OcrMode.NEVER)
     [result] = ingest(archive, [write_scan(tmp_path / "扫描件.pdf")])
     doc = show(archive, result.document_id)
     assert result.status == "added" and result.needs_ocr and doc.needs_ocr

@@ -1,0 +1,86 @@
+"""OCR of scans with OCRmyPDF + Tesseract (``chi_sim+eng``), behind the extractor.
+
+OCRmyPDF writes a searchable PDF (the page images with an invisible text layer) and never
+touches the original, which the archive keeps as it came. Images are wrapped into a PDF first
+(img2pdf: PNG, JPEG, multi-page TIFF). In ``auto`` mode only pages without a text layer are
+OCR'd (``skip_text``); ``always`` re-does every page (``force_ocr``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from docstore.errors import BadInput, Reason
+
+log = logging.getLogger(__name__)
+logging.getLogger("ocrmypdf").setLevel(logging.ERROR)  # font-coverage chatter on every CJK page
+
+
+class OcrFailed(Exception):
+    """OCR could not run on this file; the document is kept and flagged for ``ocr --retry``."""
+
+
+@lru_cache(maxsize=8)
+def missing(languages: str) -> str | None:
+    """Why OCR cannot run here (no tesseract, missing language data), or None."""
+    if shutil.which("tesseract") is None:
+        return "tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim)"
+    try:
+        import ocrmypdf  # noqa: F401
+    except ImportError:
+        return "ocrmypdf is not installed (pip install ocrmypdf)"
+    import subprocess
+
+    listed = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout
+    have = set(listed.split())
+    absent = [lang for lang in languages.split("+") if lang not in have]
+    if absent:
+        return f"tesseract language data missing: {', '.join(absent)} (tesseract-ocr-chi-sim)"
+    return None
+
+
+def image_to_pdf(image: Path, out: Path) -> Path:
+    """Wrap an image (every frame of a TIFF) into a PDF, at its own resolution."""
+    import img2pdf
+
+    try:
+        out.write_bytes(img2pdf.convert(str(image), rotation=img2pdf.Rotation.ifvalid))
+    except img2pdf.AlphaChannelError:
+        from PIL import Image
+
+        with Image.open(image) as im:
+            flat = out.with_suffix(".flat.png")
+            im.convert("RGB").save(flat)
+        try:
+            out.write_bytes(img2pdf.convert(str(flat)))
+        finally:
+            flat.unlink(missing_ok=True)
+    except Exception as exc:  # img2pdf/Pillow raise many kinds for broken images
+        raise BadInput(image, Reason.CORRUPT, f"cannot read image: {type(exc).__name__}: {exc}") from exc
+    return out
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    pdf: Path
+    """The searchable PDF, beside the input; the caller stores and removes it."""
+    pages: list[str]
+
+
+def ocr_pdf(source: Path, out: Path, languages: str, *, force: bool) -> OcrResult:
+    import ocrmypdf
+    import pypdf
+
+    try:
+        ocrmypdf.ocr(source, out, language=languages.split("+"), output_type="pdf",
+                     skip_text=not force, force_ocr=force, progress_bar=False, jobs=1,
+                     optimize=0)
+        pages = [p.extract_text() or "" for p in pypdf.PdfReader(out).pages]
+    except Exception as exc:  # OCRmyPDF raises its own hierarchy plus subprocess failures
+        out.unlink(missing_ok=True)
+        raise OcrFailed(f"{type(exc).__name__}: {exc}".strip()) from exc
+    return OcrResult(out, pages)

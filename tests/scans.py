@@ -1,0 +1,79 @@
+"""Render known Chinese text as a scanned page: CJK font, slight rotation, blur, noise, JPEG."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import pytest
+
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
+
+def require_ocr() -> None:
+    """OCR tests need tesseract + chi_sim + a CJK font (installed by .ci/run)."""
+    from indexer.ocr import missing
+    from tests.conftest import REQUIRE_SERVERS
+
+    reason = missing("chi_sim") or (None if FONT.exists() else f"font {FONT} missing")
+    if reason:
+        why = f"OCR tests need: {reason} (see .ci/run for the Debian packages)"
+        pytest.fail(why) if REQUIRE_SERVERS else pytest.skip(why)
+
+
+def render_page(lines: list[str], seed: int = 0):  # type: ignore[no-untyped-def]
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+    rng = random.Random(seed)
+    font = ImageFont.truetype(str(FONT), 36)
+    page = Image.new("L", (1240, 1754), 255)  # A4 at 150 dpi
+    draw = ImageDraw.Draw(page)
+    for i, line in enumerate(lines):
+        draw.text((110, 160 + i * 72), line, font=font, fill=0)
+    for _ in range(1500):  # scanner dust
+        draw.point((rng.randrange(1240), rng.randrange(1754)), fill=rng.randrange(120, 255))
+    return page.rotate(0.8, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
+
+
+def _jpeg(page) -> bytes:  # type: ignore[no-untyped-def]
+    buf = io.BytesIO()
+    page.save(buf, "JPEG", quality=75, dpi=(150, 150))
+    return buf.getvalue()
+
+
+def scanned_pdf(path: Path, pages: list[list[str]]) -> Path:
+    import img2pdf
+
+    images = [_jpeg(render_page(lines, seed=i)) for i, lines in enumerate(pages)]
+    path.write_bytes(img2pdf.convert(images))
+    return path
+
+
+def scanned_image(path: Path, pages: list[list[str]]) -> Path:
+    """PNG/JPEG (first page) or multi-page TIFF, by the suffix of ``path``."""
+    rendered = [render_page(lines, seed=i) for i, lines in enumerate(pages)]
+    if path.suffix.lower() in (".tif", ".tiff"):
+        rendered[0].save(path, save_all=True, append_images=rendered[1:], dpi=(150, 150),
+                         compression="tiff_deflate")
+    elif path.suffix.lower() in (".jpg", ".jpeg"):
+        path.write_bytes(_jpeg(rendered[0]))
+    else:
+        rendered[0].save(path, dpi=(150, 150))
+    return path
+
+
+def cer(expected: str, got: str) -> float:
+    """Character error rate (Levenshtein / len(expected)) over the normalised text without
+    whitespace: what search sees, so full-width vs half-width punctuation is no error."""
+    from indexer.normalize import normalize
+
+    a = "".join(normalize(expected).split())
+    b = "".join(normalize(got).split())
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1] / max(1, len(a))
