@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -269,3 +271,124 @@ def test_concurrent_journal_writers_keep_one_chain(settings):
     finally:
         for a in archives:
             a.close()
+
+
+# -- a server that goes away in the middle of a batch --------------------------------------------
+
+class CuttableLink:
+    """A TCP relay to a real server that can be cut, like a pulled cable or a stopped server:
+    open connections are reset and new ones refused until ``restore``."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.port = 0
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            with self._lock:
+                self._conns += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        if self._listener is not None:
+            try:  # shutdown wakes the thread blocked in accept(); close alone would not
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for sock in conns:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                sock.close()  # linger 0: a reset, as when the server dies
+            except OSError:
+                pass
+
+
+def test_mongodb_lost_mid_batch_fails_clearly_and_a_rerun_finishes(settings, tmp_path):
+    folder = make_batch(tmp_path / "batch", 30)
+    target = urlsplit(settings.mongo_uri)
+    link = CuttableLink((target.hostname, target.port or 27017))
+    via_link = settings.model_copy(update={"mongo_uri": f"mongodb://127.0.0.1:{link.port}/"})
+    archive = open_archive(via_link)
+    done: list[str] = []
+
+    def after_each(result) -> None:
+        done.append(result.status)
+        if len(done) == 10:
+            link.cut()
+
+    try:
+        with pytest.raises(BackendUnavailable) as caught:
+            list(Ingestor(archive, IngestOptions(), on_result=after_each).run([folder]))
+        assert f"127.0.0.1:{link.port}" in caught.value.message
+        assert done[:10] == ["added"] * 10
+    finally:
+        link.cut()
+        archive.close()
+    rerun = open_archive(settings)
+    try:
+        results, ingestor = run_ingest(rerun, [folder])
+        assert [r.status for r in results].count("failed") == 0
+        assert [r.status for r in results[:10]] == ["duplicate"] * 10
+        assert ingestor.summary.pending == 0
+    finally:
+        rerun.close()
+    check_consistent(settings, 30)
+
+
+def test_elasticsearch_lost_mid_batch_leaves_documents_pending(settings, tmp_path):
+    files = write_texts(tmp_path / "in", {f"函-{i}.txt": f"律师函 第{i}号" for i in range(6)})
+    target = urlsplit(settings.es_url)
+    link = CuttableLink((target.hostname, target.port or 9200))
+    via_link = settings.model_copy(update={"es_url": f"http://127.0.0.1:{link.port}"})
+    archive = open_archive(via_link)
+    try:
+        run_ingest(archive, list(files.values())[:3])  # indexed while the link is up
+        assert archive.store.count_documents(pending_only=True) == 0
+        link.cut()
+        results, ingestor = run_ingest(archive, list(files.values()))
+        assert [r.status for r in results] == ["duplicate"] * 3 + ["added"] * 3
+        assert ingestor.summary.pending == 3 and ingestor.summary.index_error
+        link.restore()
+        assert reindex(archive).pending == 0
+        assert len(search(archive, SearchQuery(text="律师函")).hits) == 6
+    finally:
+        link.cut()
+        archive.close()
+    check_consistent(settings, 6)
