@@ -122,7 +122,8 @@ class GridFsBlobStore:
         if meta is None:
             raise NotFound("attachment", sha256)
         raw = GridFsReader(self, sha256, int(meta["length"]), int(meta["chunkSize"]))
-        return io.BufferedReader(raw, buffer_size=int(meta["chunkSize"]))  # type: ignore[return-value]
+        stream = io.BufferedReader(raw, buffer_size=int(meta["chunkSize"]))
+        return stream  # type: ignore[return-value]
 
     def _read_chunk(self, sha256: str, n: int) -> bytes:
         with self._reachable():

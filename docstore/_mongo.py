@@ -124,6 +124,14 @@ def journal_from_bson(raw: dict[str, Any]) -> JournalEntry:
     return JournalEntry.model_validate(data)
 
 
+def _put(collection: Any, doc: dict[str, Any]) -> None:
+    """Insert or replace by ``_id`` without an upsert (concurrent upserts can both insert)."""
+    try:
+        collection.insert_one(doc)
+    except DuplicateKeyError:
+        collection.replace_one({"_id": doc["_id"]}, doc)
+
+
 class MongoRecordStore:
     name = "mongo"
 
@@ -152,8 +160,10 @@ class MongoRecordStore:
         self.documents.create_index([("customer_id", ASCENDING)])
         self.customers.create_index([("name", ASCENDING)])
         self.sequences.create_index([("name", ASCENDING), ("n", DESCENDING)])
-        self.db["meta"].update_one({"_id": "schema_version"},
-                                   {"$setOnInsert": {"value": SCHEMA_VERSION}}, upsert=True)
+        try:  # an insert, not an upsert: concurrent upserts race on FerretDB (and MongoDB)
+            self.db["meta"].insert_one({"_id": "schema_version", "value": SCHEMA_VERSION})
+        except DuplicateKeyError:
+            pass
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
@@ -237,9 +247,8 @@ class MongoRecordStore:
             parts = [document.text[i : i + TEXT_PART_CHARS]
                      for i in range(0, len(document.text), TEXT_PART_CHARS)]
             for n, part in enumerate(parts):
-                self.texts.replace_one({"_id": f"{document.id}:{n}"},
-                                       {"document_id": document.id, "n": n, "text": part},
-                                       upsert=True)
+                _put(self.texts, {"_id": f"{document.id}:{n}", "document_id": document.id,
+                                  "n": n, "text": part})
             raw["text"], raw["text_parts"] = "", len(parts)
         try:
             self.documents.insert_one(raw)

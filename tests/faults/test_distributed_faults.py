@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -334,8 +335,9 @@ class CuttableLink:
             conns, self._conns = self._conns, []
         for sock in conns:
             try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                sock.close()  # linger 0: a reset, as when the server dies
+                # linger on, 0 seconds: close sends a reset, as when the server dies
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
             except OSError:
                 pass
 
