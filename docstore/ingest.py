@@ -50,6 +50,8 @@ class IngestOptions:
 class IngestSummary:
     added: int = 0
     duplicate: int = 0
+    skipped: int = 0
+    """Already stored by an earlier run of the same batch."""
     failed: int = 0
     pending: int = 0
     index_error: str | None = None
@@ -104,7 +106,7 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_archive_no(archive_no: str) -> str:
+def check_archive_no(archive_no: str) -> str:
     value = archive_no.strip()
     if not value or len(value) > 64 or any(c.isspace() for c in value):
         raise InvalidValue("archive number", archive_no, "expected e.g. NQ-2026-HT-0042")
@@ -117,7 +119,7 @@ def resolve_dossier(archive: Archive, options: IngestOptions) -> IngestOptions:
         raise NotFound("customer", options.customer_id)
     if not options.archive_no:
         return options
-    archive_no = _check_archive_no(options.archive_no)
+    archive_no = check_archive_no(options.archive_no)
     dossier = archive.store.get_dossier(archive_no)
     if dossier is None:
         if not options.customer_id:
@@ -142,6 +144,7 @@ class _Work:
     """One file on its way through a run: done already, or waiting for its extraction."""
 
     path: Path
+    options: IngestOptions
     result: IngestResult | None = None
     staged: _Staged | None = None
     media_type: str = ""
@@ -165,12 +168,17 @@ class Ingestor:
     _queue: list[Document] = field(default_factory=list)
 
     def run(self, paths: Iterable[Path]) -> Iterator[IngestResult]:
-        self.options = resolve_dossier(self.archive, self.options)
+        """Ingest files and folders, all with this run's options."""
+        options = resolve_dossier(self.archive, self.options)
+        return self.run_items((found, options) for found in walk(paths))
+
+    def run_items(self, items: Iterable[tuple[FoundFile, IngestOptions]]) -> Iterator[IngestResult]:
+        """Ingest files each with its own options (a manifest), in order, ``jobs`` at a time."""
         inflight: deque[_Work] = deque()
         pool = ExtractionPool(self.archive.extractor, self.jobs)
         try:
-            for found in walk(paths):
-                inflight.append(self._begin(found, pool))
+            for found, options in items:
+                inflight.append(self._begin(found, options, pool))
                 while inflight and (len(inflight) > 4 * self.jobs or _ready(inflight[0])):
                     yield self._emit(self._finish(inflight.popleft(), pool))
             while inflight:
@@ -191,30 +199,35 @@ class Ingestor:
             self._flush()
         return result
 
-    def _begin(self, found: FoundFile, pool: ExtractionPool) -> _Work:
+    def _begin(self, found: FoundFile, options: IngestOptions, pool: ExtractionPool) -> _Work:
         """Stage and hash the file; settle duplicates at once; start extracting new files."""
         if found.error is not None:
-            return _Work(found.path, result=_failed(found.path, found.error))
+            return _Work(found.path, options, result=_failed(found.path, found.error))
         try:
             staged = _stage(self.archive, found.path)
         except BadInput as exc:
-            return _Work(found.path, result=_failed(found.path, exc))
-        duplicate = self._duplicate(found.path, staged)
+            return _Work(found.path, options, result=_failed(found.path, exc))
+        duplicate = self._duplicate(found.path, staged, options)
         if duplicate is not None:
             staged.path.unlink(missing_ok=True)
-            return _Work(found.path, result=duplicate)
+            return _Work(found.path, options, result=duplicate)
         media_type = self.archive.extractor.media_type(staged.path)
-        return _Work(found.path, staged=staged, media_type=media_type,
+        return _Work(found.path, options, staged=staged, media_type=media_type,
                      extraction=pool.submit(staged.path, media_type))
 
     def _finish(self, work: _Work, pool: ExtractionPool) -> IngestResult:
+        result = self._result(work, pool)
+        result.path = display_path(work.path)
+        return result
+
+    def _result(self, work: _Work, pool: ExtractionPool) -> IngestResult:
         if work.result is not None:
             return work.result
         assert work.staged is not None and work.extraction is not None
         extraction = None
         try:
             extraction = pool.result(work.extraction, work.staged.path, work.media_type)
-            return self._store(work.path, work.staged, work.media_type, extraction)
+            return self._store(work.path, work.options, work.staged, work.media_type, extraction)
         except BadInput as exc:
             return _failed(work.path, exc)
         finally:
@@ -222,7 +235,9 @@ class Ingestor:
             if extraction is not None and extraction.searchable_pdf is not None:
                 extraction.searchable_pdf.unlink(missing_ok=True)
 
-    def _duplicate(self, path: Path, staged: _Staged) -> IngestResult | None:
+    def _duplicate(self, path: Path, staged: _Staged, options: IngestOptions) -> IngestResult | None:
+        """Already stored: ``skipped`` when this same batch stored it (a rerun), else
+        ``duplicate``."""
         archive = self.archive
         doc_id = document_id_for(staged.sha256)
         existing = archive.store.get_document(doc_id)
@@ -232,12 +247,14 @@ class Ingestor:
             archive.blobs.put(staged.sha256, staged.path)
         if existing.index_state == "pending" and not archive.index.shares_store_transaction:
             self._queue.append(existing)  # an earlier run stopped before indexing it
-        return IngestResult(filename=display_path(path.name), status=IngestStatus.DUPLICATE,
+        rerun = options.batch_id is not None and existing.batch_id == options.batch_id
+        return IngestResult(filename=display_path(path.name),
+                            status=IngestStatus.SKIPPED if rerun else IngestStatus.DUPLICATE,
                             document_id=doc_id, indexed=existing.index_state == "indexed")
 
-    def _store(self, path: Path, staged: _Staged, media_type: str,
+    def _store(self, path: Path, opts: IngestOptions, staged: _Staged, media_type: str,
                extraction: Extraction) -> IngestResult:
-        archive, opts = self.archive, self.options
+        archive = self.archive
         name = display_path(path.name)
         doc_id = document_id_for(staged.sha256)
         archive.blobs.put(staged.sha256, staged.path)

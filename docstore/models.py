@@ -164,11 +164,13 @@ class SearchResults(_Model):
 class IngestStatus(StrEnum):
     ADDED = "added"
     DUPLICATE = "duplicate"
+    SKIPPED = "skipped"  # stored by an earlier run of the same batch
     FAILED = "failed"
 
 
 class IngestResult(_Model):
     filename: str
+    path: str | None = None
     status: IngestStatus
     document_id: str | None = None
     error: str | None = None

@@ -20,6 +20,7 @@ from docstore.settings import OcrMode
 from .normalize import clean_text
 
 log = logging.getLogger(__name__)
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings repeat our per-file errors
 
 _MAGIC: list[tuple[bytes, str]] = [
     (b"%PDF-", "application/pdf"),

@@ -55,7 +55,7 @@ def test_ingest_json_and_exit_code_when_a_file_fails(run, tmp_path: Path) -> Non
 
     code, out, err = run("ingest", str(folder / "合同.pdf"))
     assert code == 0 and out.startswith("duplicate")
-    assert "0 added, 1 duplicate, 0 failed" in err
+    assert "0 added, 1 duplicate, 0 skipped, 0 failed" in err
 
 
 def test_search_show_get_round_trip(run, tmp_path: Path) -> None:
@@ -110,7 +110,7 @@ def test_customer_commands(run) -> None:
         (("--backend", "oracle", "stats"), 2, "oracle"),
         (("customer", "add"), 2, "--name is required"),
         (("customer", "add", "--name", "X", "--type", "robot"), 2, "robot"),
-        (("ingest",), 2, "Missing argument"),
+        (("ingest",), 2, "give files/folders or --manifest"),
         (("customer", "update", "C000001"), 2, "nothing to change"),
         (("nonsense",), 2, "No such command"),
     ],
@@ -189,3 +189,24 @@ def test_ingest_json_of_an_empty_folder_is_an_empty_array(run, tmp_path: Path) -
     (tmp_path / "empty").mkdir()
     code, out, _ = run("--json", "ingest", str(tmp_path / "empty"))
     assert (code, json.loads(out)) == (0, [])
+
+
+def test_manifest_batch_and_receipt_from_the_command_line(run, tmp_path: Path) -> None:
+    code, out, _ = run("--json", "customer", "add", "--name", "宁波港湾物流股份有限公司")
+    customer = json.loads(out)["id"]
+    (tmp_path / "a.txt").write_text("物流服务合同", encoding="utf-8")
+    manifest = tmp_path / "清单.csv"
+    manifest.write_text(f"path,customer,project,category\na.txt,{customer},NQ-2025-HT-0107,合同\n"
+                        "missing.txt,,,\n", encoding="utf-8")
+    receipt = tmp_path / "receipt.json"
+    code, out, err = run("ingest", "--manifest", str(manifest), "--receipt", str(receipt))
+    assert code == 1 and "listed on line 3 but not found" in err
+    batch = err.split()[1]
+    report = json.loads(receipt.read_text(encoding="utf-8"))
+    assert (report["batch"], report["expected"], report["added"], report["failed"]) == (batch, 2, 1, 1)
+    (tmp_path / "missing.txt").write_text("补交的文件", encoding="utf-8")
+    code, out, err = run("ingest", "--manifest", str(manifest), "--batch", batch)
+    assert code == 0 and out.startswith("skipped") and "1 added" in err
+    manifest.write_text("path,date\na.txt,2026-13-01\n", encoding="utf-8")
+    code, out, err = run("ingest", "--manifest", str(manifest))
+    assert (code, out) == (2, "") and "line 2: date" in err and "nothing was ingested" in err

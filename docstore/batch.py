@@ -1,0 +1,65 @@
+"""An ingest batch: folders or a manifest, a batch id, a receipt.
+
+Every run is a batch with an id. Rerunning the same batch id skips what that batch already
+stored (``skipped``), retries what failed, and reports other already-stored files as
+``duplicate``. The receipt lists expected vs ingested vs duplicate vs skipped vs failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .archive import Archive
+from .errors import UsageError
+from .ingest import IngestOptions, Ingestor, resolve_dossier
+from .files import walk
+from .manifest import check_references, manifest_items, read_manifest
+from .models import IngestResult
+from .receipt import ReceiptWriter, new_batch_id
+
+
+@dataclass
+class Batch:
+    archive: Archive
+    paths: Sequence[Path] = ()
+    manifest: Path | None = None
+    options: IngestOptions = IngestOptions()
+    jobs: int = 1
+    receipt: Path | None = None
+    batch_id: str = field(default="")
+    expected: int | None = None
+    ingestor: Ingestor = field(init=False)
+
+    def __post_init__(self) -> None:
+        if bool(self.paths) == bool(self.manifest):
+            raise UsageError("give files/folders or --manifest, not both or neither")
+        self.batch_id = self.batch_id or self.options.batch_id or new_batch_id(self.archive.clock())
+        self.options = replace(self.options, batch_id=self.batch_id)
+        self.ingestor = Ingestor(self.archive, self.options, jobs=self.jobs)
+
+    def results(self) -> Iterator[IngestResult]:
+        """Validate everything first (a malformed manifest ingests nothing), then ingest."""
+        if self.manifest is not None:
+            entries = read_manifest(self.manifest)
+            check_references(self.archive, self.manifest, entries)
+            self.expected = len(entries)
+            items = manifest_items(self.archive, entries, self.batch_id)
+        else:
+            options = resolve_dossier(self.archive, self.options)
+            items = ((found, options) for found in walk(self.paths))
+        writer = ReceiptWriter(self.receipt, self.batch_id, self.expected) if self.receipt else None
+        for result in self.ingestor.run_items(items):
+            if writer:
+                writer.add(result)
+            yield result
+        if writer:
+            writer.close(self.counts())
+        self.archive.journal.record(self.archive.user, "ingest.batch",
+                                    details={"batch": self.batch_id, **self.counts()})
+
+    def counts(self) -> dict[str, int]:
+        s = self.ingestor.summary
+        return {"added": s.added, "duplicate": s.duplicate, "skipped": s.skipped,
+                "failed": s.failed, "pending": s.pending}
