@@ -6,6 +6,7 @@ import click
 
 from docstore import documents as workflow
 from docstore.errors import PartialFailure
+from docstore.reocr import retry_ocr
 from docstore.verify import check_index
 
 from .context import AppContext, pass_app
@@ -91,4 +92,27 @@ def verify(app: AppContext, index_only: bool, repair: bool) -> None:
         raise PartialFailure("store and index differ; run `archive verify --index --repair`")
 
 
-COMMANDS = [init, reindex, stats, verify]
+@click.command("ocr")
+@click.option("--retry", is_flag=True, required=True,
+              help="OCR again every document flagged needs_ocr.")
+@pass_app
+def ocr(app: AppContext, retry: bool) -> None:
+    """OCR scans that were stored without text (OCR off, not installed, or failed).
+
+    \b
+    Example:
+      archive ocr --retry
+    """
+    report = retry_ocr(app.archive)
+    if app.json_output:
+        app.emit_json(report.__dict__)
+    else:
+        app.out.print(f"OCR'd {len(report.done)} document(s); still failing: "
+                      f"{len(report.still_failing)}", markup=False)
+        for doc_id, why in report.still_failing.items():
+            app.err.print(f"{doc_id}: {why}", markup=False)
+    if report.still_failing:
+        raise PartialFailure(f"{len(report.still_failing)} document(s) still need OCR")
+
+
+COMMANDS = [init, reindex, stats, verify, ocr]

@@ -256,6 +256,22 @@ class MongoRecordStore:
             return False
         return True
 
+    @_reachable
+    def update_document(self, document: Document) -> None:
+        """Replace the record; text parts are rewritten first and surplus ones removed after,
+        so a crash midway leaves the old record readable or the new one complete."""
+        raw = to_bson(document)
+        parts: list[str] = []
+        if len(document.text.encode("utf-8")) > TEXT_INLINE_MAX:
+            parts = [document.text[i : i + TEXT_PART_CHARS]
+                     for i in range(0, len(document.text), TEXT_PART_CHARS)]
+            for n, part in enumerate(parts):
+                _put(self.texts, {"_id": f"{document.id}:{n}", "document_id": document.id,
+                                  "n": n, "text": part})
+            raw["text"], raw["text_parts"] = "", len(parts)
+        self.documents.replace_one({"_id": document.id}, raw)
+        self.texts.delete_many({"document_id": document.id, "n": {"$gte": len(parts)}})
+
     def _document(self, raw: dict[str, Any]) -> Document:
         parts = raw.get("text_parts")
         if not parts:

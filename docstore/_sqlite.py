@@ -170,6 +170,14 @@ class SqliteRecordStore:
             )
         return cur.rowcount == 1
 
+    def update_document(self, document: Document) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE documents SET customer_id = ?, index_state = ?, data = ? WHERE id = ?",
+                (document.customer_id, document.index_state, document.model_dump_json(),
+                 document.id),
+            )
+
     def get_document(self, document_id: str) -> Document | None:
         row = self.conn.execute("SELECT data, index_state FROM documents WHERE id = ?",
                                 (document_id,)).fetchone()

@@ -78,3 +78,21 @@ def test_never_and_unavailable_ocr_keep_the_scan_flagged(archive, tmp_path: Path
     doc = show(archive, missing.document_id)
     assert missing.status == "added" and doc.needs_ocr and "xyz" in doc.ocr_error
     assert not list(archive.work_dir.iterdir())  # no OCR leftovers in the staging folder
+
+
+def test_ocr_retry_fills_in_flagged_scans(archive, tmp_path: Path) -> None:
+    from docstore.reocr import retry_ocr
+
+    archive.extractor = DefaultExtractor(OcrMode.AUTO, languages="chi_sim+xyz")  # OCR fails
+    [result] = ingest(archive, [scanned_pdf(tmp_path / "待识别.pdf", [PAGE_2])])
+    assert show(archive, result.document_id).needs_ocr
+    assert search(archive, SearchQuery(text="竣工验收")).hits == []
+    report = retry_ocr(archive)
+    assert report.done == [] and result.document_id in report.still_failing
+    archive.extractor = DefaultExtractor(OcrMode.AUTO)  # OCR works again
+    report = retry_ocr(archive)
+    assert report.done == [result.document_id] and report.still_failing == {}
+    doc = show(archive, result.document_id)
+    assert not doc.needs_ocr and doc.text_source == "ocr" and doc.searchable_sha256
+    assert [h.document_id for h in search(archive, SearchQuery(text="竣工验收")).hits] == [doc.id]
+    assert retry_ocr(archive).done == []  # nothing left to do
