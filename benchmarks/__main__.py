@@ -75,6 +75,37 @@ def bench_ingest(root: Path, n: int, pages: int) -> None:
               f"ratio {ours / bare:.2f} (goal ≤ 1.25)")
 
 
+def bench_ocr(root: Path, pages: int) -> None:
+    """OCR throughput: bare OCRmyPDF on each scan, one after another, vs archive ingest."""
+    import ocrmypdf
+
+    from tests.scans import scanned_pdf
+
+    rng = random.Random(3)
+    folder = root / "scans"
+    folder.mkdir()
+    for i in range(pages):
+        text = document_text(rng, 60)
+        scanned_pdf(folder / f"扫描-{i:03d}.pdf", [[text[j:j + 28] for j in range(0, 28 * 12, 28)]])
+    files = sorted(folder.iterdir())
+    start = time.perf_counter()
+    for path in files:
+        ocrmypdf.ocr(path, root / "bare.pdf", language=["chi_sim"], output_type="pdf",
+                     progress_bar=False, jobs=1, optimize=0)
+    bare = time.perf_counter() - start
+    print(f"OCR {pages} scanned pages: bare OCRmyPDF, one at a time: {bare:.1f}s "
+          f"({pages / bare:.2f} pages/s)")
+    for jobs in sorted({1, default_jobs()}):
+        archive = open_archive(Settings(data_dir=root / f"ocr-{jobs}", user="bench"))
+        start = time.perf_counter()
+        results = list(Ingestor(archive, IngestOptions(), jobs=jobs).run([folder]))
+        ours = time.perf_counter() - start
+        archive.close()
+        assert sum(r.status == "added" for r in results) == pages
+        print(f"  archive ingest --jobs {jobs}: {ours:.1f}s ({pages / ours:.2f} pages/s), "
+              f"ratio {ours / bare:.2f}")
+
+
 def _fill(archive, n: int) -> None:
     rng = random.Random(2)
     batch: list[Document] = []
@@ -139,6 +170,8 @@ def main() -> None:
     parser.add_argument("--pdfs", type=int, default=200)
     parser.add_argument("--pages", type=int, action="append", help="pages per PDF (default 1 and 5)")
     parser.add_argument("--docs", type=int, action="append")
+    parser.add_argument("--ocr-pages", type=int, default=0,
+                        help="also benchmark OCR on this many rendered scans (needs tesseract)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="archive-bench-"))
@@ -146,6 +179,8 @@ def main() -> None:
         for pages in args.pages or [1, 5]:
             if args.pdfs:
                 bench_ingest(root, args.pdfs, pages)
+        if args.ocr_pages:
+            bench_ocr(root, args.ocr_pages)
         for n in args.docs or [10000]:
             bench_search(root, n)
     finally:
