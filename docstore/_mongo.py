@@ -113,6 +113,7 @@ def document_from_bson(raw: dict[str, Any], text: str | None = None) -> Document
     """``text`` is the document's text when it was stored apart (see ``TEXT_INLINE_MAX``)."""
     data = {**_fields(raw), "id": raw["_id"]}
     data.pop("text_parts", None)
+    data.pop("text_generation", None)
     if text is not None:
         data["text"] = text
     return Document.model_validate(data)
@@ -235,21 +236,29 @@ class MongoRecordStore:
         return dossier_from_bson(raw) if raw else None
 
     # -- documents -----------------------------------------------------------------------
+    def _split_text(self, document: Document, raw: dict[str, Any], generation: int) -> list[str]:
+        """Move a text over ``TEXT_INLINE_MAX`` into ``document_texts`` parts keyed
+        ``{id}:{generation}:{n}``; returns the part ids written."""
+        text = document.text
+        if len(text) * 4 <= TEXT_INLINE_MAX or len(text.encode("utf-8")) <= TEXT_INLINE_MAX:
+            return []
+        ids = []
+        for n, start in enumerate(range(0, len(text), TEXT_PART_CHARS)):
+            ids.append(f"{document.id}:{generation}:{n}")
+            _put(self.texts, {"_id": ids[-1], "document_id": document.id, "generation": generation,
+                              "n": n, "text": text[start : start + TEXT_PART_CHARS]})
+        raw["text"], raw["text_parts"], raw["text_generation"] = "", len(ids), generation
+        return ids
+
     @_reachable
     def add_document(self, document: Document) -> bool:
         raw = to_bson(document)
-        if len(document.text) * 4 > TEXT_INLINE_MAX and \
-                len(document.text.encode("utf-8")) > TEXT_INLINE_MAX:
-            # parts first, keyed by _id, so a crash before the document leaves only parts,
-            # which the rerun overwrites (never those of a document that exists)
+        if len(document.text) * 4 > TEXT_INLINE_MAX:
+            # parts first, so a crash before the record leaves only parts, which the rerun
+            # overwrites; never touch the parts of a record that exists
             if self.documents.find_one({"_id": document.id}, {"_id": 1}) is not None:
                 return False
-            parts = [document.text[i : i + TEXT_PART_CHARS]
-                     for i in range(0, len(document.text), TEXT_PART_CHARS)]
-            for n, part in enumerate(parts):
-                _put(self.texts, {"_id": f"{document.id}:{n}", "document_id": document.id,
-                                  "n": n, "text": part})
-            raw["text"], raw["text_parts"] = "", len(parts)
+            self._split_text(document, raw, 0)
         try:
             self.documents.insert_one(raw)
         except DuplicateKeyError:
@@ -258,27 +267,28 @@ class MongoRecordStore:
 
     @_reachable
     def update_document(self, document: Document) -> None:
-        """Replace the record; text parts are rewritten first and surplus ones removed after,
-        so a crash midway leaves the old record readable or the new one complete."""
+        """Replace the record. A long text is written as a new generation of parts before the
+        record points at it, and the old generation is removed after, so a crash at any point
+        leaves either the old record with its old text or the new one complete."""
+        old = self.documents.find_one({"_id": document.id}, {"text_parts": 1,
+                                                             "text_generation": 1})
+        generation = int(old.get("text_generation", 0)) + 1 if old else 0
         raw = to_bson(document)
-        parts: list[str] = []
-        if len(document.text.encode("utf-8")) > TEXT_INLINE_MAX:
-            parts = [document.text[i : i + TEXT_PART_CHARS]
-                     for i in range(0, len(document.text), TEXT_PART_CHARS)]
-            for n, part in enumerate(parts):
-                _put(self.texts, {"_id": f"{document.id}:{n}", "document_id": document.id,
-                                  "n": n, "text": part})
-            raw["text"], raw["text_parts"] = "", len(parts)
+        self._split_text(document, raw, generation)
         self.documents.replace_one({"_id": document.id}, raw)
-        self.texts.delete_many({"document_id": document.id, "n": {"$gte": len(parts)}})
+        if old and old.get("text_parts"):
+            previous = int(old.get("text_generation", 0))
+            for n in range(int(old["text_parts"])):
+                self.texts.delete_one({"_id": f"{document.id}:{previous}:{n}"})
 
     def _document(self, raw: dict[str, Any]) -> Document:
         parts = raw.get("text_parts")
         if not parts:
             return document_from_bson(raw)
+        generation = int(raw.get("text_generation", 0))
         texts = []
         for n in range(int(parts)):
-            part = self.texts.find_one({"_id": f"{raw['_id']}:{n}"})
+            part = self.texts.find_one({"_id": f"{raw['_id']}:{generation}:{n}"})
             if part is None:
                 raise ArchiveError(f"document {raw['_id']}: text part {n} is missing")
             texts.append(part["text"])

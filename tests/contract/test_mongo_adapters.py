@@ -224,6 +224,18 @@ def test_a_text_larger_than_a_bson_document_round_trips(store) -> None:
     assert [d.text == text for d in store.iter_documents()] == [True]
 
 
+def test_update_document_switches_between_inline_and_split_texts(store) -> None:
+    big = "土地出让合同第二条。" * 500_000  # 15 MB of UTF-8
+    doc = make_doc("scan")
+    assert store.add_document(doc)
+    for text in (big, big[::-1], "短文本", big):
+        doc = doc.model_copy(update={"text": text, "needs_ocr": False})
+        store.update_document(doc)
+        assert store.get_document(doc.id) == doc
+        expected = 0 if text == "短文本" else -(-len(text) // 1_048_576)
+        assert store.texts.count_documents({"document_id": doc.id}) == expected
+
+
 # -- GridFS ----------------------------------------------------------------------------------
 
 def _file(tmp_path: Path, data: bytes) -> tuple[Path, str]:
