@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +24,11 @@ from .context import AppContext, JsonArrayWriter, pass_app
 
 
 def _progress(app: AppContext) -> Progress | None:
+    """Files done (of how many, when a manifest tells), pages per second, elapsed and ETA."""
     if not app.interactive:
         return None
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    MofNCompleteColumn(),
+    return Progress(SpinnerColumn(), TextColumn("{task.description:<40}"), BarColumn(),
+                    MofNCompleteColumn(), TextColumn("{task.fields[pages_per_s]:.1f} pages/s"),
                     TimeElapsedColumn(), TimeRemainingColumn(), console=app.err, transient=True)
 
 
@@ -81,10 +83,13 @@ def _render(app: AppContext, batch: Batch) -> None:
         app.err.print(f"batch {batch.batch_id} (rerun with --batch {batch.batch_id} to resume)",
                       markup=False)
     with progress or nullcontext():
-        task = progress.add_task("ingesting", total=None) if progress else None
+        task = progress.add_task("ingesting", total=None, pages_per_s=0.0) if progress else None
+        pages, started = 0, time.monotonic()
         for result in batch.results():
             if progress is not None:
-                progress.update(task, advance=1, total=batch.expected,
+                pages += result.pages or 0
+                rate = pages / max(time.monotonic() - started, 1e-6)
+                progress.update(task, advance=1, total=batch.expected, pages_per_s=rate,
                                 description=result.filename[:40])
             if stream is not None:
                 stream.write(result.model_dump(mode="json"))

@@ -48,7 +48,8 @@ class Batch:
             items = manifest_items(self.archive, entries, self.batch_id)
         else:
             options = resolve_dossier(self.archive, self.options)
-            items = ((found, options) for found in walk(self.paths))
+            own = self.archive.work_dir.parent  # never ingest the archive's own files
+            items = ((found, options) for found in walk(self.paths, skip=[own]))
         writer = ReceiptWriter(self.receipt, self.batch_id, self.expected) if self.receipt else None
         for result in self.ingestor.run_items(items):
             if writer:

@@ -21,12 +21,21 @@ class FoundFile:
     error: BadInput | None = None
 
 
-def walk(paths: Iterable[Path]) -> Iterator[FoundFile]:
+def walk(paths: Iterable[Path], skip: Iterable[Path] = ()) -> Iterator[FoundFile]:
+    """``skip``: folders never entered (the archive's own data folder, if it lies inside)."""
+    skipped = set()
+    for folder in skip:
+        try:
+            st = folder.stat()
+            skipped.add((st.st_dev, st.st_ino))
+        except OSError:
+            continue
     for path in paths:
-        yield from _walk_one(Path(path), seen=set())
+        yield from _walk_one(Path(path), seen=set(), skip=frozenset(skipped))
 
 
-def _walk_one(path: Path, seen: set[tuple[int, int]]) -> Iterator[FoundFile]:
+def _walk_one(path: Path, seen: set[tuple[int, int]],
+              skip: frozenset[tuple[int, int]] = frozenset()) -> Iterator[FoundFile]:
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -41,18 +50,21 @@ def _walk_one(path: Path, seen: set[tuple[int, int]]) -> Iterator[FoundFile]:
         return
     if os.path.isdir(path):
         key = (st.st_dev, st.st_ino)
+        if key in skip:
+            return
         if key in seen:
             yield FoundFile(path, BadInput(path, Reason.SYMLINK_LOOP,
                                            "folder links back to a folder above it; skipped"))
             return
-        yield from _walk_dir(path, seen | {key})
+        yield from _walk_dir(path, seen | {key}, skip)
     elif os.path.isfile(path):
         yield FoundFile(path)
     else:
         yield FoundFile(path, BadInput(path, Reason.NOT_A_FILE, "not a regular file"))
 
 
-def _walk_dir(folder: Path, seen: set[tuple[int, int]]) -> Iterator[FoundFile]:
+def _walk_dir(folder: Path, seen: set[tuple[int, int]],
+              skip: frozenset[tuple[int, int]]) -> Iterator[FoundFile]:
     try:
         with os.scandir(folder) as it:
             names = sorted(entry.name for entry in it)
@@ -61,4 +73,4 @@ def _walk_dir(folder: Path, seen: set[tuple[int, int]]) -> Iterator[FoundFile]:
                                          f"cannot list folder: {exc.strerror}"))
         return
     for name in names:
-        yield from _walk_one(folder / name, seen)
+        yield from _walk_one(folder / name, seen, skip)

@@ -170,7 +170,8 @@ class Ingestor:
     def run(self, paths: Iterable[Path]) -> Iterator[IngestResult]:
         """Ingest files and folders, all with this run's options."""
         options = resolve_dossier(self.archive, self.options)
-        return self.run_items((found, options) for found in walk(paths))
+        own = self.archive.work_dir.parent  # never ingest the archive's own files
+        return self.run_items((found, options) for found in walk(paths, skip=[own]))
 
     def run_items(self, items: Iterable[tuple[FoundFile, IngestOptions]]) -> Iterator[IngestResult]:
         """Ingest files each with its own options (a manifest), in order, ``jobs`` at a time."""
@@ -288,7 +289,7 @@ class Ingestor:
         if not archive.index.shares_store_transaction:
             self._queue.append(doc)
         return IngestResult(filename=name, status=IngestStatus.ADDED, document_id=doc_id,
-                            needs_ocr=doc.needs_ocr, indexed=indexed)
+                            needs_ocr=doc.needs_ocr, indexed=indexed, pages=doc.page_count)
 
     def _flush(self) -> None:
         if not self._queue:

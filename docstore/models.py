@@ -177,3 +177,4 @@ class IngestResult(_Model):
     reason: str | None = None
     needs_ocr: bool = False
     indexed: bool = False
+    pages: int | None = None

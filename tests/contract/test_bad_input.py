@@ -152,3 +152,24 @@ def test_too_large_file_is_refused(archive, tmp_path: Path) -> None:
     [result] = ingest(archive, [path])
     assert (result.status.value, result.reason) == ("failed", "too_large")
     assert list(archive.work_dir.iterdir()) == []  # no staging file left behind
+
+
+def test_a_500_page_pdf_is_ingested_and_the_batch_goes_on(archive, tmp_path: Path) -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    big = canvas.Canvas(str(folder / "1-竣工资料汇编.pdf"))
+    for page in range(500):
+        big.setFont("STSong-Light", 12)
+        big.drawString(60, 780, f"竣工资料汇编 第{page + 1}页 隐蔽工程验收记录")
+        big.showPage()
+    big.save()
+    (folder / "2-after.txt").write_text("后面的文件照常入库", encoding="utf-8")
+    results = ingest(archive, [folder])
+    assert [r.status.value for r in results] == ["added", "added"]
+    doc = archive.store.get_document(results[0].document_id)
+    assert doc.page_count == 500 and "第500页" in doc.text

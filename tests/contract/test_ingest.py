@@ -196,3 +196,13 @@ def test_walk_streams_instead_of_listing_the_tree_first(tmp_path: Path) -> None:
     (tmp_path / "b" / "2.txt").write_text("二", encoding="utf-8")  # appears after the walk began
     rest = [f.path.name for f in found]
     assert (first.path.name, rest) == ("1.txt", ["2.txt"])
+
+
+def test_the_archives_own_data_folder_is_never_ingested(archive, tmp_path: Path) -> None:
+    from docstore.batch import Batch
+
+    data_dir = archive.work_dir.parent
+    (data_dir / "放错地方的合同.txt").write_text("数据目录里的文件", encoding="utf-8")
+    (tmp_path / "合同.txt").write_text("施工合同", encoding="utf-8")
+    results = list(Batch(archive, paths=[tmp_path]).results())  # tmp_path holds the data dir
+    assert [(r.filename, r.status.value) for r in results] == [("合同.txt", "added")]

@@ -96,3 +96,22 @@ def test_ocr_retry_fills_in_flagged_scans(archive, tmp_path: Path) -> None:
     assert not doc.needs_ocr and doc.text_source == "ocr" and doc.searchable_sha256
     assert [h.document_id for h in search(archive, SearchQuery(text="竣工验收")).hits] == [doc.id]
     assert retry_ocr(archive).done == []  # nothing left to do
+
+
+def test_ocr_engine_failure_keeps_the_document_with_its_text_layer(archive, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """Tesseract itself fails (its language data vanished after start-up): the document is
+    stored with the text it has, flagged for `archive ocr --retry`."""
+    from pypdf import PdfWriter
+
+    mixed = PdfWriter()
+    mixed.append(write_pdf(tmp_path / "p1.pdf", ["第一页有文字：竣工验收报告"]))
+    mixed.append(scanned_pdf(tmp_path / "p2.pdf", [PAGE_1]))
+    with open(tmp_path / "混合.pdf", "wb") as f:
+        mixed.write(f)
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path / "no-tessdata"))
+    [result] = ingest(archive, [tmp_path / "混合.pdf"])
+    doc = show(archive, result.document_id)
+    assert result.status == "added" and doc.needs_ocr and doc.ocr_error
+    assert "竣工验收报告" in doc.text and doc.page_count == 2
+    assert [h.document_id for h in search(archive, SearchQuery(text="竣工验收")).hits] == [doc.id]

@@ -164,3 +164,30 @@ def test_crash_between_steps_is_repaired_by_rerun(tmp_path: Path, stage: str) ->
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     check_consistent(data, 1)
+
+
+def test_kill_9_mid_manifest_batch_then_rerun_of_the_batch(tmp_path: Path) -> None:
+    import json
+
+    folder = make_batch(tmp_path / "batch", 100)
+    manifest = tmp_path / "清单.csv"
+    manifest.write_text("path,category\n" + "".join(f"batch/{p.name},竣工\n"
+                                                    for p in sorted(folder.iterdir())),
+                        encoding="utf-8")
+    data = tmp_path / "data"
+    args = ["ingest", "--manifest", str(manifest), "--batch", "B-test-1"]
+    proc = subprocess.Popen(archive_cmd(data, *args), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    for seen, _line in enumerate(proc.stdout, 1):
+        if seen == 30:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    receipt = tmp_path / "receipt.json"
+    rerun = subprocess.run(archive_cmd(data, *args, "--receipt", str(receipt)), cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    report = json.loads(receipt.read_text(encoding="utf-8"))
+    assert report["expected"] == 100 and report["failed"] == 0 and report["duplicate"] == 0
+    assert report["skipped"] >= 30 and report["skipped"] + report["added"] == 100
+    check_consistent(data, 100)
