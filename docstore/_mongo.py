@@ -281,6 +281,10 @@ class MongoRecordStore:
             for n in range(int(old["text_parts"])):
                 self.texts.delete_one({"_id": f"{document.id}:{previous}:{n}"})
 
+    @_reachable
+    def set_journal_seq(self, document_id: str, seq: int) -> None:
+        self.documents.update_one({"_id": document_id}, {"$set": {"journal_seq": seq}})
+
     def _document(self, raw: dict[str, Any]) -> Document:
         parts = raw.get("text_parts")
         if not parts:

@@ -178,6 +178,13 @@ class SqliteRecordStore:
                  document.id),
             )
 
+    def set_journal_seq(self, document_id: str, seq: int) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE documents SET data = json_set(data, '$.journal_seq', ?) WHERE id = ?",
+                (seq, document_id),
+            )
+
     def get_document(self, document_id: str) -> Document | None:
         row = self.conn.execute("SELECT data, index_state FROM documents WHERE id = ?",
                                 (document_id,)).fetchone()

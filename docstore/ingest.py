@@ -236,6 +236,13 @@ class Ingestor:
             if extraction is not None and extraction.searchable_pdf is not None:
                 extraction.searchable_pdf.unlink(missing_ok=True)
 
+    def _journal_ingest(self, doc: Document, name: str, repaired: bool = False) -> None:
+        details = {"filename": name, "sha256": doc.sha256, "batch": doc.batch_id}
+        entry = self.archive.journal.record(
+            self.archive.user, "ingest", document_id=doc.id, customer_id=doc.customer_id,
+            dossier=doc.archive_no, details={**details, "repaired": True} if repaired else details)
+        self.archive.store.set_journal_seq(doc.id, entry.seq)
+
     def _duplicate(self, path: Path, staged: _Staged, options: IngestOptions) -> IngestResult | None:
         """Already stored: ``skipped`` when this same batch stored it (a rerun), else
         ``duplicate``."""
@@ -246,6 +253,8 @@ class Ingestor:
             return None
         if not archive.blobs.exists(staged.sha256):  # repair after a lost blob
             archive.blobs.put(staged.sha256, staged.path)
+        if existing.journal_seq is None:  # a crash fell between record and journal entry
+            self._journal_ingest(existing, existing.filename, repaired=True)
         if existing.index_state == "pending" and not archive.index.shares_store_transaction:
             self._queue.append(existing)  # an earlier run stopped before indexing it
         rerun = options.batch_id is not None and existing.batch_id == options.batch_id
@@ -277,11 +286,7 @@ class Ingestor:
             if not archive.store.add_document(doc):  # stored meanwhile (same bytes, or another process)
                 return IngestResult(filename=name, status=IngestStatus.DUPLICATE,
                                     document_id=doc_id)
-            archive.journal.record(
-                archive.user, "ingest", document_id=doc_id, customer_id=opts.customer_id,
-                dossier=opts.archive_no,
-                details={"filename": name, "sha256": staged.sha256, "batch": opts.batch_id},
-            )
+            self._journal_ingest(doc, name)
             if archive.index.shares_store_transaction:
                 indexed = not archive.index.index([doc])
                 if indexed:

@@ -101,6 +101,9 @@ class Document(_Model):
     doc_date: date | None = None
     batch_id: str | None = None
     index_state: IndexState = IndexState.PENDING
+    journal_seq: int | None = None
+    """The journal entry of its ingest; None until written. Without transactions (MongoDB) a
+    crash can fall between the two writes: the rerun sees None and writes the entry."""
     created_by: str = ""
     created_at: datetime = Field(default_factory=utcnow)
 

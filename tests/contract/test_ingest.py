@@ -206,3 +206,23 @@ def test_the_archives_own_data_folder_is_never_ingested(archive, tmp_path: Path)
     (tmp_path / "合同.txt").write_text("施工合同", encoding="utf-8")
     results = list(Batch(archive, paths=[tmp_path]).results())  # tmp_path holds the data dir
     assert [(r.filename, r.status.value) for r in results] == [("合同.txt", "added")]
+
+
+def test_a_crash_between_record_and_journal_entry_is_repaired_by_the_rerun(archive, tmp_path: Path) -> None:
+    """On MongoDB there is no transaction around the two writes: simulate the crash by
+    storing the record alone, then rerun the ingest."""
+    from docstore.models import Document, document_id_for
+
+    path = tmp_path / "合同.txt"
+    path.write_text("施工合同正文", encoding="utf-8")
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    archive.blobs.put(sha, path)
+    archive.store.add_document(Document(id=document_id_for(sha), sha256=sha, size=path.stat().st_size,
+                                        filename=path.name, media_type="text/plain", text="施工合同正文"))
+    [result] = ingest(archive, [path])
+    assert result.status == "duplicate"
+    entries = [e for e in archive.store.iter_journal() if e.operation == "ingest"]
+    assert [(e.document_id, e.details.get("repaired")) for e in entries] == [(result.document_id, True)]
+    assert archive.store.get_document(result.document_id).journal_seq == entries[0].seq
+    ingest(archive, [path])  # and only once
+    assert len([e for e in archive.store.iter_journal() if e.operation == "ingest"]) == 1
