@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import shutil
 import statistics
@@ -106,6 +107,55 @@ def bench_ocr(root: Path, pages: int) -> None:
               f"ratio {ours / bare:.2f}")
 
 
+def bench_backends(root: Path, n: int, mongo_uri: str, es_url: str, rounds: int = 10) -> None:
+    """The same files into embedded and mongo+es: ingest throughput and search latency."""
+    from docstore.settings import Backend
+
+    rng = random.Random(4)
+    folder = root / "backend-pdfs"
+    folder.mkdir()
+    for i in range(n):
+        _write_pdf_pages(folder / f"合同-{i:05d}.pdf", rng, 2)
+    tag = f"bench{int(time.time())}"
+    configs = {
+        "embedded": Settings(data_dir=root / "be-embedded", user="bench"),
+        "mongo+es": Settings(data_dir=root / "be-mongo", user="bench", backend=Backend.MONGO,
+                             mongo_uri=mongo_uri, mongo_db=tag, es_url=es_url, es_index=tag),
+    }
+    print(f"backends: {n} two-page PDFs, {len(QUERIES)} queries × {rounds}, --jobs {default_jobs()}")
+    base = None
+    for name, settings in configs.items():
+        archive = open_archive(settings)
+        try:
+            start = time.perf_counter()
+            results = list(Ingestor(archive, IngestOptions(), jobs=default_jobs()).run([folder]))
+            took = time.perf_counter() - start
+            assert sum(r.status == "added" for r in results) == n
+            times = []
+            for text in QUERIES * rounds:
+                t0 = time.perf_counter()
+                search(archive, SearchQuery(text=text))
+                times.append(time.perf_counter() - t0)
+            p50, p95 = _pct(times, 50) * 1000, _pct(times, 95) * 1000
+            base = base or (took, p95)
+            print(f"  {name:9s} ingest {took:6.1f}s ({n / took:5.1f} files/s, ratio {took / base[0]:.2f})"
+                  f"  search p50 {p50:6.1f} ms p95 {p95:6.1f} ms (p95 ratio {p95 / base[1]:.2f})")
+        finally:
+            archive.close()
+            if name != "embedded":
+                _drop(settings)
+
+
+def _drop(settings: Settings) -> None:
+    import pymongo
+
+    from indexer._elastic import client
+
+    pymongo.MongoClient(settings.mongo_uri).drop_database(settings.mongo_db)
+    es = client(settings.es_url)
+    es.indices.delete(index=f"{settings.es_index}*", ignore_unavailable=True, allow_no_indices=True)
+
+
 def _fill(archive, n: int) -> None:
     rng = random.Random(2)
     batch: list[Document] = []
@@ -172,6 +222,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, action="append")
     parser.add_argument("--ocr-pages", type=int, default=0,
                         help="also benchmark OCR on this many rendered scans (needs tesseract)")
+    parser.add_argument("--backends", type=int, default=0, metavar="N",
+                        help="compare embedded with mongo+es on N PDFs (servers from "
+                             "ARCHIVE_TEST_MONGO_URI / ARCHIVE_TEST_ES_URL)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="archive-bench-"))
@@ -179,6 +232,9 @@ def main() -> None:
         for pages in args.pages or [1, 5]:
             if args.pdfs:
                 bench_ingest(root, args.pdfs, pages)
+        if args.backends:
+            bench_backends(root, args.backends, os.environ["ARCHIVE_TEST_MONGO_URI"],
+                           os.environ["ARCHIVE_TEST_ES_URL"])
         if args.ocr_pages:
             bench_ocr(root, args.ocr_pages)
         for n in args.docs or [10000]:
