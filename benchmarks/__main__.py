@@ -79,8 +79,9 @@ def bench_ingest(root: Path, n: int, pages: int) -> None:
 def bench_ocr(root: Path, pages: int) -> None:
     """OCR throughput: bare OCRmyPDF on each scan, one after another, vs archive ingest."""
     import ocrmypdf
+    import pypdf
 
-    from tests.scans import scanned_pdf
+    from tests.scans import cer, scanned_pdf
 
     rng = random.Random(3)
     folder = root / "scans"
@@ -89,10 +90,18 @@ def bench_ocr(root: Path, pages: int) -> None:
         text = document_text(rng, 60)
         scanned_pdf(folder / f"扫描-{i:03d}.pdf", [[text[j:j + 28] for j in range(0, 28 * 12, 28)]])
     files = sorted(folder.iterdir())
+    truth = {}
+    rng = random.Random(3)
+    for i in range(pages):  # the same text again, for the error rates
+        text = document_text(rng, 60)
+        truth[f"扫描-{i:03d}.pdf"] = text[:28 * 12]
+    raw_cer = []
     start = time.perf_counter()
     for path in files:
         ocrmypdf.ocr(path, root / "bare.pdf", language=["chi_sim"], output_type="pdf",
                      progress_bar=False, jobs=1, optimize=0)
+        raw = "".join(p.extract_text() or "" for p in pypdf.PdfReader(root / "bare.pdf").pages)
+        raw_cer.append(cer(truth[path.name], raw))
     bare = time.perf_counter() - start
     print(f"OCR {pages} scanned pages: bare OCRmyPDF, one at a time: {bare:.1f}s "
           f"({pages / bare:.2f} pages/s)")
@@ -101,10 +110,36 @@ def bench_ocr(root: Path, pages: int) -> None:
         start = time.perf_counter()
         results = list(Ingestor(archive, IngestOptions(), jobs=jobs).run([folder]))
         ours = time.perf_counter() - start
+        stored_cer = [cer(truth[r.filename], archive.store.get_document(r.document_id).text)
+                      for r in results]
         archive.close()
         assert sum(r.status == "added" for r in results) == pages
         print(f"  archive ingest --jobs {jobs}: {ours:.1f}s ({pages / ours:.2f} pages/s), "
-              f"ratio {ours / bare:.2f}")
+              f"{(pages / ours) / (pages / bare) / jobs:.2f} × jobs × engine speed (goal ≥ 0.9)")
+    print(f"  character error rate: raw engine {statistics.mean(raw_cer):.3f}, "
+          f"stored text {statistics.mean(stored_cer):.3f} (mean over {pages} pages)")
+
+
+def bench_memory(root: Path, counts: tuple[int, ...] = (200, 2000)) -> None:
+    """Peak memory of `archive ingest` (the process and its workers) for small files."""
+    import resource
+    import subprocess
+    import sys
+
+    print("peak memory of archive ingest, small text files:")
+    for n in counts:
+        folder = root / f"mem-{n}"
+        folder.mkdir()
+        for i in range(n):
+            (folder / f"{i:05d}.txt").write_text(f"客户档案第{i}号 采购记录 发票", encoding="utf-8")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        cmd = [sys.executable, "-m", "cli", "--data-dir", str(root / f"mem-data-{n}"), "ingest",
+               str(folder)]
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"  {n:5d} files: {time.perf_counter() - start:5.1f}s, peak RSS "
+              f"{max(peak, before) / 1024:.0f} MiB (largest process so far)")
 
 
 def bench_backends(root: Path, n: int, mongo_uri: str, es_url: str, rounds: int = 10) -> None:
@@ -225,6 +260,8 @@ def main() -> None:
     parser.add_argument("--backends", type=int, default=0, metavar="N",
                         help="compare embedded with mongo+es on N PDFs (servers from "
                              "ARCHIVE_TEST_MONGO_URI / ARCHIVE_TEST_ES_URL)")
+    parser.add_argument("--memory", action="store_true",
+                        help="peak memory ingesting 200 vs 2,000 small files")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="archive-bench-"))
@@ -235,6 +272,8 @@ def main() -> None:
         if args.backends:
             bench_backends(root, args.backends, os.environ["ARCHIVE_TEST_MONGO_URI"],
                            os.environ["ARCHIVE_TEST_ES_URL"])
+        if args.memory:
+            bench_memory(root)
         if args.ocr_pages:
             bench_ocr(root, args.ocr_pages)
         for n in args.docs or [10000]:
