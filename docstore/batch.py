@@ -13,8 +13,7 @@ from pathlib import Path
 
 from .archive import Archive
 from .errors import UsageError
-from .ingest import IngestOptions, Ingestor, resolve_dossier
-from .files import walk
+from .ingest import IngestOptions, Ingestor
 from .manifest import check_references, manifest_items, read_manifest
 from .models import IngestResult
 from .receipt import ReceiptWriter, new_batch_id
@@ -45,13 +44,11 @@ class Batch:
             entries = read_manifest(self.manifest)
             check_references(self.archive, self.manifest, entries)
             self.expected = len(entries)
-            items = manifest_items(self.archive, entries, self.batch_id)
+            results = self.ingestor.run_items(manifest_items(self.archive, entries, self.batch_id))
         else:
-            options = resolve_dossier(self.archive, self.options)
-            own = self.archive.work_dir.parent  # never ingest the archive's own files
-            items = ((found, options) for found in walk(self.paths, skip=[own]))
+            results = self.ingestor.run(self.paths)
         writer = ReceiptWriter(self.receipt, self.batch_id, self.expected) if self.receipt else None
-        for result in self.ingestor.run_items(items):
+        for result in results:
             if writer:
                 writer.add(result)
             yield result

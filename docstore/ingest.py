@@ -98,7 +98,7 @@ def _stage(archive: Archive, source: Path) -> _Staged:
     return _Staged(Path(tmp), digest.hexdigest(), size)
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(_CHUNK):
@@ -270,7 +270,7 @@ class Ingestor:
         archive.blobs.put(staged.sha256, staged.path)
         searchable = None
         if extraction.searchable_pdf is not None:  # kept beside the untouched original
-            searchable = _sha256_of(extraction.searchable_pdf)
+            searchable = sha256_of(extraction.searchable_pdf)
             archive.blobs.put(searchable, extraction.searchable_pdf)
         doc = Document(
             id=doc_id, sha256=staged.sha256, size=staged.size, filename=name,

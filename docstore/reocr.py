@@ -3,7 +3,6 @@ missing, or failed on them), from their stored originals, and re-index them."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import tempfile
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from .archive import Archive
 from .errors import BadInput
+from .ingest import sha256_of
 from .models import Document, IndexState
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,6 @@ def _stage_blob(archive: Archive, doc: Document) -> Path:
     return Path(tmp)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def retry_ocr(archive: Archive) -> OcrRetryReport:
     report = OcrRetryReport()
     flagged = [d for d in archive.store.iter_documents() if d.needs_ocr]
@@ -48,7 +44,7 @@ def retry_ocr(archive: Archive) -> OcrRetryReport:
                 continue
             searchable = None
             if extraction.searchable_pdf is not None:
-                searchable = _sha256(extraction.searchable_pdf)
+                searchable = sha256_of(extraction.searchable_pdf)
                 archive.blobs.put(searchable, extraction.searchable_pdf)
             updated = doc.model_copy(update={
                 "text": extraction.text, "text_source": extraction.source, "needs_ocr": False,
