@@ -210,3 +210,24 @@ def test_manifest_batch_and_receipt_from_the_command_line(run, tmp_path: Path) -
     manifest.write_text("path,date\na.txt,2026-13-01\n", encoding="utf-8")
     code, out, err = run("ingest", "--manifest", str(manifest))
     assert (code, out) == (2, "") and "line 2: date" in err and "nothing was ingested" in err
+
+
+def test_log_commands(run, tmp_path: Path) -> None:
+    import sqlite3
+
+    run("customer", "add", "--name", "李娜", "--type", "person")
+    run("search", "合同")
+    code, out, _ = run("--json", "log", "--operation", "search")
+    assert code == 0 and [e["details"]["query"] for e in json.loads(out)] == ["合同"]
+    code, out, _ = run("log", "verify")
+    assert (code, out) == (0, "journal chain intact\n")
+    code, out, _ = run("log", "annotate", "2", "--note", "查询用于核对合同")
+    assert code == 0 and "annotates entry 2" in out
+    target = tmp_path / "日志.csv"
+    code, _, err = run("log", "export", "--format", "csv", "--out", str(target))
+    assert code == 0 and "wrote" in err and target.read_text(encoding="utf-8-sig").startswith("seq,at")
+    db = sqlite3.connect(tmp_path / "data" / "archive.db")
+    db.execute("UPDATE journal SET data = json_set(data, '$.remarks', '改过') WHERE seq = 2")
+    db.commit()
+    code, out, err = run("log", "verify")
+    assert code == 1 and "journal entry 2: content does not match its hash (edited)" in err

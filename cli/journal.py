@@ -1,0 +1,128 @@
+"""archive log [filters] | log verify | log annotate | log export"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from docstore import journal_ops as workflow
+from docstore.errors import PartialFailure
+
+from .context import AppContext, pass_app
+from .render import table
+
+
+def _filters(func):  # type: ignore[no-untyped-def]
+    for option in reversed([
+        click.option("--user", "operator", help="Only this operator."),
+        click.option("--operation", help="Only this operation (ingest, search, customer, …)."),
+        click.option("--dossier", help="Only this 档号."),
+        click.option("--document", "document_id", help="Only this document."),
+        click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"])),
+        click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"])),
+    ]):
+        func = option(func)
+    return func
+
+
+def _where(**kw: object) -> workflow.JournalFilter:
+    for key in ("date_from", "date_to"):
+        if isinstance(kw.get(key), datetime):
+            kw[key] = kw[key].date()  # type: ignore[union-attr]
+    return workflow.JournalFilter(**kw)  # type: ignore[arg-type]
+
+
+@click.group("log", invoke_without_command=True)
+@_filters
+@click.option("--limit", type=click.IntRange(1, 100000), default=50, show_default=True,
+              help="Show the last N matching entries.")
+@click.pass_context
+def log(ctx: click.Context, limit: int, **filters: object) -> None:
+    """The journal (档案日志): who did what, when. Entries are never edited.
+
+    \b
+    Example:
+      archive log --user 王芳 --operation search --from 2026-11-01
+      archive log verify
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    app: AppContext = ctx.obj
+    found = workflow.list_entries(app.archive, _where(**filters), limit)
+    if app.json_output:
+        app.emit_json([e.model_dump(mode="json") for e in found])
+        return
+    rows = [(e.seq, f"{e.at:%Y-%m-%d %H:%M:%S}", e.operator, e.operation, e.dossier or "",
+             e.document_id or "", e.remarks or "", _brief(e.details)) for e in found]
+    app.out.print(table(["#", "time (UTC)", "operator", "operation", "档号", "document",
+                         "remarks", "details"], rows))
+
+
+def _brief(details: dict[str, object]) -> str:
+    text = " ".join(f"{k}={v}" for k, v in details.items() if v not in (None, "", {}))
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+@log.command("verify")
+@pass_app
+def verify(app: AppContext) -> None:
+    """Check the hash chain: names the first edited, deleted, inserted or reordered entry.
+
+    \b
+    Example:
+      archive log verify
+    """
+    broken = workflow.verify(app.archive)
+    if app.json_output:
+        app.emit_json({"ok": broken is None, **({"first_bad": broken.seq, "reason": broken.reason}
+                                                if broken else {})})
+    elif broken is None:
+        app.out.print("journal chain intact", markup=False)
+    if broken is not None:
+        raise PartialFailure(f"journal entry {broken.seq}: {broken.reason}")
+
+
+@log.command("annotate")
+@click.argument("seq", type=int)
+@click.option("--note", required=True, help="The correction or explanation.")
+@pass_app
+def annotate(app: AppContext, seq: int, note: str) -> None:
+    """Add a remark to an entry as a new entry that references it (never an edit).
+
+    \b
+    Example:
+      archive log annotate 42 --note "借阅人应为王芳，登记时笔误"
+    """
+    entry = workflow.annotate(app.archive, seq, note)
+    if app.json_output:
+        app.emit_json(entry.model_dump(mode="json"))
+    else:
+        app.out.print(f"entry {entry.seq} annotates entry {seq}", markup=False)
+
+
+@log.command("export")
+@_filters
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+@pass_app
+def export(app: AppContext, fmt: str, out: Path | None, **filters: object) -> None:
+    """Export journal entries (CSV is safe to open in a spreadsheet).
+
+    \b
+    Example:
+      archive log export --format csv --out 档案日志-2026-11.csv --from 2026-11-01
+    """
+    if out is None:
+        workflow.export(app.archive, sys.stdout, fmt, _where(**filters))
+        return
+    with open(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as f:
+        count = workflow.export(app.archive, f, fmt, _where(**filters))
+    app.err.print(f"wrote {count} entries to {out}", markup=False)
+
+
+COMMANDS = [log]
