@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from docstore import documents as workflow
+from docstore.access import bootstrap
 from docstore.errors import PartialFailure
 from docstore.reocr import retry_ocr
 from docstore.verify import check_index
@@ -23,12 +24,15 @@ def init(app: AppContext) -> None:
       archive --data-dir /srv/archive init
     """
     archive = app.archive
+    admin = bootstrap(archive)  # the first user of a new archive becomes its admin
     archive.journal.record(archive.user, "init", details={"backend": app.settings.backend})
     where = app.settings.data_dir if app.settings.backend == "embedded" else app.settings.mongo_uri
     if app.json_output:
         app.emit_json({"backend": app.settings.backend, "location": str(where)})
     else:
         app.out.print(f"archive ready ({app.settings.backend}) at {where}", markup=False)
+        if admin is not None:
+            app.out.print(f"{admin.name} is its admin", markup=False)
 
 
 @click.command("reindex")

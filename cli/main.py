@@ -42,9 +42,9 @@ def cli(ctx: click.Context, data_dir: str | None, backend: str | None, user: str
 
 
 def _register() -> None:
-    from . import admin, customers, demo, documents, ingest, journal
+    from . import admin, customers, demo, documents, ingest, journal, users
 
-    for module in (admin, customers, demo, documents, ingest, journal):
+    for module in (admin, customers, demo, documents, ingest, journal, users):
         for command in module.COMMANDS:
             cli.add_command(command)
 

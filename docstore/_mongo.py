@@ -38,7 +38,7 @@ from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
 from pymongo.errors import ConnectionFailure, CursorNotFound, DuplicateKeyError
 
 from .errors import ArchiveError, BackendUnavailable, Conflict
-from .models import Customer, Document, Dossier, IndexState, JournalEntry
+from .models import Customer, Document, Dossier, IndexState, JournalEntry, User
 
 BATCH = 500
 TEXT_INLINE_MAX = 4 << 20
@@ -145,6 +145,7 @@ class MongoRecordStore:
         )
         self.db = self.client[db_name]
         self.customers = self.db["customers"]
+        self.users = self.db["users"]
         self.dossiers = self.db["dossiers"]
         self.documents = self.db["documents"]
         self.journal = self.db["journal"]
@@ -293,6 +294,19 @@ class MongoRecordStore:
     def set_journal_seq(self, document_id: str, seq: int) -> None:
         self.documents.update_one({"_id": document_id}, {"$set": {"journal_seq": seq}})
 
+    @_reachable
+    def put_user(self, user: User) -> None:
+        _put(self.users, {**user.model_dump(mode="json"), "_id": user.name})
+
+    @_reachable
+    def get_user(self, name: str) -> User | None:
+        raw = self.users.find_one({"_id": name})
+        return User.model_validate(_fields(raw)) if raw else None
+
+    @_reachable
+    def list_users(self) -> list[User]:
+        return [User.model_validate(_fields(r)) for r in self.users.find().sort("_id", ASCENDING)]
+
     def _document(self, raw: dict[str, Any]) -> Document:
         parts = raw.get("text_parts")
         if not parts:
@@ -393,7 +407,7 @@ class MongoRecordStore:
     @_reachable
     def counts(self) -> dict[str, int]:
         out = {name: getattr(self, name).count_documents({})
-               for name in ("customers", "dossiers", "documents", "journal")}
+               for name in ("users", "customers", "dossiers", "documents", "journal")}
         out["pending"] = self.count_documents(pending_only=True)
         return out
 

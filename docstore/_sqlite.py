@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Conflict, StoreBusy
-from .models import Customer, Document, Dossier, IndexState, JournalEntry
+from .models import Customer, Document, Dossier, IndexState, JournalEntry, User
 
 SCHEMA_VERSION = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS customers (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dossiers (
@@ -112,6 +113,22 @@ class SqliteRecordStore:
 
     def close(self) -> None:
         self.conn.close()
+
+    # -- users -----------------------------------------------------------------------------
+    def put_user(self, user: User) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO users VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data = excluded.data",
+                (user.name, user.model_dump_json()),
+            )
+
+    def get_user(self, name: str) -> User | None:
+        row = self.conn.execute("SELECT data FROM users WHERE name = ?", (name,)).fetchone()
+        return User.model_validate_json(row[0]) if row else None
+
+    def list_users(self) -> list[User]:
+        return [User.model_validate_json(r[0])
+                for r in self.conn.execute("SELECT data FROM users ORDER BY name")]
 
     # -- customers -------------------------------------------------------------------------
     def add_customer(self, customer: Customer) -> None:
@@ -244,7 +261,7 @@ class SqliteRecordStore:
 
     def counts(self) -> dict[str, int]:
         out: dict[str, Any] = {}
-        for table in ("customers", "dossiers", "documents", "journal"):
+        for table in ("users", "customers", "dossiers", "documents", "journal"):
             out[table] = self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         out["pending"] = self.count_documents(pending_only=True)
         return out

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .access import Permission, require
 from .archive import Archive
 from .errors import UsageError
 from .ingest import IngestOptions, Ingestor
@@ -40,6 +41,7 @@ class Batch:
 
     def results(self) -> Iterator[IngestResult]:
         """Validate everything first (a malformed manifest ingests nothing), then ingest."""
+        require(self.archive, Permission.INGEST)
         if self.manifest is not None:
             entries = read_manifest(self.manifest)
             check_references(self.archive, self.manifest, entries)

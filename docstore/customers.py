@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .access import Permission, require
 from .archive import Archive
 from .errors import InvalidValue, NotFound
 from .models import CUSTOMER_EDITABLE, Customer
@@ -21,6 +22,7 @@ def _validated(data: dict[str, Any]) -> Customer:
 
 
 def add_customer(archive: Archive, **fields: Any) -> Customer:
+    require(archive, Permission.CUSTOMER_WRITE)
     values = {k: v for k, v in fields.items() if v is not None}
     _validated({"id": "C000000", **values})  # check before taking a number
     with archive.store.transaction():
@@ -40,18 +42,21 @@ def get_customer(archive: Archive, customer_id: str) -> Customer:
 
 
 def show_customer(archive: Archive, customer_id: str) -> Customer:
+    require(archive, Permission.CUSTOMER_READ, customer_id=customer_id)
     customer = get_customer(archive, customer_id)
     archive.journal.record(archive.user, "customer.show", customer_id=customer_id)
     return customer
 
 
 def list_customers(archive: Archive, name: str | None = None, limit: int = 100) -> list[Customer]:
+    require(archive, Permission.CUSTOMER_READ)
     customers = archive.store.list_customers(name=name, limit=limit)
     archive.journal.record(archive.user, "customer.list", details={"name": name} if name else {})
     return customers
 
 
 def update_customer(archive: Archive, customer_id: str, **fields: Any) -> Customer:
+    require(archive, Permission.CUSTOMER_WRITE, customer_id=customer_id)
     changes = {k: v for k, v in fields.items() if v is not None and k in CUSTOMER_EDITABLE}
     if not changes:
         raise InvalidValue("update", fields, "nothing to change")

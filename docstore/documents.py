@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .access import Permission, require
 from .archive import Archive
 from .errors import NotFound
 from .models import Document, SearchQuery, SearchResults
@@ -16,6 +17,7 @@ REINDEX_BATCH = 200
 
 
 def search(archive: Archive, query: SearchQuery) -> SearchResults:
+    require(archive, Permission.READ, details={"query": query.text})
     hits = archive.index.search(query)
     pending = archive.store.count_documents(pending_only=True)
     archive.journal.record(
@@ -34,6 +36,7 @@ def get_document(archive: Archive, document_id: str) -> Document:
 
 
 def show(archive: Archive, document_id: str) -> Document:
+    require(archive, Permission.READ, document_id=document_id)
     doc = get_document(archive, document_id)
     archive.journal.record(archive.user, "show", document_id=doc.id, customer_id=doc.customer_id,
                            dossier=doc.archive_no)
@@ -43,6 +46,7 @@ def show(archive: Archive, document_id: str) -> Document:
 def export(archive: Archive, document_id: str, out: Path, *, searchable: bool = False) -> Document:
     """Write the original bytes — or, with ``searchable``, the OCR'd searchable PDF — to
     ``out`` (atomically) and journal the export."""
+    require(archive, Permission.EXPORT, document_id=document_id)
     doc = get_document(archive, document_id)
     sha = doc.searchable_sha256 if searchable else doc.sha256
     if sha is None:
@@ -67,6 +71,7 @@ class ReindexReport:
 
 def reindex(archive: Archive, *, everything: bool = False) -> ReindexReport:
     """Index what is pending, or rebuild the whole index beside the old one and swap."""
+    require(archive, Permission.MAINTAIN)
     report = ReindexReport()
     if everything:
         failures = archive.index.rebuild(archive.store.iter_documents())

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from .access import Permission, require
 from .archive import Archive
 from .errors import BadInput, IndexUnavailable, InvalidValue, NotFound, Reason, display_path
 from .files import FoundFile, walk
@@ -175,6 +176,7 @@ class Ingestor:
 
     def run_items(self, items: Iterable[tuple[FoundFile, IngestOptions]]) -> Iterator[IngestResult]:
         """Ingest files each with its own options (a manifest), in order, ``jobs`` at a time."""
+        require(self.archive, Permission.INGEST)
         inflight: deque[_Work] = deque()
         pool = ExtractionPool(self.archive.extractor, self.jobs)
         try:

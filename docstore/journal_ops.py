@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TextIO
 
+from .access import Permission, require
 from .archive import Archive
 from .errors import NotFound
 from .journal import ChainBreak, verify_chain
@@ -47,6 +48,7 @@ def entries(archive: Archive, where: JournalFilter = JournalFilter()) -> Iterato
 
 
 def list_entries(archive: Archive, where: JournalFilter, limit: int | None = None) -> list[JournalEntry]:
+    require(archive, Permission.LOG_READ)
     found = [e for e in entries(archive, where)]
     found = found[-limit:] if limit else found
     archive.journal.record(archive.user, "log.read", details={"shown": len(found)})
@@ -55,6 +57,7 @@ def list_entries(archive: Archive, where: JournalFilter, limit: int | None = Non
 
 def verify(archive: Archive) -> ChainBreak | None:
     """The first entry where the chain breaks (edited, deleted, inserted, reordered)."""
+    require(archive, Permission.LOG_READ)
     broken = verify_chain(archive.store.iter_journal())
     archive.journal.record(archive.user, "log.verify",
                            details={"ok": broken is None, **({"first_bad": broken.seq} if broken else {})})
@@ -63,6 +66,7 @@ def verify(archive: Archive) -> ChainBreak | None:
 
 def annotate(archive: Archive, seq: int, note: str) -> JournalEntry:
     """A correction is a new entry referencing the old one (错误只能在备注中说明)."""
+    require(archive, Permission.LOG_ANNOTATE)
     if not any(e.seq == seq for e in archive.store.iter_journal()):
         raise NotFound("journal entry", str(seq))
     return archive.journal.record(archive.user, "log.annotate", remarks=note,
@@ -80,6 +84,7 @@ COLUMNS = ("seq", "at", "operator", "operation", "customer_id", "dossier", "docu
 
 
 def export(archive: Archive, out: TextIO, fmt: str, where: JournalFilter = JournalFilter()) -> int:
+    require(archive, Permission.LOG_READ)
     count = 0
     writer = csv.writer(out) if fmt == "csv" else None
     if writer:

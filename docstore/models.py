@@ -48,6 +48,23 @@ class Customer(_Model):
 CUSTOMER_EDITABLE = ("name", "type", "phone", "id_number", "email", "address", "industry")
 
 
+class Role(StrEnum):
+    """SPEC §5: least privilege."""
+
+    ADMIN = "admin"
+    ARCHIVIST = "archivist"  # 内勤
+    MANAGER = "manager"  # 内勤部经理: approves copies and disposals
+    STAFF = "staff"  # borrows
+    AUDITOR = "auditor"  # reads the journal
+
+
+class User(_Model):
+    name: str = Field(min_length=1, max_length=64)
+    role: Role
+    department: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class DossierStatus(StrEnum):
     TEMPORARY = "temporary"
     FORMAL = "formal"

@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .access import Permission, require
 from .archive import Archive
 from .errors import BadInput
 from .ingest import sha256_of
@@ -32,6 +33,7 @@ def _stage_blob(archive: Archive, doc: Document) -> Path:
 
 
 def retry_ocr(archive: Archive) -> OcrRetryReport:
+    require(archive, Permission.MAINTAIN)
     report = OcrRetryReport()
     flagged = [d for d in archive.store.iter_documents() if d.needs_ocr]
     for doc in flagged:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .access import Permission, require
 from .archive import Archive
 from .documents import reindex
 
@@ -29,6 +30,7 @@ class IndexCheck:
 
 
 def check_index(archive: Archive, *, repair: bool = False) -> IndexCheck:
+    require(archive, Permission.MAINTAIN)
     stored = {doc.id for doc in archive.store.iter_documents()}
     in_index = set(archive.index.document_ids())
     check = IndexCheck(documents=len(stored), indexed=len(in_index),

@@ -139,7 +139,7 @@ def test_config_file_and_env_precedence(run, tmp_path: Path, monkeypatch) -> Non
 
     archive = open_archive(Settings(data_dir=data))
     try:
-        assert [e.operator for e in archive.store.iter_journal()] == ["from-config"]
+        assert {e.operator for e in archive.store.iter_journal()} == {"from-config"}
     finally:
         archive.close()
     (data / "config.toml").write_text("lock_timeout = -1\n", encoding="utf-8")
@@ -231,3 +231,17 @@ def test_log_commands(run, tmp_path: Path) -> None:
     db.commit()
     code, out, err = run("log", "verify")
     assert code == 1 and "journal entry 2: content does not match its hash (edited)" in err
+
+
+def test_denied_command_exits_3_and_is_journaled(run, monkeypatch) -> None:
+    code, out, _ = run("init")
+    assert code == 0 and "内勤-王芳 is its admin" in out
+    assert run("user", "add", "赵敏", "--role", "auditor")[0] == 0
+    monkeypatch.setenv("ARCHIVE_USER", "赵敏")
+    code, out, err = run("search", "合同")
+    assert (code, out) == (3, "") and "lacks the permission read" in err
+    code, out, _ = run("--json", "log", "--operation", "denied")
+    [entry] = json.loads(out)
+    assert entry["operator"] == "赵敏" and entry["details"]["permission"] == "read"
+    monkeypatch.setenv("ARCHIVE_USER", "陌生人")
+    assert run("log")[0] == 3

@@ -134,9 +134,10 @@ def test_every_operation_is_journaled_in_a_verifiable_chain(archive, tmp_path: P
     show(archive, result.document_id)
     export(archive, result.document_id, tmp_path / "out.txt")
     entries = list(archive.store.iter_journal())
-    assert [e.operation for e in entries] == ["customer.add", "ingest", "search", "show", "get"]
-    assert entries[2].details["query"] == "物流" and entries[2].operator == "tester"
-    assert entries[1].document_id == result.document_id
+    assert [e.operation for e in entries] == ["user.bootstrap", "customer.add", "ingest",
+                                              "search", "show", "get"]
+    assert entries[3].details["query"] == "物流" and entries[3].operator == "tester"
+    assert entries[2].document_id == result.document_id
     assert verify_chain(entries) is None
 
 

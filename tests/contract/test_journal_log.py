@@ -54,9 +54,9 @@ def test_tampering_with_the_stored_journal_is_detected(archive, settings, delete
 
 def test_annotation_is_a_new_entry_and_the_chain_still_verifies(archive) -> None:
     _fill(archive)
-    entry = journal_ops.annotate(archive, 2, "查询人应为王芳")
-    assert entry.operation == "log.annotate" and entry.details == {"annotates": 2}
-    original = next(e for e in archive.store.iter_journal() if e.seq == 2)
+    entry = journal_ops.annotate(archive, 3, "查询人应为王芳")
+    assert entry.operation == "log.annotate" and entry.details == {"annotates": 3}
+    original = next(e for e in archive.store.iter_journal() if e.seq == 3)
     assert original.remarks is None  # never edited
     assert journal_ops.verify(archive) is None
     with pytest.raises(NotFound):
@@ -78,8 +78,8 @@ def test_csv_export_cannot_smuggle_spreadsheet_formulas(archive) -> None:
     out = io.StringIO()
     count = journal_ops.export(archive, out, "csv")
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    assert count == len(rows) == 5
+    assert count == len(rows) == 6  # bootstrap, customer, 3 searches, annotation
     assert rows[-1]["remarks"].startswith("'=HYPERLINK")
     jsonl = io.StringIO()
     journal_ops.export(archive, jsonl, "jsonl")
-    assert len(jsonl.getvalue().splitlines()) == 6  # the csv export itself is journaled too
+    assert len(jsonl.getvalue().splitlines()) == 7  # the csv export itself is journaled too

@@ -159,7 +159,7 @@ def test_uniqueness_is_enforced_by_the_server(store) -> None:
     store.append_journal(entry)
     with pytest.raises(Conflict):
         store.append_journal(entry.model_copy(update={"operation": "y"}))
-    assert store.counts() == {"customers": 1, "dossiers": 1, "documents": 1, "journal": 1,
+    assert store.counts() == {"users": 0, "customers": 1, "dossiers": 1, "documents": 1, "journal": 1,
                               "pending": 1}
 
 

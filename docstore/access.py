@@ -1,0 +1,101 @@
+"""Least privilege (SPEC §5): roles, the permissions each role has, and the one check every
+workflow makes before acting. A refusal is journaled, then raised as ``PermissionDenied``
+(exit code 3), naming the permission that is missing.
+
+The first person to act on an archive with no users yet (normally through ``archive init``)
+becomes its admin; from then on every operator must be a known user.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .archive import Archive
+from .errors import InvalidValue, NotFound, PermissionDenied
+from .models import Role, User
+
+
+class Permission(StrEnum):
+    READ = "read"  # search and show documents
+    EXPORT = "export"  # get the stored bytes out
+    INGEST = "ingest"
+    CUSTOMER_READ = "customer.read"
+    CUSTOMER_WRITE = "customer.write"
+    MAINTAIN = "maintain"  # reindex, verify, OCR retry
+    LOG_READ = "log.read"
+    LOG_ANNOTATE = "log.annotate"
+    USER_ADMIN = "user.admin"
+
+
+_STAFF = {Permission.READ, Permission.CUSTOMER_READ}
+_ARCHIVIST = _STAFF | {Permission.EXPORT, Permission.INGEST, Permission.CUSTOMER_WRITE,
+                       Permission.MAINTAIN, Permission.LOG_ANNOTATE}
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.MANAGER: frozenset(_ARCHIVIST | {Permission.LOG_READ}),
+    Role.ARCHIVIST: frozenset(_ARCHIVIST),
+    Role.STAFF: frozenset(_STAFF),
+    Role.AUDITOR: frozenset({Permission.LOG_READ}),
+}
+
+
+def bootstrap(archive: Archive) -> User | None:
+    """Make the current operator admin if the archive has no users yet."""
+    if archive.store.list_users():
+        return None
+    user = User(name=archive.user, role=Role.ADMIN, created_at=archive.clock())
+    archive.store.put_user(user)
+    archive.journal.record(archive.user, "user.bootstrap", details={"role": "admin"})
+    return user
+
+
+def require(archive: Archive, permission: Permission, **journal: object) -> User:
+    user = archive.store.get_user(archive.user) or bootstrap(archive)
+    if user is not None and permission in ROLE_PERMISSIONS[user.role]:
+        return user
+    role = user.role.value if user else "not a user of this archive"
+    details = {**dict(journal.pop("details", None) or {}),  # type: ignore[call-overload]
+               "permission": str(permission), "role": role}
+    archive.journal.record(archive.user, "denied", remarks=f"missing permission {permission}",
+                           details=details, **journal)
+    raise PermissionDenied(
+        f"{archive.user} ({role}) lacks the permission {permission}; "
+        f"an admin can grant a role with `archive user role {archive.user} ROLE`")
+
+
+def add_user(archive: Archive, name: str, role: str, department: str | None = None) -> User:
+    require(archive, Permission.USER_ADMIN)
+    if archive.store.get_user(name) is not None:
+        raise InvalidValue("user", name, "exists already; change its role with `archive user role`")
+    user = _user(name, role, department, archive)
+    archive.store.put_user(user)
+    archive.journal.record(archive.user, "user.add", details={"name": name, "role": user.role.value})
+    return user
+
+
+def set_role(archive: Archive, name: str, role: str) -> User:
+    require(archive, Permission.USER_ADMIN)
+    current = archive.store.get_user(name)
+    if current is None:
+        raise NotFound("user", name)
+    updated = current.model_copy(update={"role": _role(role)})
+    archive.store.put_user(updated)
+    archive.journal.record(archive.user, "user.role",
+                           details={"name": name, "from": current.role.value, "to": updated.role.value})
+    return updated
+
+
+def list_users(archive: Archive) -> list[User]:
+    require(archive, Permission.USER_ADMIN)
+    return archive.store.list_users()
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError as exc:
+        raise InvalidValue("role", role, f"one of {', '.join(r.value for r in Role)}") from exc
+
+
+def _user(name: str, role: str, department: str | None, archive: Archive) -> User:
+    return User(name=name, role=_role(role), department=department, created_at=archive.clock())

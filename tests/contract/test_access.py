@@ -1,0 +1,78 @@
+"""Least privilege: a roles × operations matrix on both backends; denials are journaled."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from docstore import access, customers, documents, journal_ops
+from docstore.errors import PermissionDenied
+from docstore.models import SearchQuery
+from docstore.verify import check_index
+from tests.helpers import ingest
+
+
+def _operations(tmp_path: Path, doc_id: str, customer_id: str) -> dict[str, object]:
+    src = tmp_path / "new.txt"
+    src.write_text("新的档案", encoding="utf-8")
+    return {
+        "search": lambda a: documents.search(a, SearchQuery(text="合同")),
+        "show": lambda a: documents.show(a, doc_id),
+        "get": lambda a: documents.export(a, doc_id, tmp_path / "out.txt"),
+        "ingest": lambda a: ingest(a, [src]),
+        "customer.show": lambda a: customers.show_customer(a, customer_id),
+        "customer.add": lambda a: customers.add_customer(a, name="新客户"),
+        "reindex": lambda a: documents.reindex(a),
+        "verify": lambda a: check_index(a),
+        "log": lambda a: journal_ops.list_entries(a, journal_ops.JournalFilter()),
+        "log.export": lambda a: journal_ops.export(a, io.StringIO(), "csv"),
+        "user.add": lambda a: access.add_user(a, f"u-{len(a.store.list_users())}", "staff"),
+    }
+
+
+ALLOWED = {
+    "admin": {"search", "show", "get", "ingest", "customer.show", "customer.add", "reindex",
+              "verify", "log", "log.export", "user.add"},
+    "manager": {"search", "show", "get", "ingest", "customer.show", "customer.add", "reindex",
+                "verify", "log", "log.export"},
+    "archivist": {"search", "show", "get", "ingest", "customer.show", "customer.add", "reindex",
+                  "verify"},
+    "staff": {"search", "show", "customer.show"},
+    "auditor": {"log", "log.export"},
+    "stranger": set(),
+}
+
+
+@pytest.mark.parametrize("role", list(ALLOWED))
+def test_roles_by_operations(archive, tmp_path: Path, role: str) -> None:
+    customer = customers.add_customer(archive, name="杭州华建科技有限公司")  # tester: admin
+    path = tmp_path / "合同.txt"
+    path.write_text("施工合同", encoding="utf-8")
+    [result] = ingest(archive, [path], customer_id=customer.id)
+    if role != "stranger":
+        access.add_user(archive, "王芳", role, department="内勤部")
+    archive.user = "王芳"
+    outcome = {}
+    for name, operation in _operations(tmp_path, result.document_id, customer.id).items():
+        try:
+            operation(archive)
+            outcome[name] = True
+        except PermissionDenied as exc:
+            assert "王芳" in exc.message and "permission" in exc.message
+            outcome[name] = False
+    assert {k for k, ok in outcome.items() if ok} == ALLOWED[role]
+    denied = [e for e in archive.store.iter_journal() if e.operation == "denied"]
+    assert len(denied) == len(outcome) - len(ALLOWED[role])
+    assert all(e.operator == "王芳" and e.details["permission"] for e in denied)
+
+
+def test_first_operator_becomes_admin_and_roles_change(archive) -> None:
+    customers.add_customer(archive, name="李娜")
+    assert [(u.name, u.role.value) for u in archive.store.list_users()] == [("tester", "admin")]
+    access.add_user(archive, "赵敏", "staff")
+    access.set_role(archive, "赵敏", "auditor")
+    assert archive.store.get_user("赵敏").role == "auditor"
+    ops = [e.operation for e in archive.store.iter_journal()]
+    assert ops[0] == "user.bootstrap" and "user.role" in ops
