@@ -7,6 +7,7 @@ import click
 from docstore import documents as workflow
 from docstore.access import bootstrap
 from docstore.errors import PartialFailure
+from docstore.keys import rotate_key
 from docstore.reocr import retry_ocr
 from docstore.verify import check_index
 
@@ -119,4 +120,28 @@ def ocr(app: AppContext, retry: bool) -> None:
         raise PartialFailure(f"{len(report.still_failing)} document(s) still need OCR")
 
 
-COMMANDS = [init, reindex, stats, verify, ocr]
+@click.group("key")
+def key() -> None:
+    """The key that encrypts personal data (kept outside the data folder, ARCHIVE_KEY_FILE).
+
+    \b
+    Example:
+      archive key rotate
+    """
+
+
+@key.command("rotate")
+@pass_app
+def rotate(app: AppContext) -> None:
+    """Make a new key and re-encrypt every customer's personal data with it (admins only).
+
+    \b
+    Example:
+      archive key rotate
+    """
+    count = rotate_key(app.archive, app.settings.key_file, app.settings.data_dir)
+    app.out.print(f"re-encrypted {count} customer(s); key file {app.settings.key_file}",
+                  markup=False)
+
+
+COMMANDS = [init, reindex, stats, verify, ocr, key]

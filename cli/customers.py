@@ -81,16 +81,22 @@ def show(app: AppContext, customer_id: str) -> None:
 
 @customer.command("list")
 @click.option("--name", help="Only customers whose name contains this text.")
+@click.option("--phone", help="Exactly this phone number (separators ignored).")
+@click.option("--id-number", "id_number", help="Exactly this identity number.")
+@click.option("--email", help="Exactly this e-mail address.")
 @click.option("--limit", type=click.IntRange(1, 100000), default=100, show_default=True)
 @pass_app
-def list_(app: AppContext, name: str | None, limit: int) -> None:
-    """List customers.
+def list_(app: AppContext, name: str | None, limit: int, **exact: str | None) -> None:
+    """List customers; personal fields are matched exactly (they are stored encrypted).
 
     \b
     Example:
       archive customer list --name 华建
+      archive customer list --phone 138-0013-8000
     """
-    found = workflow.list_customers(app.archive, name=name, limit=limit)
+    if sum(v is not None for v in exact.values()) > 1:
+        raise click.UsageError("give at most one of --phone, --id-number, --email")
+    found = workflow.list_customers(app.archive, name=name, limit=limit, **exact)
     if app.json_output:
         app.emit_json([c.model_dump(mode="json") for c in found])
         return

@@ -30,7 +30,8 @@ def demo(app: AppContext, folder: Path | None) -> None:
     """
     folder = folder or Path(tempfile.mkdtemp(prefix="archive-demo-"))
     if app.settings.backend == "embedded":
-        app.settings = load_settings(data_dir=str(folder / "data"), user=app.settings.user)
+        app.settings = load_settings(data_dir=str(folder / "data"), user=app.settings.user,
+                                     key_file=str(folder / "demo.key"))
     report = run_demo(app.archive, folder)
     if app.json_output:
         app.emit_json({"folder": str(folder), "customers": report.customers,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from docstore.archive import Archive
+from docstore.crypto import Cipher, load_keyring
 from docstore.settings import Backend, Settings
 from indexer.extract import DefaultExtractor
 
 
 def _extractor(settings: Settings) -> DefaultExtractor:
     return DefaultExtractor(settings.ocr, settings.ocr_languages)
+
+
+def _cipher(settings: Settings) -> Cipher:
+    return Cipher(load_keyring(settings.key_file, settings.data_dir))
 
 
 def open_archive(settings: Settings) -> Archive:
@@ -27,7 +32,8 @@ def _open_embedded(settings: Settings) -> Archive:
     blobs.sweep_temp()
     sweep(settings.work_dir.glob("stage-*"), older_than=3600.0)
     index = Fts5Index(store.conn, store.transaction)
-    return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings),
+    return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings), cipher=_cipher(settings),
+                   private_paths=(settings.data_dir, settings.key_file),
                    user=settings.user, work_dir=settings.work_dir,
                    max_file_bytes=settings.max_file_mb << 20)
 
@@ -40,6 +46,7 @@ def _open_mongo(settings: Settings) -> Archive:
     store = MongoRecordStore(settings.mongo_uri, settings.mongo_db)
     blobs = GridFsBlobStore(store.db)
     index = ElasticIndex(settings.es_url, settings.es_index)
-    return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings),
+    return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings), cipher=_cipher(settings),
+                   private_paths=(settings.data_dir, settings.key_file),
                    user=settings.user, work_dir=settings.work_dir,
                    max_file_bytes=settings.max_file_mb << 20)

@@ -222,8 +222,11 @@ class MongoRecordStore:
         return customer_from_bson(raw) if raw else None
 
     @_reachable
-    def list_customers(self, *, name: str | None = None, limit: int = 100) -> list[Customer]:
-        query = {"name": {"$regex": re.escape(name)}} if name else {}
+    def list_customers(self, *, name: str | None = None, limit: int = 100,
+                       lookup: tuple[str, str] | None = None) -> list[Customer]:
+        query: dict[str, Any] = {"name": {"$regex": re.escape(name)}} if name else {}
+        if lookup:
+            query[f"lookup.{lookup[0]}"] = lookup[1]
         cursor = self.customers.find(query).sort("_id", ASCENDING).limit(limit)
         return [customer_from_bson(raw) for raw in cursor]
 

@@ -152,11 +152,16 @@ class SqliteRecordStore:
         row = self.conn.execute("SELECT data FROM customers WHERE id = ?", (customer_id,)).fetchone()
         return Customer.model_validate_json(row[0]) if row else None
 
-    def list_customers(self, *, name: str | None = None, limit: int = 100) -> list[Customer]:
-        sql, args = "SELECT data FROM customers", []
+    def list_customers(self, *, name: str | None = None, limit: int = 100,
+                       lookup: tuple[str, str] | None = None) -> list[Customer]:
+        where, args = [], []
         if name:
-            sql += " WHERE instr(name, ?) > 0"
+            where.append("instr(name, ?) > 0")
             args.append(name)
+        if lookup:
+            where.append("json_extract(data, '$.lookup.' || ?) = ?")
+            args += list(lookup)
+        sql = "SELECT data FROM customers" + (" WHERE " + " AND ".join(where) if where else "")
         rows = self.conn.execute(sql + " ORDER BY id LIMIT ?", (*args, limit)).fetchall()
         return [Customer.model_validate_json(r[0]) for r in rows]
 

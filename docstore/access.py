@@ -21,6 +21,7 @@ class Permission(StrEnum):
     INGEST = "ingest"
     CUSTOMER_READ = "customer.read"
     CUSTOMER_WRITE = "customer.write"
+    PERSONAL_DATA = "personal.data"  # see identity numbers, phones… unmasked
     MAINTAIN = "maintain"  # reindex, verify, OCR retry
     LOG_READ = "log.read"
     LOG_ANNOTATE = "log.annotate"
@@ -29,7 +30,7 @@ class Permission(StrEnum):
 
 _STAFF = {Permission.READ, Permission.CUSTOMER_READ}
 _ARCHIVIST = _STAFF | {Permission.EXPORT, Permission.INGEST, Permission.CUSTOMER_WRITE,
-                       Permission.MAINTAIN, Permission.LOG_ANNOTATE}
+                       Permission.PERSONAL_DATA, Permission.MAINTAIN, Permission.LOG_ANNOTATE}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.MANAGER: frozenset(_ARCHIVIST | {Permission.LOG_READ}),
@@ -37,6 +38,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STAFF: frozenset(_STAFF),
     Role.AUDITOR: frozenset({Permission.LOG_READ}),
 }
+
+
+def may(archive: Archive, permission: Permission) -> bool:
+    """Whether the current operator has ``permission`` (no journal entry: not an attempt)."""
+    user = archive.store.get_user(archive.user)
+    return user is not None and permission in ROLE_PERMISSIONS[user.role]
 
 
 def bootstrap(archive: Archive) -> User | None:

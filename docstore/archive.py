@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .crypto import Cipher
 from .journal import Journal
 from .models import utcnow
 from .ports import BlobStore, Extractor, RecordStore, SearchIndex
@@ -23,6 +24,10 @@ class Archive:
     """Scratch space for staging files (same file system as the blobs where possible)."""
     clock: Callable[[], datetime] = utcnow
     max_file_bytes: int = 512 * 1024 * 1024
+    cipher: Cipher | None = None
+    private_paths: tuple[Path, ...] = ()
+    """The data folder and key file: never ingested, even when inside a folder given."""
+    """Encrypts personal fields; None only where no customer data is touched."""
     journal: Journal = field(init=False)
 
     def __post_init__(self) -> None:

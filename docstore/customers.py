@@ -1,4 +1,9 @@
-"""Customers (客户): create, look up, list, update — each change journaled."""
+"""Customers (客户): create, look up, list, update — each access journaled.
+
+Personal fields (``crypto.PERSONAL_FIELDS``) are encrypted before they reach the store and
+decrypted on the way out; roles without ``personal.data`` see them masked. The journal records
+which fields changed, never their values.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .access import Permission, require
+from .access import Permission, may, require
 from .archive import Archive
-from .errors import InvalidValue, NotFound
+from .crypto import PERSONAL_FIELDS, Cipher, mask
+from .errors import ArchiveError, InvalidValue, NotFound
 from .models import CUSTOMER_EDITABLE, Customer
 
 
@@ -18,7 +24,36 @@ def _validated(data: dict[str, Any]) -> Customer:
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(map(str, err["loc"]))
-        raise InvalidValue(field, err.get("input"), err["msg"]) from exc
+        shown = "(personal data)" if field in PERSONAL_FIELDS else err.get("input")
+        raise InvalidValue(field, shown, err["msg"]) from exc
+
+
+def _cipher(archive: Archive) -> Cipher:
+    if archive.cipher is None:
+        raise ArchiveError("no key for personal data is configured (ARCHIVE_KEY_FILE)")
+    return archive.cipher
+
+
+def seal(archive: Archive, customer: Customer) -> Customer:
+    """The stored form: personal fields encrypted, keyed hashes for look-up."""
+    cipher = _cipher(archive)
+    plain = {f: getattr(customer, f) for f in PERSONAL_FIELDS}
+    return customer.model_copy(update={
+        **{f: cipher.encrypt(f, v) for f, v in plain.items()},
+        "lookup": {f: cipher.lookup(f, v) for f, v in plain.items() if v},
+    })
+
+
+def unseal(archive: Archive, stored: Customer, *, masked: bool = False) -> Customer:
+    cipher = _cipher(archive)
+    plain = {f: cipher.decrypt(f, getattr(stored, f)) for f in PERSONAL_FIELDS}
+    if masked:
+        plain = {f: mask(f, v) for f, v in plain.items()}
+    return stored.model_copy(update={**plain, "lookup": {}})
+
+
+def _shown(archive: Archive, stored: Customer) -> Customer:
+    return unseal(archive, stored, masked=not may(archive, Permission.PERSONAL_DATA))
 
 
 def add_customer(archive: Archive, **fields: Any) -> Customer:
@@ -29,41 +64,56 @@ def add_customer(archive: Archive, **fields: Any) -> Customer:
         seq = archive.store.next_sequence("customer")
         customer = _validated({"id": f"C{seq:06d}", **values, "created_at": archive.clock(),
                                "updated_at": archive.clock()})
-        archive.store.add_customer(customer)
+        archive.store.add_customer(seal(archive, customer))
         archive.journal.record(archive.user, "customer.add", customer_id=customer.id)
-    return customer
+    return _shown(archive, seal(archive, customer))
 
 
-def get_customer(archive: Archive, customer_id: str) -> Customer:
+def _stored(archive: Archive, customer_id: str) -> Customer:
     customer = archive.store.get_customer(customer_id)
     if customer is None:
         raise NotFound("customer", customer_id)
     return customer
 
 
+def get_customer(archive: Archive, customer_id: str) -> Customer:
+    """The customer decrypted (for workflows; not journaled, no role check)."""
+    return unseal(archive, _stored(archive, customer_id))
+
+
 def show_customer(archive: Archive, customer_id: str) -> Customer:
     require(archive, Permission.CUSTOMER_READ, customer_id=customer_id)
-    customer = get_customer(archive, customer_id)
+    customer = _shown(archive, _stored(archive, customer_id))
     archive.journal.record(archive.user, "customer.show", customer_id=customer_id)
     return customer
 
 
-def list_customers(archive: Archive, name: str | None = None, limit: int = 100) -> list[Customer]:
+def list_customers(archive: Archive, name: str | None = None, limit: int = 100,
+                   **exact: str | None) -> list[Customer]:
+    """``exact``: a personal field and its value (``phone="13800138000"``), found by keyed
+    hash, never by decrypting every record."""
     require(archive, Permission.CUSTOMER_READ)
-    customers = archive.store.list_customers(name=name, limit=limit)
-    archive.journal.record(archive.user, "customer.list", details={"name": name} if name else {})
-    return customers
+    wanted = {f: v for f, v in exact.items() if v}
+    lookup = None
+    if wanted:
+        (field, value), = wanted.items()
+        lookup = (field, _cipher(archive).lookup(field, value))
+    found = archive.store.list_customers(name=name, limit=limit, lookup=lookup)
+    archive.journal.record(archive.user, "customer.list",
+                           details={**({"name": name} if name else {}),
+                                    **({"by": lookup[0]} if lookup else {})})
+    return [_shown(archive, c) for c in found]
 
 
 def update_customer(archive: Archive, customer_id: str, **fields: Any) -> Customer:
     require(archive, Permission.CUSTOMER_WRITE, customer_id=customer_id)
     changes = {k: v for k, v in fields.items() if v is not None and k in CUSTOMER_EDITABLE}
     if not changes:
-        raise InvalidValue("update", fields, "nothing to change")
+        raise InvalidValue("update", sorted(fields), "nothing to change")
     with archive.store.transaction():
         current = get_customer(archive, customer_id)
         updated = _validated({**current.model_dump(), **changes, "updated_at": archive.clock()})
-        archive.store.update_customer(updated)
+        archive.store.update_customer(seal(archive, updated))
         archive.journal.record(archive.user, "customer.update", customer_id=customer_id,
                                details={"fields": sorted(changes)})
-    return updated
+    return _shown(archive, seal(archive, updated))

@@ -22,7 +22,8 @@ class FoundFile:
 
 
 def walk(paths: Iterable[Path], skip: Iterable[Path] = ()) -> Iterator[FoundFile]:
-    """``skip``: folders never entered (the archive's own data folder, if it lies inside)."""
+    """``skip``: folders never entered and files never yielded (the archive's own data folder
+    and key file, if they lie inside)."""
     skipped = set()
     for folder in skip:
         try:
@@ -58,7 +59,8 @@ def _walk_one(path: Path, seen: set[tuple[int, int]],
             return
         yield from _walk_dir(path, seen | {key}, skip)
     elif os.path.isfile(path):
-        yield FoundFile(path)
+        if (st.st_dev, st.st_ino) not in skip:
+            yield FoundFile(path)
     else:
         yield FoundFile(path, BadInput(path, Reason.NOT_A_FILE, "not a regular file"))
 

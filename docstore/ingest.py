@@ -171,8 +171,8 @@ class Ingestor:
     def run(self, paths: Iterable[Path]) -> Iterator[IngestResult]:
         """Ingest files and folders, all with this run's options."""
         options = resolve_dossier(self.archive, self.options)
-        own = self.archive.work_dir.parent  # never ingest the archive's own files
-        return self.run_items((found, options) for found in walk(paths, skip=[own]))
+        own = [self.archive.work_dir.parent, *self.archive.private_paths]
+        return self.run_items((found, options) for found in walk(paths, skip=own))
 
     def run_items(self, items: Iterable[tuple[FoundFile, IngestOptions]]) -> Iterator[IngestResult]:
         """Ingest files each with its own options (a manifest), in order, ``jobs`` at a time."""

@@ -43,6 +43,8 @@ class Customer(_Model):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime | None = None
+    lookup: dict[str, str] = Field(default_factory=dict)
+    """Keyed hashes of personal fields (see ``docstore.crypto``), for exact look-up."""
 
 
 CUSTOMER_EDITABLE = ("name", "type", "phone", "id_number", "email", "address", "industry")

@@ -33,6 +33,10 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("archive", appauthor=False))
 
 
+def default_key_file() -> Path:
+    return Path(platformdirs.user_config_dir("archive", appauthor=False)) / "personal-data.key"
+
+
 def default_user() -> str:
     try:
         return getpass.getuser()
@@ -53,6 +57,8 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(default=30.0, gt=0)
     """Seconds a writer waits for another archive process before giving up."""
     max_file_mb: int = Field(default=512, gt=0)
+    key_file: Path = Field(default_factory=lambda: default_key_file())
+    """Key ring for personal data: never inside the data folder."""
     ocr: OcrMode = OcrMode.AUTO
     ocr_languages: str = "chi_sim"  # measured better than chi_sim+eng on Chinese scans
 

@@ -29,7 +29,8 @@ NO_SERVERS = ("needs real servers: set ARCHIVE_TEST_MONGO_URI and ARCHIVE_TEST_E
 
 def make_settings(backend: str, tmp_path: Path) -> Settings:
     if backend == "embedded":
-        return Settings(data_dir=tmp_path / "data", backend=Backend.EMBEDDED, user="tester")
+        return Settings(data_dir=tmp_path / "data", backend=Backend.EMBEDDED, user="tester",
+                        key_file=tmp_path / "keys" / "archive.key")
     if not (MONGO_URI and ES_URL):
         if REQUIRE_SERVERS:
             pytest.fail(NO_SERVERS)
@@ -37,7 +38,7 @@ def make_settings(backend: str, tmp_path: Path) -> Settings:
     tag = uuid.uuid4().hex[:10]
     return Settings(data_dir=tmp_path / "data", backend=Backend.MONGO, user="tester",
                     mongo_uri=MONGO_URI, mongo_db=f"archive_test_{tag}", es_url=ES_URL,
-                    es_index=f"archive-test-{tag}")
+                    es_index=f"archive-test-{tag}", key_file=tmp_path / "keys" / "archive.key")
 
 
 def wipe(settings: Settings) -> None:

@@ -18,6 +18,7 @@ from docstore.samples import write_pdf
 def run(tmp_path: Path, capsys, monkeypatch):
     monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ARCHIVE_USER", "内勤-王芳")
+    monkeypatch.setenv("ARCHIVE_KEY_FILE", str(tmp_path / "keys" / "archive.key"))
 
     def _run(*args: str) -> tuple[int, str, str]:
         code = main(list(args))

@@ -1,0 +1,97 @@
+"""Personal data is encrypted at rest on both backends: no plaintext in any stored byte."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from docstore import access, customers
+from docstore.crypto import load_keyring
+from docstore.documents import search
+from docstore.errors import UsageError
+from docstore.keys import rotate_key
+from docstore.models import SearchQuery
+from tests.helpers import ingest
+
+SECRETS = {"phone": "13912345678", "id_number": "330106199001011234",
+           "email": "zhangwei.secret@example.cn", "address": "浙江省杭州市西湖区文三路一百号"}
+
+
+def _stored_bytes(settings) -> bytes:
+    """Every byte the archive stores: files of the data folder, or every MongoDB collection and
+    every Elasticsearch document."""
+    if settings.backend == "embedded":
+        return b"".join(p.read_bytes() for p in Path(settings.data_dir).rglob("*") if p.is_file())
+    import bson
+    import pymongo
+
+    from indexer._elastic import client
+
+    db = pymongo.MongoClient(settings.mongo_uri)[settings.mongo_db]
+    out = [bson.encode(doc) for name in db.list_collection_names() for doc in db[name].find()]
+    es = client(settings.es_url)
+    es.indices.refresh(index=f"{settings.es_index}*", allow_no_indices=True)
+    hits = es.search(index=f"{settings.es_index}*", size=1000, query={"match_all": {}})
+    out += [str(h["_source"]).encode() for h in hits["hits"]["hits"]]
+    return b"".join(out)
+
+
+def test_no_plaintext_personal_data_in_any_stored_byte(archive, settings, tmp_path: Path) -> None:
+    c = customers.add_customer(archive, name="张伟", type="person", **SECRETS)
+    assert customers.show_customer(archive, c.id).phone == SECRETS["phone"]  # admin sees it
+    customers.update_customer(archive, c.id, address=SECRETS["address"] + "二楼")
+    customers.list_customers(archive, phone=SECRETS["phone"])
+    doc = tmp_path / "合同.txt"
+    doc.write_text("张伟的采购合同", encoding="utf-8")
+    ingest(archive, [doc], customer_id=c.id)
+    search(archive, SearchQuery(text="采购合同"))
+    stored = _stored_bytes(settings)
+    assert "张伟的采购合同".encode() in stored  # the scan does see stored text
+    for field, secret in SECRETS.items():
+        assert secret.encode() not in stored, field
+    assert SECRETS["phone"][-8:].encode() not in stored
+
+
+def test_exact_lookup_through_keyed_hash(archive) -> None:
+    a = customers.add_customer(archive, name="张伟", phone="138 0013 8000")
+    customers.add_customer(archive, name="李娜", phone="13900139000")
+    assert [c.id for c in customers.list_customers(archive, phone="138-0013-8000")] == [a.id]
+    assert customers.list_customers(archive, phone="13800138001") == []
+    assert customers.list_customers(archive, email="nobody@example.cn") == []
+
+
+def test_staff_see_masked_personal_data(archive) -> None:
+    c = customers.add_customer(archive, name="张伟", **SECRETS)
+    access.add_user(archive, "小王", "staff")
+    access.add_user(archive, "内勤", "archivist")
+    archive.user = "小王"
+    shown = customers.show_customer(archive, c.id)
+    assert (shown.phone, shown.id_number, shown.email) == (
+        "139****5678", "3301**********1234", "z***@example.cn")
+    archive.user = "内勤"
+    assert customers.show_customer(archive, c.id).id_number == SECRETS["id_number"]
+
+
+def test_key_rotation_re_encrypts_and_old_key_is_gone(archive, settings) -> None:
+    c = customers.add_customer(archive, name="张伟", **SECRETS)
+    before = archive.store.get_customer(c.id).phone
+    old_ring = load_keyring(settings.key_file, settings.data_dir)
+    assert rotate_key(archive, settings.key_file, settings.data_dir) == 1
+    new_ring = load_keyring(settings.key_file, settings.data_dir)
+    assert list(new_ring.keys) == [new_ring.current] and new_ring.current not in old_ring.keys
+    after = archive.store.get_customer(c.id)
+    assert after.phone != before and new_ring.current in after.phone
+    assert customers.show_customer(archive, c.id).phone == SECRETS["phone"]
+    assert [x.id for x in customers.list_customers(archive, phone=SECRETS["phone"])] == [c.id]
+
+
+def test_key_file_must_be_private_and_outside_the_data_folder(archive, settings) -> None:
+    with pytest.raises(UsageError, match="must not be inside the data folder"):
+        load_keyring(settings.data_dir / "k.key", settings.data_dir)
+    assert oct(settings.key_file.stat().st_mode & 0o777) == "0o600"
+    os.chmod(settings.key_file, 0o644)
+    with pytest.raises(UsageError, match="readable by others"):
+        load_keyring(settings.key_file, settings.data_dir)
+    os.chmod(settings.key_file, 0o600)
