@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import click
 
 from docstore import customers as workflow
@@ -116,6 +119,27 @@ def update(app: AppContext, customer_id: str, **fields: str | None) -> None:
       archive customer update C000001 --phone 13900139000
     """
     _render(app, workflow.update_customer(app.archive, customer_id, **fields))
+
+
+@customer.command("consent")
+@click.argument("customer_id")
+@click.option("--evidence", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              required=True, help="The signed consent form (scan or PDF); stored as evidence.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), required=True,
+              help="When the customer consented.")
+@pass_app
+def consent(app: AppContext, customer_id: str, evidence: Path, day: datetime) -> None:
+    """Record the customer's consent (客户本人同意) to keeping their archive.
+
+    \b
+    Example:
+      archive customer consent C000001 --evidence 授权同意书.pdf --date 2026-11-20
+    """
+    updated = workflow.record_consent(app.archive, customer_id, evidence, day.date())
+    if app.json_output:
+        app.emit_json(updated.model_dump(mode="json"))
+    else:
+        app.out.print(f"consent of {updated.id} recorded ({day:%Y-%m-%d})", markup=False)
 
 
 COMMANDS = [customer]

@@ -34,6 +34,7 @@ def _open_embedded(settings: Settings) -> Archive:
     index = Fts5Index(store.conn, store.transaction)
     return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings), cipher=_cipher(settings),
                    private_paths=(settings.data_dir, settings.key_file),
+                   consent_policy=settings.consent.value,
                    user=settings.user, work_dir=settings.work_dir,
                    max_file_bytes=settings.max_file_mb << 20)
 
@@ -48,5 +49,6 @@ def _open_mongo(settings: Settings) -> Archive:
     index = ElasticIndex(settings.es_url, settings.es_index)
     return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings), cipher=_cipher(settings),
                    private_paths=(settings.data_dir, settings.key_file),
+                   consent_policy=settings.consent.value,
                    user=settings.user, work_dir=settings.work_dir,
                    max_file_bytes=settings.max_file_mb << 20)

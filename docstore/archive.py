@@ -25,6 +25,8 @@ class Archive:
     clock: Callable[[], datetime] = utcnow
     max_file_bytes: int = 512 * 1024 * 1024
     cipher: Cipher | None = None
+    consent_policy: str = "warn"
+    """refuse | warn | off: filing documents for a customer without recorded consent."""
     private_paths: tuple[Path, ...] = ()
     """The data folder and key file: never ingested, even when inside a folder given."""
     """Encrypts personal fields; None only where no customer data is touched."""

@@ -7,6 +7,9 @@ which fields changed, never their values.
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,8 +17,8 @@ from pydantic import ValidationError
 from .access import Permission, may, require
 from .archive import Archive
 from .crypto import PERSONAL_FIELDS, Cipher, mask
-from .errors import ArchiveError, InvalidValue, NotFound
-from .models import CUSTOMER_EDITABLE, Customer
+from .errors import ArchiveError, BadInput, InvalidValue, NotFound, Reason
+from .models import CUSTOMER_EDITABLE, Consent, Customer
 
 
 def _validated(data: dict[str, Any]) -> Customer:
@@ -103,6 +106,41 @@ def list_customers(archive: Archive, name: str | None = None, limit: int = 100,
                            details={**({"name": name} if name else {}),
                                     **({"by": lookup[0]} if lookup else {})})
     return [_shown(archive, c) for c in found]
+
+
+def record_consent(archive: Archive, customer_id: str, evidence: Path, day: date) -> Customer:
+    """Store the signed consent as evidence (content-addressed, like any document) and note it
+    on the customer; journaled."""
+    require(archive, Permission.CUSTOMER_WRITE, customer_id=customer_id)
+    if not evidence.is_file() or evidence.stat().st_size == 0:
+        raise BadInput(evidence, Reason.EMPTY if evidence.is_file() else Reason.VANISHED,
+                       "consent evidence must be a non-empty file")
+    digest = hashlib.sha256(evidence.read_bytes()).hexdigest()
+    with archive.store.transaction():
+        current = get_customer(archive, customer_id)
+        archive.blobs.put(digest, evidence)
+        consent = Consent(date=day, evidence_sha256=digest, evidence_filename=evidence.name,
+                          recorded_by=archive.user, recorded_at=archive.clock())
+        updated = current.model_copy(update={"consent": consent, "updated_at": archive.clock()})
+        archive.store.update_customer(seal(archive, updated))
+        archive.journal.record(archive.user, "customer.consent", customer_id=customer_id,
+                               details={"date": day.isoformat(), "evidence": digest})
+    return _shown(archive, seal(archive, updated))
+
+
+def check_consent(archive: Archive, customer_id: str) -> str | None:
+    """Per policy: raise (refuse), return a warning (warn), or None."""
+    if archive.consent_policy == "off" or _stored(archive, customer_id).consent is not None:
+        return None
+    message = (f"customer {customer_id} has no recorded consent (客户本人同意); record it with "
+               f"`archive customer consent {customer_id} --evidence FILE --date YYYY-MM-DD`")
+    if archive.consent_policy == "refuse":
+        raise ConsentMissing(message)
+    return message
+
+
+class ConsentMissing(ArchiveError):
+    code = "consent_missing"
 
 
 def update_customer(archive: Archive, customer_id: str, **fields: Any) -> Customer:

@@ -118,6 +118,12 @@ def resolve_dossier(archive: Archive, options: IngestOptions) -> IngestOptions:
     """Check the customer and dossier before any file is touched; open the dossier if new."""
     if options.customer_id and archive.store.get_customer(options.customer_id) is None:
         raise NotFound("customer", options.customer_id)
+    if options.customer_id:
+        from .customers import check_consent
+
+        warning = check_consent(archive, options.customer_id)
+        if warning:
+            log.warning("%s", warning)
     if not options.archive_no:
         return options
     archive_no = check_archive_no(options.archive_no)

@@ -30,6 +30,16 @@ class CustomerStatus(StrEnum):
     ARCHIVED = "archived"
 
 
+class Consent(_Model):
+    """客户本人同意: when the customer agreed, and the signed evidence (a stored document)."""
+
+    date: date
+    evidence_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    evidence_filename: str
+    recorded_by: str
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
 class Customer(_Model):
     id: str
     name: str = Field(min_length=1)
@@ -43,6 +53,7 @@ class Customer(_Model):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime | None = None
+    consent: Consent | None = None
     lookup: dict[str, str] = Field(default_factory=dict)
     """Keyed hashes of personal fields (see ``docstore.crypto``), for exact look-up."""
 

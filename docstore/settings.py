@@ -24,6 +24,12 @@ class OcrMode(StrEnum):
     NEVER = "never"  # store scans flagged needs_ocr
 
 
+class ConsentPolicy(StrEnum):
+    REFUSE = "refuse"  # no documents for a customer without recorded consent
+    WARN = "warn"
+    OFF = "off"
+
+
 class Backend(StrEnum):
     EMBEDDED = "embedded"
     MONGO = "mongo"
@@ -59,6 +65,8 @@ class Settings(BaseSettings):
     max_file_mb: int = Field(default=512, gt=0)
     key_file: Path = Field(default_factory=lambda: default_key_file())
     """Key ring for personal data: never inside the data folder."""
+    consent: ConsentPolicy = ConsentPolicy.WARN
+    """Filing documents for a customer without recorded consent: refuse, warn or allow."""
     ocr: OcrMode = OcrMode.AUTO
     ocr_languages: str = "chi_sim"  # measured better than chi_sim+eng on Chinese scans
 

@@ -246,3 +246,18 @@ def test_denied_command_exits_3_and_is_journaled(run, monkeypatch) -> None:
     assert entry["operator"] == "赵敏" and entry["details"]["permission"] == "read"
     monkeypatch.setenv("ARCHIVE_USER", "陌生人")
     assert run("log")[0] == 3
+
+
+def test_consent_and_exact_phone_lookup(run, tmp_path: Path) -> None:
+    code, out, _ = run("--json", "customer", "add", "--name", "张伟", "--type", "person",
+                       "--phone", "13800138000")
+    customer = json.loads(out)["id"]
+    code, out, _ = run("--json", "customer", "list", "--phone", "138-0013-8000")
+    assert code == 0 and [c["id"] for c in json.loads(out)] == [customer]
+    assert run("customer", "list", "--phone", "1", "--email", "a@b.cn")[0] == 2
+    form = tmp_path / "同意书.pdf"
+    form.write_bytes(b"%PDF-1.4 consent")
+    code, out, _ = run("customer", "consent", customer, "--evidence", str(form), "--date", "2026-11-20")
+    assert code == 0 and "consent of" in out
+    code, out, _ = run("--json", "customer", "show", customer)
+    assert json.loads(out)["consent"]["date"] == "2026-11-20"

@@ -95,3 +95,27 @@ def test_key_file_must_be_private_and_outside_the_data_folder(archive, settings)
     with pytest.raises(UsageError, match="readable by others"):
         load_keyring(settings.key_file, settings.data_dir)
     os.chmod(settings.key_file, 0o600)
+
+
+def test_consent_is_recorded_with_evidence_and_enforced_per_policy(archive, tmp_path: Path) -> None:
+    from datetime import date
+
+    c = customers.add_customer(archive, name="李娜", type="person")
+    doc = tmp_path / "合同.txt"
+    doc.write_text("李娜的合同", encoding="utf-8")
+    archive.consent_policy = "refuse"
+    with pytest.raises(customers.ConsentMissing, match="no recorded consent"):
+        ingest(archive, [doc], customer_id=c.id)
+    assert archive.store.count_documents() == 0
+    form = tmp_path / "授权同意书.pdf"
+    form.write_bytes(b"%PDF-1.4 signed consent form")
+    updated = customers.record_consent(archive, c.id, form, date(2026, 11, 20))
+    assert updated.consent.date == date(2026, 11, 20) and archive.blobs.exists(updated.consent.evidence_sha256)
+    assert [r.status.value for r in ingest(archive, [doc], customer_id=c.id)] == ["added"]
+    ops = [e.operation for e in archive.store.iter_journal()]
+    assert "customer.consent" in ops
+    archive.consent_policy = "warn"
+    other = customers.add_customer(archive, name="王芳", type="person")
+    doc2 = tmp_path / "合同2.txt"
+    doc2.write_text("王芳的合同", encoding="utf-8")
+    assert [r.status.value for r in ingest(archive, [doc2], customer_id=other.id)] == ["added"]
