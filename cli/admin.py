@@ -66,7 +66,7 @@ def stats(app: AppContext) -> None:
     Example:
       archive stats
     """
-    counts = app.archive.store.counts()
+    counts = workflow.stats(app.archive)
     if app.json_output:
         app.emit_json(counts)
     else:

@@ -58,6 +58,8 @@ def bootstrap(archive: Archive) -> User | None:
 
 def require(archive: Archive, permission: Permission, **journal: object) -> User:
     user = archive.store.get_user(archive.user) or bootstrap(archive)
+    if user is not None:
+        archive.journal.department = user.department
     if user is not None and permission in ROLE_PERMISSIONS[user.role]:
         return user
     role = user.role.value if user else "not a user of this archive"

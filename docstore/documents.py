@@ -28,6 +28,11 @@ def search(archive: Archive, query: SearchQuery) -> SearchResults:
     return SearchResults(query=query.text, hits=hits, pending=pending)
 
 
+def stats(archive: Archive) -> dict[str, int]:
+    require(archive, Permission.READ)
+    return archive.store.counts()
+
+
 def get_document(archive: Archive, document_id: str) -> Document:
     doc = archive.store.get_document(document_id)
     if doc is None:

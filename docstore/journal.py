@@ -37,6 +37,8 @@ class Journal:
     def __init__(self, store: RecordStore, clock: Callable[[], datetime] = utcnow) -> None:
         self._store = store
         self._clock = clock
+        self.department: str | None = None
+        """The acting user's department, set when their permission is checked."""
 
     def record(self, operator: str, operation: str, **fields: Any) -> JournalEntry:
         """Append one entry; retries when another writer took the same sequence number."""
@@ -49,6 +51,7 @@ class Journal:
                 "operation": operation,
                 "prev_hash": last.hash if last else GENESIS,
                 "hash": "",
+                "department": self.department,
                 **fields,
             }
             draft = JournalEntry.model_validate(data)

@@ -76,3 +76,12 @@ def test_first_operator_becomes_admin_and_roles_change(archive) -> None:
     assert archive.store.get_user("赵敏").role == "auditor"
     ops = [e.operation for e in archive.store.iter_journal()]
     assert ops[0] == "user.bootstrap" and "user.role" in ops
+
+
+def test_journal_entries_carry_the_operators_department(archive) -> None:
+    customers.add_customer(archive, name="李娜")
+    access.add_user(archive, "王芳", "archivist", department="内勤部")
+    archive.user = "王芳"
+    documents.search(archive, SearchQuery(text="合同"))
+    last = list(archive.store.iter_journal())[-1]
+    assert (last.operator, last.operation, last.department) == ("王芳", "search", "内勤部")
