@@ -40,9 +40,13 @@ def demo(app: AppContext, folder: Path | None) -> None:
         return
     out = app.out
     out.print(f"[bold]Sample archive[/bold] in {folder}", highlight=False)
-    out.print(f"customers: {', '.join(report.customers)}; "
-              f"documents: {sum(r.status == 'added' for r in report.ingested)} "
-              f"({sum(r.needs_ocr for r in report.ingested)} scanned page(s) waiting for OCR)")
+    waiting = sum(r.needs_ocr for r in report.ingested)
+    scans = (f"1 scanned page OCR'd" if report.ocr_done else
+             f"{waiting} scanned page(s) waiting for OCR: install tesseract-ocr "
+             "tesseract-ocr-chi-sim and fonts-wqy-zenhei, then `archive ocr --retry`")
+    out.print(f"customers: {', '.join(report.customers)} (consent recorded); "
+              f"documents: {sum(r.status == 'added' for r in report.ingested)} ({scans})",
+              markup=False)
     for results in report.searches:
         out.print(f"\n[bold cyan]archive search {results.query}[/bold cyan]")
         for h in results.hits:

@@ -7,18 +7,20 @@ from datetime import date
 from pathlib import Path
 
 from .archive import Archive
-from .customers import add_customer
+from .customers import add_customer, record_consent
 from .documents import search
 from .ingest import IngestOptions, Ingestor
 from .models import IngestResult, SearchQuery, SearchResults
-from .samples import SAMPLE_CUSTOMERS, write_samples, write_scan
+from .samples import (SAMPLE_CUSTOMERS, SCAN_LINES, write_consent_form, write_samples,
+                      write_scan)
 
-DEMO_QUERIES = ["施工合同", "竣工验收", "HT-2026-0042", '"办公家具"', "档案 物流"]
+DEMO_QUERIES = ["施工合同", "竣工验收", "HT-2026-0042", '"办公家具"', "档案 物流", "身份证明"]
 
 
 @dataclass
 class DemoReport:
     customers: list[str] = field(default_factory=list)
+    ocr_done: int = 0
     ingested: list[IngestResult] = field(default_factory=list)
     searches: list[SearchResults] = field(default_factory=list)
 
@@ -27,13 +29,19 @@ def run_demo(archive: Archive, folder: Path) -> DemoReport:
     report = DemoReport()
     ids = [add_customer(archive, **c).id for c in SAMPLE_CUSTOMERS]
     report.customers = ids
+    for customer_id, sample in zip(ids, SAMPLE_CUSTOMERS):
+        form = write_consent_form(folder / f"同意书-{customer_id}.pdf", sample["name"])
+        record_consent(archive, customer_id, form, date(2026, 11, 20))
     for sample, path in write_samples(folder / "files"):
         options = IngestOptions(customer_id=ids[sample.customer], archive_no=sample.archive_no,
                                 category=sample.category, title=path.stem,
                                 doc_date=date.fromisoformat(sample.date))
         report.ingested += list(Ingestor(archive, options).run([path]))
-    scan = write_scan(folder / "files" / "扫描件-身份证明.pdf")
-    report.ingested += list(Ingestor(archive, IngestOptions(customer_id=ids[1])).run([scan]))
+    scan = write_scan(folder / "files" / "扫描件-身份证明.pdf", SCAN_LINES)
+    [scanned] = Ingestor(archive, IngestOptions(customer_id=ids[1])).run([scan])
+    report.ingested.append(scanned)
+    stored = archive.store.get_document(scanned.document_id) if scanned.document_id else None
+    report.ocr_done = int(stored is not None and stored.text_source == "ocr")
     for text in DEMO_QUERIES:
         report.searches.append(search(archive, SearchQuery(text=text, limit=5)))
     return report

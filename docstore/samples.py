@@ -81,8 +81,18 @@ def write_pdf(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def write_scan(path: Path) -> Path:
-    """An image-only PDF (a 'scanned page' without a text layer): stored, flagged for OCR."""
+CJK_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+             "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+             "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+SCAN_LINES = ["身份证明复印件", "客户：张伟", "用途：仅限合同签订使用", "经办人：王芳"]
+
+
+def write_scan(path: Path, lines: list[str] | None = None) -> Path:
+    """An image-only PDF (a scanned page without a text layer). With ``lines`` and a CJK font
+    on the machine, the page shows that text (for OCR); otherwise it shows bars."""
+    font = next((f for f in CJK_FONTS if Path(f).exists()), None)
+    if lines and font:
+        return _render_scan(path, lines, font)
     from reportlab.pdfgen import canvas
 
     c = canvas.Canvas(str(path))
@@ -90,6 +100,28 @@ def write_scan(path: Path) -> Path:
         c.rect(60, 760 - i * 30, 300 + (i * 37) % 150, 12, fill=1)
     c.save()
     return path
+
+
+def _render_scan(path: Path, lines: list[str], font_path: str) -> Path:
+    import io
+
+    import img2pdf
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(font_path, 40)
+    page = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(page)
+    for i, line in enumerate(lines):
+        draw.text((120, 180 + i * 80), line, font=font, fill=0)
+    buf = io.BytesIO()
+    page.rotate(0.5, fillcolor=255).save(buf, "JPEG", quality=80, dpi=(150, 150))
+    path.write_bytes(img2pdf.convert(buf.getvalue()))
+    return path
+
+
+def write_consent_form(path: Path, customer_name: str) -> Path:
+    return write_pdf(path, ["个人信息授权同意书", f"本人/本单位 {customer_name} 同意建立客户档案。",
+                            "签字：__________  日期：2026年11月20日"])
 
 
 def write_samples(folder: Path) -> list[tuple[SampleDoc, Path]]:

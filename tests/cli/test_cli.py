@@ -164,6 +164,16 @@ def test_demo_shows_chinese_hits(run, tmp_path: Path) -> None:
     assert "archive search 施工合同" in out and "建设工程施工合同.pdf" in out
     assert "NQ-2026-HT-0042" in out and "(no hits)" not in out
     assert not (tmp_path / "data").exists()  # the user's own archive is untouched
+    assert "consent recorded" in out
+
+
+def test_demo_scan_is_ocrd_and_found(run, tmp_path: Path) -> None:
+    from tests.scans import require_ocr
+
+    require_ocr()
+    code, out, _ = run("demo", "--dir", str(tmp_path / "demo"))
+    assert code == 0 and "1 scanned page OCR'd" in out
+    assert out.split("archive search 身份证明")[1].split("\n")[1].strip().startswith("扫描件-身份证明.pdf")
 
 
 def test_installed_console_script_runs_demo(tmp_path: Path) -> None:
