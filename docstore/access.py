@@ -47,7 +47,8 @@ def may(archive: Archive, permission: Permission) -> bool:
 
 
 def bootstrap(archive: Archive) -> User | None:
-    """Make the current operator admin if the archive has no users yet."""
+    """Make the current operator admin if the archive has no users yet. Returns the new admin,
+    or None when there were users already."""
     if archive.store.list_users():
         return None
     user = User(name=archive.user, role=Role.ADMIN, created_at=archive.clock())
@@ -57,7 +58,9 @@ def bootstrap(archive: Archive) -> User | None:
 
 
 def require(archive: Archive, permission: Permission, **journal: object) -> User:
-    user = archive.store.get_user(archive.user) or bootstrap(archive)
+    # the second get_user: another process may have bootstrapped this same user meanwhile
+    user = (archive.store.get_user(archive.user) or bootstrap(archive)
+            or archive.store.get_user(archive.user))
     if user is not None:
         archive.journal.department = user.department
     if user is not None and permission in ROLE_PERMISSIONS[user.role]:

@@ -85,3 +85,23 @@ def test_journal_entries_carry_the_operators_department(archive) -> None:
     documents.search(archive, SearchQuery(text="合同"))
     last = list(archive.store.iter_journal())[-1]
     assert (last.operator, last.operation, last.department) == ("王芳", "search", "内勤部")
+
+
+def test_two_processes_bootstrapping_the_same_operator_both_proceed(archive, settings) -> None:
+    """Seen in CI: process B read 'no such user' just before process A made it admin."""
+    from cli.wiring import open_archive
+
+    other = open_archive(settings)
+    try:
+        assert archive.store.get_user("tester") is None
+        access.bootstrap(other)  # A wins the race
+        real_get = archive.store.get_user
+        stale = [True]  # B's first read happened before A's write
+
+        def racy_get(name: str):  # type: ignore[no-untyped-def]
+            return None if stale and stale.pop() else real_get(name)
+
+        archive.store.get_user = racy_get  # type: ignore[method-assign]
+        assert access.require(archive, access.Permission.INGEST).role == "admin"
+    finally:
+        other.close()
