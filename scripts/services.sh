@@ -16,7 +16,7 @@
 #                            (default $HOME/.cache/archive-services)
 #   ARCHIVE_SERVICES_STATE   data, logs and pid files (default /tmp/archive-services)
 #   ARCHIVE_FERRET_PORT      FerretDB port (default 27017)
-#   ARCHIVE_ES_PORT          Elasticsearch HTTP port (default 9200)
+#   ARCHIVE_ES_PORT          Elasticsearch HTTP port (default 9200; its transport port is this + 100)
 #   ARCHIVE_ES_VERSION       integ-test-zip version (default below)
 #   ARCHIVE_ES_JAVA_HOME     JDK for Elasticsearch (default: Java 21+ for ES 9, system JDK for ES 8)
 #   ARCHIVE_ES_JAVA_OPTS     ES_JAVA_OPTS for Elasticsearch (default "-Xms512m -Xmx512m")
@@ -368,6 +368,7 @@ es_start() {
 				-Ediscovery.type=single-node \
 				-Enetwork.host="$HOST" \
 				-Ehttp.port="$ES_PORT" \
+				-Etransport.port="$((ES_PORT + 100))" \
 				-Expack.security.enabled=false \
 				-Epath.data="$ES_STATE/data" \
 				-Epath.logs="$ES_LOGDIR" \
