@@ -41,7 +41,7 @@ def demo(app: AppContext, folder: Path | None) -> None:
     out = app.out
     out.print(f"[bold]Sample archive[/bold] in {folder}", highlight=False)
     waiting = sum(r.needs_ocr for r in report.ingested)
-    scans = (f"1 scanned page OCR'd" if report.ocr_done else
+    scans = ("1 scanned page OCR'd" if report.ocr_done else
              f"{waiting} scanned page(s) waiting for OCR: install tesseract-ocr "
              "tesseract-ocr-chi-sim and fonts-wqy-zenhei, then `archive ocr --retry`")
     out.print(f"customers: {', '.join(report.customers)} (consent recorded); "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from docstore.archive import Archive
 from docstore.crypto import Cipher, load_keyring
+from docstore.ports import BlobStore, RecordStore, SearchIndex
 from docstore.settings import Backend, Settings
 from indexer.extract import DefaultExtractor
 
@@ -31,12 +32,7 @@ def _open_embedded(settings: Settings) -> Archive:
     blobs = FsBlobStore(settings.blob_dir)
     blobs.sweep_temp()
     sweep(settings.work_dir.glob("stage-*"), older_than=3600.0)
-    index = Fts5Index(store.conn, store.transaction)
-    return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings), cipher=_cipher(settings),
-                   private_paths=(settings.data_dir, settings.key_file),
-                   consent_policy=settings.consent.value,
-                   user=settings.user, work_dir=settings.work_dir,
-                   max_file_bytes=settings.max_file_mb << 20)
+    return _archive(settings, store, blobs, Fts5Index(store.conn, store.transaction))
 
 
 def _open_mongo(settings: Settings) -> Archive:
@@ -46,9 +42,11 @@ def _open_mongo(settings: Settings) -> Archive:
 
     store = MongoRecordStore(settings.mongo_uri, settings.mongo_db)
     blobs = GridFsBlobStore(store.db)
-    index = ElasticIndex(settings.es_url, settings.es_index)
-    return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings), cipher=_cipher(settings),
-                   private_paths=(settings.data_dir, settings.key_file),
-                   consent_policy=settings.consent.value,
-                   user=settings.user, work_dir=settings.work_dir,
-                   max_file_bytes=settings.max_file_mb << 20)
+    return _archive(settings, store, blobs, ElasticIndex(settings.es_url, settings.es_index))
+
+
+def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: SearchIndex) -> Archive:
+    return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings),
+                   cipher=_cipher(settings), private_paths=(settings.data_dir, settings.key_file),
+                   consent_policy=settings.consent.value, user=settings.user,
+                   work_dir=settings.work_dir, max_file_bytes=settings.max_file_mb << 20)

@@ -67,9 +67,10 @@ def add_customer(archive: Archive, **fields: Any) -> Customer:
         seq = archive.store.next_sequence("customer")
         customer = _validated({"id": f"C{seq:06d}", **values, "created_at": archive.clock(),
                                "updated_at": archive.clock()})
-        archive.store.add_customer(seal(archive, customer))
+        sealed = seal(archive, customer)
+        archive.store.add_customer(sealed)
         archive.journal.record(archive.user, "customer.add", customer_id=customer.id)
-    return _shown(archive, seal(archive, customer))
+    return _shown(archive, sealed)
 
 
 def _stored(archive: Archive, customer_id: str) -> Customer:
@@ -122,10 +123,11 @@ def record_consent(archive: Archive, customer_id: str, evidence: Path, day: date
         consent = Consent(date=day, evidence_sha256=digest, evidence_filename=evidence.name,
                           recorded_by=archive.user, recorded_at=archive.clock())
         updated = current.model_copy(update={"consent": consent, "updated_at": archive.clock()})
-        archive.store.update_customer(seal(archive, updated))
+        sealed = seal(archive, updated)
+        archive.store.update_customer(sealed)
         archive.journal.record(archive.user, "customer.consent", customer_id=customer_id,
                                details={"date": day.isoformat(), "evidence": digest})
-    return _shown(archive, seal(archive, updated))
+    return _shown(archive, sealed)
 
 
 def check_consent(archive: Archive, customer_id: str) -> str | None:
@@ -151,7 +153,8 @@ def update_customer(archive: Archive, customer_id: str, **fields: Any) -> Custom
     with archive.store.transaction():
         current = get_customer(archive, customer_id)
         updated = _validated({**current.model_dump(), **changes, "updated_at": archive.clock()})
-        archive.store.update_customer(seal(archive, updated))
+        sealed = seal(archive, updated)
+        archive.store.update_customer(sealed)
         archive.journal.record(archive.user, "customer.update", customer_id=customer_id,
                                details={"fields": sorted(changes)})
-    return _shown(archive, seal(archive, updated))
+    return _shown(archive, sealed)

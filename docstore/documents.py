@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 from .access import Permission, require
@@ -79,9 +80,15 @@ def reindex(archive: Archive, *, everything: bool = False) -> ReindexReport:
     require(archive, Permission.MAINTAIN)
     report = ReindexReport()
     if everything:
-        failures = archive.index.rebuild(archive.store.iter_documents())
-        failed = {f.document_id for f in failures}
-        ids = [i for i in _all_ids(archive) if i not in failed]
+        seen: list[str] = []
+
+        def documents() -> Iterator[Document]:  # one pass: ids noted as the index reads them
+            for doc in archive.store.iter_documents():
+                seen.append(doc.id)
+                yield doc
+
+        failed = {f.document_id for f in archive.index.rebuild(documents())}
+        ids = [i for i in seen if i not in failed]
         for start in range(0, len(ids), 1000):
             archive.store.mark_indexed(ids[start : start + 1000])
         archive.store.mark_pending(sorted(failed))
@@ -101,8 +108,18 @@ def reindex(archive: Archive, *, everything: bool = False) -> ReindexReport:
     return report
 
 
-def _all_ids(archive: Archive) -> list[str]:
-    return [d.id for d in archive.store.iter_documents()]
+def index_in_transaction(archive: Archive, docs: list[Document]) -> bool:
+    """Inside a store transaction: when the index shares it (FTS5), index now, so record,
+    journal entry and index rows commit together. False when the caller must index after."""
+    if not archive.index.shares_store_transaction:
+        return False
+    index_documents(archive, docs)
+    return True
+
+
+def index_documents(archive: Archive, docs: list[Document]) -> None:
+    """Index now and mark what the index took; what it refused stays pending."""
+    _index_batch(archive, docs, ReindexReport())
 
 
 def _index_batch(archive: Archive, batch: list[Document], report: ReindexReport) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .access import Permission, require
 from .archive import Archive
+from .documents import index_in_transaction
 from .errors import BadInput, IndexUnavailable, InvalidValue, NotFound, Reason, display_path
 from .files import FoundFile, walk
 from .models import Document, Dossier, IngestResult, IngestStatus, document_id_for
@@ -295,11 +296,8 @@ class Ingestor:
                 return IngestResult(filename=name, status=IngestStatus.DUPLICATE,
                                     document_id=doc_id)
             self._journal_ingest(doc, name)
-            if archive.index.shares_store_transaction:
-                indexed = not archive.index.index([doc])
-                if indexed:
-                    archive.store.mark_indexed([doc_id])
-        if not archive.index.shares_store_transaction:
+            indexed = index_in_transaction(archive, [doc])
+        if not indexed:
             self._queue.append(doc)
         return IngestResult(filename=name, status=IngestStatus.ADDED, document_id=doc_id,
                             needs_ocr=doc.needs_ocr, indexed=indexed, pages=doc.page_count)

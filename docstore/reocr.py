@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .access import Permission, require
 from .archive import Archive
+from .documents import index_documents, index_in_transaction
 from .errors import BadInput
 from .ingest import sha256_of
 from .models import Document, IndexState
@@ -70,7 +71,6 @@ def _save(archive: Archive, doc: Document) -> None:
         archive.store.update_document(doc)
         archive.journal.record(archive.user, "ocr.retry", document_id=doc.id,
                                customer_id=doc.customer_id, dossier=doc.archive_no)
-        if archive.index.shares_store_transaction and not archive.index.index([doc]):
-            archive.store.mark_indexed([doc.id])
-    if not archive.index.shares_store_transaction and not archive.index.index([doc]):
-        archive.store.mark_indexed([doc.id])
+        indexed = index_in_transaction(archive, [doc])
+    if not indexed:
+        index_documents(archive, [doc])

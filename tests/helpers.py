@@ -29,3 +29,23 @@ def write_texts(folder: Path, docs: dict[str, str]) -> dict[str, Path]:
         path.write_text(text, encoding="utf-8")
         out[name] = path
     return out
+
+
+def kill_9_after(cmd: list[str], lines: int, **popen: Any) -> int:
+    """Run ``cmd``, SIGKILL it once it has printed ``lines`` result lines; how many it printed."""
+    import os
+    import signal
+    import subprocess
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            **popen)
+    seen = 0
+    assert proc.stdout is not None
+    for _line in proc.stdout:
+        seen += 1
+        if seen == lines:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the process ended before it could be killed"
+    return seen

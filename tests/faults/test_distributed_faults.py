@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import struct
 import subprocess
@@ -27,7 +26,7 @@ from docstore.journal import verify_chain
 from docstore.models import SearchQuery
 from docstore.samples import write_pdf
 from docstore.settings import Settings
-from tests.helpers import write_texts
+from tests.helpers import kill_9_after, write_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOSED_MONGO = "mongodb://127.0.0.1:1/"
@@ -220,16 +219,7 @@ def test_cli_with_mongodb_unreachable_exits_1_naming_the_url(tmp_path):
 def test_kill_9_mid_batch_then_rerun_finishes_without_duplicates(settings, tmp_path):
     folder = make_batch(tmp_path / "batch", 120)
     env = cli_env(settings)
-    proc = subprocess.Popen(archive_cmd("ingest", str(folder)), cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    seen = 0
-    for _line in proc.stdout:
-        seen += 1
-        if seen == 40:
-            os.kill(proc.pid, signal.SIGKILL)
-            break
-    proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL and seen == 40
+    assert kill_9_after(archive_cmd("ingest", str(folder)), 40, cwd=ROOT, env=env) == 40
     rerun = subprocess.run(archive_cmd("--json", "ingest", str(folder)), cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr

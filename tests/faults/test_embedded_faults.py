@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 from cli.wiring import open_archive
 from docstore.journal import verify_chain
 from docstore.samples import write_pdf
+from tests.helpers import kill_9_after
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,16 +74,7 @@ def _assert_no_orphaned_workers(wait: float = 10.0) -> None:
 def test_kill_9_mid_batch_then_rerun_finishes_without_duplicates(tmp_path: Path) -> None:
     folder = make_batch(tmp_path / "batch", 150)
     data = tmp_path / "data"
-    proc = subprocess.Popen(archive_cmd(data, "ingest", str(folder)), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    seen = 0
-    for _line in proc.stdout:
-        seen += 1
-        if seen == 40:
-            os.kill(proc.pid, signal.SIGKILL)
-            break
-    proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL and seen == 40
+    assert kill_9_after(archive_cmd(data, "ingest", str(folder)), 40, cwd=ROOT) == 40
     _assert_no_orphaned_workers()
     rerun = subprocess.run(archive_cmd(data, "--json", "ingest", str(folder)), cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
@@ -176,13 +167,7 @@ def test_kill_9_mid_manifest_batch_then_rerun_of_the_batch(tmp_path: Path) -> No
                         encoding="utf-8")
     data = tmp_path / "data"
     args = ["ingest", "--manifest", str(manifest), "--batch", "B-test-1"]
-    proc = subprocess.Popen(archive_cmd(data, *args), cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    for seen, _line in enumerate(proc.stdout, 1):
-        if seen == 30:
-            os.kill(proc.pid, signal.SIGKILL)
-            break
-    proc.wait(timeout=60)
+    assert kill_9_after(archive_cmd(data, *args), 30, cwd=ROOT) == 30
     receipt = tmp_path / "receipt.json"
     rerun = subprocess.run(archive_cmd(data, *args, "--receipt", str(receipt)), cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
