@@ -42,9 +42,11 @@ def cli(ctx: click.Context, data_dir: str | None, backend: str | None, user: str
 
 
 def _register() -> None:
-    from . import admin, customers, demo, documents, ingest, journal, users
+    from . import (admin, backup, cleanup, customers, demo, documents, dossiers, ingest, journal,
+                   loans, reports, users)
 
-    for module in (admin, customers, demo, documents, ingest, journal, users):
+    for module in (admin, customers, demo, documents, ingest, journal, users, dossiers, loans,
+                   reports, cleanup, backup):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -125,6 +125,11 @@ def journal_from_bson(raw: dict[str, Any]) -> JournalEntry:
     return JournalEntry.model_validate(data)
 
 
+def _json(data: dict[str, Any]) -> str:
+    """Workflow records are kept as one JSON string: their keys and nesting are free-form."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def _put(collection: Any, doc: dict[str, Any]) -> None:
     """Insert or replace by ``_id`` without an upsert (concurrent upserts can both insert)."""
     try:
@@ -239,9 +244,24 @@ class MongoRecordStore:
             raise Conflict(f"dossier {dossier.archive_no} exists") from exc
 
     @_reachable
+    def update_dossier(self, dossier: Dossier) -> None:
+        self.dossiers.replace_one({"_id": dossier.id}, to_bson(dossier))
+
+    @_reachable
     def get_dossier(self, archive_no: str) -> Dossier | None:
         raw = self.dossiers.find_one({"archive_no": archive_no})
         return dossier_from_bson(raw) if raw else None
+
+    @_reachable
+    def list_dossiers(self, *, customer_id: str | None = None,
+                      status: str | None = None) -> Iterator[Dossier]:
+        query: dict[str, Any] = {}
+        if customer_id:
+            query["customer_id"] = customer_id
+        if status:
+            query["status"] = str(status)
+        for raw in self.dossiers.find(query).sort("archive_no", ASCENDING):
+            yield dossier_from_bson(raw)
 
     # -- documents -----------------------------------------------------------------------
     def _split_text(self, document: Document, raw: dict[str, Any], generation: int) -> list[str]:
@@ -329,10 +349,17 @@ class MongoRecordStore:
         return self._document(raw) if raw else None
 
     @_reachable
-    def iter_documents(self, *, pending_only: bool = False) -> Iterator[Document]:
+    def iter_documents(self, *, pending_only: bool = False,
+                       archive_no: str | None = None) -> Iterator[Document]:
         """One cursor sorted by ``_id``, fetched ``BATCH`` documents at a time; if the server
         drops the cursor (idle timeout), it resumes after the last ``_id`` seen. Marking
         documents while iterating (``reindex --pending``) is safe: ``_id`` never changes."""
+        if archive_no is not None:
+            for raw in self._resumable(self.documents, {"archive_no": archive_no}):
+                document = self._document(raw)
+                if not pending_only or document.index_state is IndexState.PENDING:
+                    yield document
+            return
         if not pending_only:
             for raw in self._resumable(self.documents, {}):
                 yield self._document(raw)
@@ -406,6 +433,37 @@ class MongoRecordStore:
     def iter_journal(self) -> Iterator[JournalEntry]:
         for raw in self._resumable(self.journal, {}):
             yield journal_from_bson(raw)
+
+    # -- generic records: one collection per kind, the data as one JSON string -------------
+    def _records(self, kind: str) -> Any:
+        return self.db[f"records_{kind}"]
+
+    @_reachable
+    def add_record(self, kind: str, key: str, data: dict[str, Any]) -> None:
+        try:
+            self._records(kind).insert_one({"_id": key, "data": _json(data)})
+        except DuplicateKeyError as exc:
+            raise Conflict(f"{kind} {key} exists") from exc
+
+    @_reachable
+    def put_record(self, kind: str, key: str, data: dict[str, Any]) -> None:
+        _put(self._records(kind), {"_id": key, "data": _json(data)})
+
+    @_reachable
+    def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        raw = self._records(kind).find_one({"_id": key})
+        return json.loads(raw["data"]) if raw else None
+
+    @_reachable
+    def iter_records(self, kind: str, **where: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        for raw in self._resumable(self._records(kind), {}):
+            data = json.loads(raw["data"])
+            if all(data.get(field) == value for field, value in where.items()):
+                yield raw["_id"], data
+
+    @_reachable
+    def delete_record(self, kind: str, key: str) -> None:
+        self._records(kind).delete_one({"_id": key})
 
     @_reachable
     def counts(self) -> dict[str, int]:

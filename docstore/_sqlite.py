@@ -37,6 +37,8 @@ CREATE INDEX IF NOT EXISTS documents_pending ON documents(index_state) WHERE ind
 CREATE INDEX IF NOT EXISTS documents_customer ON documents(customer_id);
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY, operation TEXT NOT NULL, operator TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, key));
 """
 
 
@@ -176,11 +178,33 @@ class SqliteRecordStore:
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"dossier {dossier.archive_no} exists") from exc
 
+    def update_dossier(self, dossier: Dossier) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE dossiers SET customer_id = ?, data = ? WHERE id = ?",
+                (dossier.customer_id, dossier.model_dump_json(), dossier.id),
+            )
+
     def get_dossier(self, archive_no: str) -> Dossier | None:
         row = self.conn.execute(
             "SELECT data FROM dossiers WHERE archive_no = ?", (archive_no,)
         ).fetchone()
         return Dossier.model_validate_json(row[0]) if row else None
+
+    def list_dossiers(self, *, customer_id: str | None = None,
+                      status: str | None = None) -> Iterator[Dossier]:
+        where, args = ["1"], []
+        if customer_id:
+            where.append("customer_id = ?")
+            args.append(customer_id)
+        if status:
+            where.append("json_extract(data, '$.status') = ?")
+            args.append(str(status))
+        rows = self.conn.execute(
+            f"SELECT data FROM dossiers WHERE {' AND '.join(where)} ORDER BY archive_no", args
+        ).fetchall()
+        for (data,) in rows:
+            yield Dossier.model_validate_json(data)
 
     # -- documents -----------------------------------------------------------------------
     def add_document(self, document: Document) -> bool:
@@ -212,15 +236,20 @@ class SqliteRecordStore:
                                 (document_id,)).fetchone()
         return _document(row) if row else None
 
-    def iter_documents(self, *, pending_only: bool = False) -> Iterator[Document]:
+    def iter_documents(self, *, pending_only: bool = False,
+                       archive_no: str | None = None) -> Iterator[Document]:
         """Pages by id so 100k documents are never held in memory at once."""
         where = "AND index_state = 'pending'" if pending_only else ""
+        args: tuple[Any, ...] = ()
+        if archive_no is not None:
+            where += " AND json_extract(data, '$.archive_no') = ?"
+            args = (archive_no,)
         last = ""
         while True:
             rows = self.conn.execute(
                 f"SELECT data, index_state, id FROM documents WHERE id > ? {where} "
                 "ORDER BY id LIMIT 500",
-                (last,),
+                (last, *args),
             ).fetchall()
             if not rows:
                 return
@@ -264,12 +293,50 @@ class SqliteRecordStore:
         for (data,) in self.conn.execute("SELECT data FROM journal ORDER BY seq"):
             yield JournalEntry.model_validate_json(data)
 
+    # -- generic records -------------------------------------------------------------------
+    def add_record(self, kind: str, key: str, data: dict[str, Any]) -> None:
+        try:
+            with self.transaction():
+                self.conn.execute("INSERT INTO records VALUES (?, ?, ?)",
+                                  (kind, key, _json(data)))
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"{kind} {key} exists") from exc
+
+    def put_record(self, kind: str, key: str, data: dict[str, Any]) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO records VALUES (?, ?, ?) "
+                "ON CONFLICT(kind, key) DO UPDATE SET data = excluded.data",
+                (kind, key, _json(data)),
+            )
+
+    def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT data FROM records WHERE kind = ? AND key = ?",
+                                (kind, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def iter_records(self, kind: str, **where: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        rows = self.conn.execute("SELECT key, data FROM records WHERE kind = ? ORDER BY key",
+                                 (kind,)).fetchall()
+        for key, raw in rows:
+            data = json.loads(raw)
+            if all(data.get(field) == value for field, value in where.items()):
+                yield key, data
+
+    def delete_record(self, kind: str, key: str) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
+
     def counts(self) -> dict[str, int]:
         out: dict[str, Any] = {}
         for table in ("users", "customers", "dossiers", "documents", "journal"):
             out[table] = self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         out["pending"] = self.count_documents(pending_only=True)
         return out
+
+
+def _json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _document(row: tuple[Any, ...]) -> Document:

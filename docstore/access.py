@@ -26,14 +26,21 @@ class Permission(StrEnum):
     LOG_READ = "log.read"
     LOG_ANNOTATE = "log.annotate"
     USER_ADMIN = "user.admin"
+    DOSSIER = "dossier"  # open, complete, finalize, shelve dossiers; reports
+    BORROW = "loan.borrow"  # ask to borrow an original or for a copy
+    LEND = "loan.lend"  # hand out and take back (the archivist at the counter)
+    APPROVE = "approve"  # copies, finalising with documents missing, legal holds, disposals
+    DISPOSE = "dispose"  # propose and execute disposals, run cleanup
+    BACKUP = "backup"  # backup, restore, migrate
 
 
-_STAFF = {Permission.READ, Permission.CUSTOMER_READ}
+_STAFF = {Permission.READ, Permission.CUSTOMER_READ, Permission.BORROW}
 _ARCHIVIST = _STAFF | {Permission.EXPORT, Permission.INGEST, Permission.CUSTOMER_WRITE,
-                       Permission.PERSONAL_DATA, Permission.MAINTAIN, Permission.LOG_ANNOTATE}
+                       Permission.PERSONAL_DATA, Permission.MAINTAIN, Permission.LOG_ANNOTATE,
+                       Permission.DOSSIER, Permission.LEND, Permission.DISPOSE}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.MANAGER: frozenset(_ARCHIVIST | {Permission.LOG_READ}),
+    Role.MANAGER: frozenset(_ARCHIVIST | {Permission.LOG_READ, Permission.APPROVE}),
     Role.ARCHIVIST: frozenset(_ARCHIVIST),
     Role.STAFF: frozenset(_STAFF),
     Role.AUDITOR: frozenset({Permission.LOG_READ}),

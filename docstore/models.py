@@ -79,12 +79,26 @@ class User(_Model):
 
 
 class DossierStatus(StrEnum):
+    """临时档案 → 正式档案 → 入柜; a disposed dossier keeps a tombstone (issue 7)."""
+
     TEMPORARY = "temporary"
     FORMAL = "formal"
     SHELVED = "shelved"
+    DISPOSED = "disposed"
+
+
+class Hold(_Model):
+    """Legal hold (诉讼保全 etc.): while set, nothing in the dossier may be disposed of."""
+
+    reason: str = Field(min_length=1)
+    by: str
+    at: datetime
 
 
 class Dossier(_Model):
+    """A 档案 (case file) under its 档号. Lifecycle fields are filled as the dossier moves on;
+    a field left None has simply not happened yet."""
+
     id: str
     archive_no: str
     customer_id: str
@@ -92,6 +106,82 @@ class Dossier(_Model):
     category: str | None = None
     status: DossierStatus = DossierStatus.TEMPORARY
     created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = ""
+    department: str | None = None
+    project: str | None = None
+    contract_date: date | None = None
+    completed_at: datetime | None = None
+    """Completion documents received (竣工文档): starts the finalisation deadline."""
+    finalize_due: datetime | None = None
+    finalized_at: datetime | None = None
+    finalized_by: str | None = None
+    finalize_override: str | None = None
+    """A manager's reason for finalising with required documents missing."""
+    shelved_at: datetime | None = None
+    location: str | None = None
+    """Cabinet position (入柜), e.g. 3号柜-2层-15."""
+    retention: str | None = None
+    """Retention period: "permanent" or e.g. "30y" / "10y" (issue 7)."""
+    retention_from: date | None = None
+    retention_until: date | None = None
+    hold: Hold | None = None
+    disposed_at: datetime | None = None
+
+
+class LoanKind(StrEnum):
+    ORIGINAL = "original"  # 原件: in-house only, back the same day
+    COPY = "copy"  # 影印: needs a manager's approval
+
+
+class LoanStatus(StrEnum):
+    REQUESTED = "requested"  # a copy waiting for approval
+    OUT = "out"  # the original is lent / the copy was made and handed out
+    RETURNED = "returned"
+    REFUSED = "refused"
+
+
+class LoanCheck(StrEnum):
+    OK = "ok"
+    DAMAGED = "damaged"
+    MISSING = "missing"
+
+
+class Loan(_Model):
+    """借阅 / 影印 of one dossier. Stored with the generic records port (kind ``loan``)."""
+
+    id: str
+    archive_no: str
+    dossier_id: str
+    kind: LoanKind
+    borrower: str
+    department: str | None = None
+    purpose: str = Field(min_length=1)
+    status: LoanStatus
+    requested_at: datetime
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    out_at: datetime | None = None
+    due_at: datetime | None = None
+    copied: str | None = None
+    """What was copied (pages, documents), for a copy."""
+    returned_at: datetime | None = None
+    received_by: str | None = None
+    check: LoanCheck | None = None
+    note: str | None = None
+
+
+class Repair(_Model):
+    """修复: opened when a loan comes back damaged or incomplete (kind ``repair``)."""
+
+    id: str
+    archive_no: str
+    loan_id: str
+    opened_at: datetime
+    opened_by: str
+    problem: LoanCheck
+    note: str | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
 
 
 class TextSource(StrEnum):
@@ -117,6 +207,8 @@ class Document(_Model):
     filename: str
     media_type: str
     page_count: int | None = None
+    kind: str | None = None
+    """What the document is (施工合同, 竣工验收报告 …): checked against a category's checklist."""
     text: str = ""
     text_source: TextSource = TextSource.NONE
     needs_ocr: bool = False
