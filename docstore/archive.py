@@ -27,6 +27,8 @@ class Archive:
     cipher: Cipher | None = None
     consent_policy: str = "warn"
     """refuse | warn | off: filing documents for a customer without recorded consent."""
+    timezone: str = "Asia/Shanghai"
+    """The office's IANA time zone: a lending day and a report month end at local midnight."""
     private_paths: tuple[Path, ...] = ()
     """The data folder and key file: never ingested, even when inside a folder given."""
     """Encrypts personal fields; None only where no customer data is touched."""

@@ -8,9 +8,10 @@ import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import UsageError
@@ -69,6 +70,17 @@ class Settings(BaseSettings):
     """Filing documents for a customer without recorded consent: refuse, warn or allow."""
     ocr: OcrMode = OcrMode.AUTO
     ocr_languages: str = "chi_sim"  # measured better than chi_sim+eng on Chinese scans
+    timezone: str = "Asia/Shanghai"
+    """The office's time zone (IANA name): where a lending day and a report month end."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name like Asia/Shanghai)") from exc
+        return value
 
     @property
     def db_path(self) -> Path:
