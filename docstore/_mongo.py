@@ -416,6 +416,18 @@ class MongoRecordStore:
             return self.pending.count_documents({})
         return self.documents.count_documents({})
 
+    @_reachable
+    def delete_document(self, document_id: str) -> None:
+        """Record first, then its outbox marker and text parts: a crash leaves only leftovers
+        that the disposal's rerun removes."""
+        self.documents.delete_one({"_id": document_id})
+        self.pending.delete_one({"_id": document_id})
+        self.texts.delete_many({"document_id": document_id})
+
+    def scrub(self) -> None:
+        """The server owns its files: deleted documents are gone from every query; reclaiming
+        their disk space is the server's business (``compact``)."""
+
     # -- journal ---------------------------------------------------------------------------
     @_reachable
     def append_journal(self, entry: JournalEntry) -> None:

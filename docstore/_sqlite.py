@@ -48,6 +48,9 @@ def connect(path: Path, lock_timeout: float) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
+    # deleted or replaced content is overwritten with zeros, not left in free pages: a disposed
+    # document (issue 7) and old personal-data ciphertexts must not be recoverable from the file
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
 
 
@@ -273,6 +276,20 @@ class SqliteRecordStore:
     def count_documents(self, *, pending_only: bool = False) -> int:
         where = " WHERE index_state = 'pending'" if pending_only else ""
         return int(self.conn.execute("SELECT count(*) FROM documents" + where).fetchone()[0])
+
+    def delete_document(self, document_id: str) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+    def scrub(self) -> None:
+        """Deleted rows were zeroed in place (``secure_delete``); the WAL still holds their old
+        page images until it is checkpointed and truncated. Retries while readers hold it."""
+        for _ in range(50):
+            busy, _log, _done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+            time.sleep(0.1)
+        raise StoreBusy(str(self.path), 5.0)
 
     # -- journal ---------------------------------------------------------------------------
     def append_journal(self, entry: JournalEntry) -> None:

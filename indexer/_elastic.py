@@ -280,6 +280,15 @@ class ElasticIndex:
             raise ArchiveError("could not remove from the search index: " + "; ".join(
                 f"{f.document_id}: {f.reason}" for f in failures))
 
+    def scrub(self) -> None:
+        """Deleted documents stay in Lucene segments (soft-deleted) until merged away: merge
+        each index into one segment and flush, so their source is rewritten out of the files."""
+        with self._reachable():
+            layout = self.layout()
+            for name in [*layout.live, *layout.building]:
+                self.es.indices.forcemerge(index=name, max_num_segments=1)
+                self.es.indices.flush(index=name)
+
     def search(self, query: SearchQuery) -> list[SearchHit]:
         parsed = q.parse(query.text)
         if not parsed.terms:

@@ -84,6 +84,13 @@ class Fts5Index:
             self.conn.executemany("DELETE FROM search_fts WHERE rowid = ?",
                                   [(self._rowid(i),) for i in document_ids])
 
+    def scrub(self) -> None:
+        """Merge every segment into one: FTS5 deletes by adding delete markers, so a deleted
+        document's terms live on in old segments until merged. Freed pages are zeroed by the
+        store's ``secure_delete``."""
+        with self._transaction():
+            self.conn.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+
     def search(self, query: SearchQuery) -> list[SearchHit]:
         parsed = q.parse(query.text)
         if not parsed.terms:
