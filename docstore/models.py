@@ -158,6 +158,8 @@ class Loan(_Model):
     purpose: str = Field(min_length=1)
     status: LoanStatus
     requested_at: datetime
+    requested_by: str | None = None
+    """Who recorded the loan or asked for the copy (may differ from the borrower)."""
     approved_by: str | None = None
     approved_at: datetime | None = None
     out_at: datetime | None = None
@@ -168,6 +170,8 @@ class Loan(_Model):
     received_by: str | None = None
     check: LoanCheck | None = None
     note: str | None = None
+    repair_id: str | None = None
+    """The 修复 record opened when it came back damaged or incomplete."""
 
 
 class Repair(_Model):
@@ -182,6 +186,7 @@ class Repair(_Model):
     note: str | None = None
     closed_at: datetime | None = None
     closed_by: str | None = None
+    closed_note: str | None = None
 
 
 class TextSource(StrEnum):
