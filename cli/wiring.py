@@ -49,5 +49,5 @@ def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: Se
     return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings),
                    cipher=_cipher(settings), private_paths=(settings.data_dir, settings.key_file),
                    consent_policy=settings.consent.value, user=settings.user,
-                   timezone=settings.timezone,
+                   timezone=settings.timezone, dossier_rules=settings.dossier_rules,
                    work_dir=settings.work_dir, max_file_bytes=settings.max_file_mb << 20)

@@ -11,6 +11,7 @@ from .crypto import Cipher
 from .journal import Journal
 from .models import utcnow
 from .ports import BlobStore, Extractor, RecordStore, SearchIndex
+from .settings import DossierRules
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Archive:
     """refuse | warn | off: filing documents for a customer without recorded consent."""
     timezone: str = "Asia/Shanghai"
     """The office's IANA time zone: a lending day and a report month end at local midnight."""
+    dossier_rules: DossierRules = field(default_factory=DossierRules)
+    """档号 template, finalisation days and checklists (settings / config.toml)."""
     private_paths: tuple[Path, ...] = ()
     """The data folder and key file: never ingested, even when inside a folder given."""
     """Encrypts personal fields; None only where no customer data is touched."""

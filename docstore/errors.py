@@ -140,3 +140,16 @@ class PartialFailure(ArchiveError):
     """Some items of a batch failed; the others were done. Details are in the per-item output."""
 
     code = "partial_failure"
+
+
+class Incomplete(Conflict):
+    """A dossier lacks document kinds its category's checklist requires (``missing``)."""
+
+    code = "incomplete"
+
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "missing": self.missing}

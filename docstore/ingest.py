@@ -29,7 +29,8 @@ from .archive import Archive
 from .documents import index_in_transaction
 from .errors import BadInput, IndexUnavailable, InvalidValue, NotFound, Reason, display_path
 from .files import FoundFile, walk
-from .models import Document, Dossier, IngestResult, IngestStatus, document_id_for
+from .dossiers import check_accepts_documents, open_for_ingest
+from .models import Document, IngestResult, IngestStatus, document_id_for
 from .ports import Extraction
 from .workers import ExtractionPool
 
@@ -46,6 +47,10 @@ class IngestOptions:
     title: str | None = None
     doc_date: date | None = None
     batch_id: str | None = None
+    kind: str | None = None
+    """Document kind (施工合同, 竣工图 …), checked by a dossier's checklist."""
+    late: bool = False
+    """Into a formal/shelved dossier, approved by a manager (``dossiers.approve_late``)."""
 
 
 @dataclass
@@ -132,16 +137,10 @@ def resolve_dossier(archive: Archive, options: IngestOptions) -> IngestOptions:
     if dossier is None:
         if not options.customer_id:
             raise InvalidValue("dossier", archive_no, "a new dossier needs --customer")
-        with archive.store.transaction():
-            seq = archive.store.next_sequence("dossier")
-            dossier = Dossier(id=f"S{seq:06d}", archive_no=archive_no,
-                              customer_id=options.customer_id, category=options.category,
-                              title=options.title or "", created_at=archive.clock())
-            archive.store.add_dossier(dossier)
-            archive.journal.record(archive.user, "dossier.open", dossier=archive_no,
-                                   customer_id=options.customer_id)
+        dossier = open_for_ingest(archive, archive_no, options.customer_id, options.title)
     elif options.customer_id and dossier.customer_id != options.customer_id:
         raise InvalidValue("dossier", archive_no, f"belongs to customer {dossier.customer_id}")
+    check_accepts_documents(dossier, options.late)
     return IngestOptions(**{**options.__dict__, "archive_no": archive_no,
                             "customer_id": dossier.customer_id,
                             "category": options.category or dossier.category})
@@ -284,6 +283,7 @@ class Ingestor:
         doc = Document(
             id=doc_id, sha256=staged.sha256, size=staged.size, filename=name,
             media_type=media_type, page_count=extraction.page_count, text=extraction.text,
+            kind=opts.kind,
             text_source=extraction.source, needs_ocr=extraction.needs_ocr,
             ocr_error=extraction.ocr_error, searchable_sha256=searchable,
             customer_id=opts.customer_id, archive_no=opts.archive_no, category=opts.category,

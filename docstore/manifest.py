@@ -158,6 +158,7 @@ def read_manifest(path: Path) -> list[Entry]:
 def check_references(archive: "Archive", manifest: Path, entries: list[Entry]) -> None:
     """Unknown customers, bad archive numbers, dossiers of another customer: all reported with
     their lines before anything is written."""
+    from .archive_no import new_archive_no_problem
     from .ingest import check_archive_no
 
     problems: list[str] = []
@@ -178,6 +179,8 @@ def check_references(archive: "Archive", manifest: Path, entries: list[Entry]) -
         dossier = archive.store.get_dossier(archive_no)
         if dossier is None and not customer:
             problems.append(f"line {entry.line}: new dossier {archive_no} needs a customer")
+        elif dossier is None and (problem := new_archive_no_problem(archive, archive_no)):
+            problems.append(f"line {entry.line}: {problem}")
         elif dossier is not None and customer and dossier.customer_id != customer:
             problems.append(f"line {entry.line}: dossier {archive_no} belongs to customer "
                             f"{dossier.customer_id}, not {customer}")

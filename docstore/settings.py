@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import UsageError
@@ -34,6 +34,25 @@ class ConsentPolicy(StrEnum):
 class Backend(StrEnum):
     EMBEDDED = "embedded"
     MONGO = "mongo"
+
+
+DEFAULT_ARCHIVE_NO_TEMPLATE = "{dept}-{year}-{category}-{seq:04d}"
+DEFAULT_CHECKLISTS: dict[str, list[str]] = {
+    "HT": ["施工合同", "竣工验收报告", "竣工图"],  # 合同: project contracts, contract to completion
+    "JG": ["竣工验收报告", "竣工图"],  # 竣工: completion documents handed over on their own
+}
+
+
+class DossierRules(BaseModel):
+    """How 档号 are formed and what a dossier needs before it becomes formal (issue 6)."""
+
+    archive_no_template: str = DEFAULT_ARCHIVE_NO_TEMPLATE
+    dept: str = "NQ"
+    """Department code put into new 档号 when ``dossier open`` is given no --dept."""
+    finalize_days: int = Field(default=5, ge=0, le=365)
+    """Days from receiving the completion documents to the formal dossier (SPEC §2: 5)."""
+    checklists: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_CHECKLISTS))
+    """Per dossier category, the document kinds a formal dossier must contain."""
 
 
 def default_data_dir() -> Path:
@@ -70,6 +89,25 @@ class Settings(BaseSettings):
     """Filing documents for a customer without recorded consent: refuse, warn or allow."""
     ocr: OcrMode = OcrMode.AUTO
     ocr_languages: str = "chi_sim"  # measured better than chi_sim+eng on Chinese scans
+    archive_no_template: str = DEFAULT_ARCHIVE_NO_TEMPLATE
+    archive_no_dept: str = "NQ"
+    finalize_days: int = Field(default=5, ge=0, le=365)
+    checklists: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_CHECKLISTS))
+    """config.toml: ``[checklists] HT = ["施工合同", "竣工验收报告", "竣工图"]``."""
+
+    @field_validator("archive_no_template")
+    @classmethod
+    def _template_parses(cls, value: str) -> str:
+        from .archive_no import Template
+
+        Template.parse(value)  # raises ValueError naming what is wrong
+        return value
+
+    @property
+    def dossier_rules(self) -> DossierRules:
+        return DossierRules(archive_no_template=self.archive_no_template,
+                            dept=self.archive_no_dept, finalize_days=self.finalize_days,
+                            checklists=self.checklists)
     timezone: str = "Asia/Shanghai"
     """The office's time zone (IANA name): where a lending day and a report month end."""
 
