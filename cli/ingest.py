@@ -41,6 +41,7 @@ def _progress(app: AppContext) -> Progress | None:
 @click.option("--dossier", "--project", "archive_no",
               help="档号 of the dossier (opened if new; needs --customer).")
 @click.option("--category", help="Document category, e.g. 合同 or 竣工.")
+@click.option("--kind", help="Document kind for a dossier's checklist, e.g. 施工合同 or 竣工图.")
 @click.option("--title", help="Title for the documents (default: the file name).")
 @click.option("--date", "doc_date", type=click.DateTime(["%Y-%m-%d"]), help="Document date.")
 @click.option("--ocr", type=click.Choice(["auto", "always", "never"]),
@@ -52,7 +53,7 @@ def _progress(app: AppContext) -> Progress | None:
               help="Write the batch receipt (移交清单) as JSON to this file.")
 @pass_app
 def ingest(app: AppContext, paths: tuple[Path, ...], manifest: Path | None,
-           customer_id: str | None, archive_no: str | None, category: str | None,
+           customer_id: str | None, archive_no: str | None, category: str | None, kind: str | None,
            title: str | None, doc_date: datetime | None, ocr: str | None, jobs: int,
            batch_id: str | None, receipt: Path | None) -> None:
     """Store files and folders (recursively), or the files of a manifest, and index their text.
@@ -70,7 +71,7 @@ def ingest(app: AppContext, paths: tuple[Path, ...], manifest: Path | None,
     if ocr is not None:  # before the archive opens: the extractor is built from settings
         app.settings = app.settings.model_copy(update={"ocr": OcrMode(ocr)})
     options = IngestOptions(customer_id=customer_id, archive_no=archive_no, category=category,
-                            title=title, doc_date=doc_date.date() if doc_date else None)
+                            title=title, doc_date=doc_date.date() if doc_date else None, kind=kind)
     batch = Batch(app.archive, paths=paths, manifest=manifest, options=options, jobs=jobs,
                   receipt=receipt, batch_id=batch_id or "")
     _render(app, batch)

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from . import archive_no as numbers
@@ -30,6 +31,9 @@ from .archive import Archive
 from .checklists import missing_kinds, required_kinds
 from .errors import Conflict, Incomplete, InvalidValue, NotFound
 from .models import Document, Dossier, DossierStatus
+
+if TYPE_CHECKING:
+    from .ingest import IngestOptions
 
 
 class Stage(StrEnum):
@@ -183,6 +187,18 @@ def approve_late(archive: Archive, archive_no: str) -> Dossier:
                            customer_id=dossier.customer_id,
                            details={"late": True, "status": dossier.status.value})
     return dossier
+
+
+def add_options(archive: Archive, archive_no: str, kind: str | None = None,
+                force: bool = False) -> IngestOptions:
+    """Ingest options for ``dossier add``: checked (and, with ``force``, approved) before any
+    file is read, so a refusal comes first."""
+    from .ingest import IngestOptions
+
+    dossier = approve_late(archive, archive_no) if force else get(archive, archive_no)
+    check_accepts_documents(dossier, late=force)
+    return IngestOptions(customer_id=dossier.customer_id, archive_no=dossier.archive_no,
+                         kind=kind, late=force)
 
 
 def documents_of(archive: Archive, archive_no: str) -> list[Document]:
