@@ -50,4 +50,5 @@ def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: Se
                    cipher=_cipher(settings), private_paths=(settings.data_dir, settings.key_file),
                    consent_policy=settings.consent.value, user=settings.user,
                    timezone=settings.timezone, dossier_rules=settings.dossier_rules,
+                   retention=settings.retention,
                    work_dir=settings.work_dir, max_file_bytes=settings.max_file_mb << 20)

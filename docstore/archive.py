@@ -32,6 +32,8 @@ class Archive:
     """The office's IANA time zone: a lending day and a report month end at local midnight."""
     dossier_rules: DossierRules = field(default_factory=DossierRules)
     """档号 template, finalisation days and checklists (settings / config.toml)."""
+    retention: dict[str, str] = field(default_factory=dict)
+    """保管期限 rules per dossier category (``docstore.retention``)."""
     private_paths: tuple[Path, ...] = ()
     """The data folder and key file: never ingested, even when inside a folder given."""
     """Encrypts personal fields; None only where no customer data is touched."""

@@ -120,6 +120,23 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (an IANA name like Asia/Shanghai)") from exc
         return value
 
+    retention: dict[str, str] = Field(default_factory=dict)
+    """保管期限 per dossier category: config.toml ``[retention] HT = "30y"``, ``JS = "permanent"``,
+    ``GJ = "10y from contract_end"``, ``default = "10y"`` (see ``docstore.retention``)."""
+    dispose_pause: float = Field(default=0.0, ge=0)
+    """Seconds ``dispose execute`` waits after each document, to spread the load."""
+
+    @field_validator("retention")
+    @classmethod
+    def _retention_rules(cls, value: dict[str, str]) -> dict[str, str]:
+        from .errors import ArchiveError
+        from .retention import check_policy
+
+        try:
+            return check_policy(value)
+        except ArchiveError as exc:
+            raise ValueError(exc.message) from exc
+
     @property
     def db_path(self) -> Path:
         return self.data_dir / "archive.db"

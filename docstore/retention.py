@@ -1,0 +1,190 @@
+"""保管期限: how long a dossier is kept, per category, counted from an event.
+
+The policy comes from settings (``config.toml``)::
+
+    [retention]
+    HT = "30y"                      # contracts: 30 years from finalisation (the default event)
+    JS = "permanent"
+    GJ = "10y from contract_end"    # counted from the project's completion (contract end)
+    KH = "5y from last_activity"    # counted from the customer's last activity
+    default = "10y"
+
+A rule is looked up by the dossier's category, then by the category part of its 档号
+(``NQ-2026-HT-0042`` → ``HT``), then ``default``; with no policy at all, 10 years from
+finalisation. The result is STORED on the dossier (``retention``, ``retention_from``,
+``retention_until``) the first time it is evaluated, and never shortened afterwards: when the
+policy changes to a shorter period the stored, longer date stays and the evaluation says so; a
+longer period (or a later last activity) extends it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from .archive import Archive
+from .errors import InvalidValue
+from .models import Dossier
+
+PERMANENT = "permanent"
+DEFAULT_RULE = "10y"
+_PERIOD = re.compile(r"^\s*(\d+)\s*([ymd])\s*$")
+_UNITS = {"y": "years", "m": "months", "d": "days"}
+
+
+class Event(StrEnum):
+    """What the retention period is counted from."""
+
+    FINALIZED = "finalized"  # the dossier became formal (正式档案)
+    CONTRACT_END = "contract_end"  # the project's completion, else the contract date
+    LAST_ACTIVITY = "last_activity"  # the customer's last transaction, document or loan
+
+
+def parse_period(text: str) -> relativedelta:
+    """``3y``, ``18m``, ``90d`` → a calendar period (``InvalidValue`` otherwise)."""
+    m = _PERIOD.match(text or "")
+    if not m or int(m.group(1)) == 0:
+        raise InvalidValue("period", text, "expected a number and y, m or d, e.g. 3y, 18m, 90d")
+    return relativedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+
+
+@dataclass(frozen=True)
+class Rule:
+    period: str
+    """``permanent`` or a period such as ``30y``."""
+    event: Event = Event.FINALIZED
+
+    @classmethod
+    def parse(cls, text: str) -> Rule:
+        period, _, event = text.strip().partition(" from ")
+        period = period.strip().lower()
+        if period != PERMANENT:
+            parse_period(period)
+        try:
+            return cls(period, Event(event.strip()) if event else Event.FINALIZED)
+        except ValueError as exc:
+            raise InvalidValue("retention event", event.strip(),
+                               f"one of {', '.join(e.value for e in Event)}") from exc
+
+    @property
+    def permanent(self) -> bool:
+        return self.period == PERMANENT
+
+
+def check_policy(policy: dict[str, str]) -> dict[str, str]:
+    """Validate every rule (settings use this so a bad config.toml exits 2)."""
+    for rule in policy.values():
+        Rule.parse(rule)
+    return policy
+
+
+def rule_for(policy: dict[str, str], dossier: Dossier) -> Rule:
+    parts = dossier.archive_no.split("-")
+    code = parts[2] if len(parts) >= 4 else None
+    for key in (dossier.category, code, "default"):
+        if key and key in policy:
+            return Rule.parse(policy[key])
+    return Rule.parse(DEFAULT_RULE)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What the retention of one dossier is now (after ``ensure_retention``)."""
+
+    dossier: Dossier
+    note: str | None = None
+    """Why it differs from what the policy alone says (kept longer, not started yet)."""
+
+    @property
+    def permanent(self) -> bool:
+        return self.dossier.retention == PERMANENT
+
+    def expired(self, today: date) -> bool:
+        until = self.dossier.retention_until
+        return not self.permanent and until is not None and until < today
+
+
+def local_date(archive: Archive, at: datetime) -> date:
+    aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return aware.astimezone(ZoneInfo(archive.timezone)).date()
+
+
+def _start(archive: Archive, dossier: Dossier, event: Event,
+           last_activity: datetime | None) -> date | None:
+    if event is Event.FINALIZED:
+        return local_date(archive, dossier.finalized_at) if dossier.finalized_at else None
+    if event is Event.CONTRACT_END:
+        if dossier.completed_at:
+            return local_date(archive, dossier.completed_at)
+        return dossier.contract_date
+    return local_date(archive, last_activity) if last_activity else None
+
+
+def _longer(a: Dossier, b: Dossier) -> bool:
+    """Whether the retention on ``b`` lasts longer than the one on ``a``."""
+    if a.retention == PERMANENT:
+        return False
+    if b.retention == PERMANENT:
+        return True
+    return a.retention_until is None or (b.retention_until is not None
+                                         and b.retention_until > a.retention_until)
+
+
+def _proposed(archive: Archive, dossier: Dossier, last_activity: datetime | None) -> Dossier | None:
+    """The dossier as the policy alone would set it; None when the event has not happened."""
+    rule = rule_for(archive.retention, dossier)
+    if rule.permanent:
+        return dossier.model_copy(update={"retention": PERMANENT, "retention_from": None,
+                                          "retention_until": None})
+    start = _start(archive, dossier, rule.event, last_activity)
+    if start is None:
+        return None
+    return dossier.model_copy(update={"retention": rule.period, "retention_from": start,
+                                      "retention_until": start + parse_period(rule.period)})
+
+
+def evaluate(archive: Archive, dossier: Dossier, last_activity: datetime | None) -> Evaluation:
+    """The retention as it would be stored now, without storing it."""
+    proposed = _proposed(archive, dossier, last_activity)
+    stored = dossier.retention is not None
+    if proposed is None:
+        rule = rule_for(archive.retention, dossier)
+        if stored:
+            return Evaluation(dossier)
+        return Evaluation(dossier, f"retention ({rule.period} from {rule.event}) has not started: "
+                                   f"no {rule.event} date yet")
+    if not stored or _longer(dossier, proposed):
+        return Evaluation(proposed)
+    if _longer(proposed, dossier):
+        shown = proposed.retention_until or PERMANENT
+        kept = dossier.retention_until or PERMANENT
+        return Evaluation(dossier, f"policy now says {proposed.retention} (until {shown}); the "
+                                   f"stored {dossier.retention} until {kept} is kept: retention "
+                                   "is never shortened")
+    return Evaluation(dossier)
+
+
+def ensure_retention(archive: Archive, dossier: Dossier,
+                     last_activity: datetime | None) -> Evaluation:
+    """Evaluate and store what changed (first evaluation, or a longer period); journaled."""
+    result = evaluate(archive, dossier, last_activity)
+    fields = ("retention", "retention_from", "retention_until")
+    if any(getattr(result.dossier, f) != getattr(dossier, f) for f in fields):
+        archive.store.update_dossier(result.dossier)
+        archive.journal.record(
+            archive.user, "retention.set", customer_id=dossier.customer_id,
+            dossier=dossier.archive_no,
+            details={"retention": result.dossier.retention,
+                     "from": _iso(result.dossier.retention_from),
+                     "until": _iso(result.dossier.retention_until),
+                     "previous_until": _iso(dossier.retention_until)})
+    return result
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

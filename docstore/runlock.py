@@ -1,0 +1,84 @@
+"""A lock against overlapping runs (nightly cleanup, disposal execute), on both backends.
+
+The lock is a workflow record (kind ``lock``) claimed with ``add_record``, which is atomic on
+SQLite and MongoDB alike, so it also works across machines sharing one MongoDB. It names its
+holder (host, pid) and expires: a run killed with ``kill -9`` blocks the next one only until its
+lock expires — or not at all when the holder ran on this machine and its process is gone.
+Taking over a stale lock is itself a unique claim, so two runs can never both take it over.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from .archive import Archive
+from .errors import ArchiveError, Conflict
+
+KIND = "lock"
+
+
+class Locked(ArchiveError):
+    """Another run holds the lock: the overlapping run is refused (exit 1), not queued."""
+
+    code = "locked"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stale(holder: dict[str, object], now: datetime) -> bool:
+    if datetime.fromisoformat(str(holder["expires"])) < now:
+        return True
+    return holder.get("host") == socket.gethostname() and not _alive(int(str(holder["pid"])))
+
+
+@contextmanager
+def run_lock(archive: Archive, name: str, ttl: timedelta = timedelta(hours=6)) -> Iterator[None]:
+    now = archive.clock()
+    mine = {"token": uuid.uuid4().hex, "host": socket.gethostname(), "pid": os.getpid(),
+            "user": archive.user, "since": now.isoformat(), "expires": (now + ttl).isoformat()}
+    _claim(archive, name, mine, now)
+    try:
+        yield
+    finally:
+        current = archive.store.get_record(KIND, name)
+        if current is not None and current.get("token") == mine["token"]:
+            archive.store.delete_record(KIND, name)
+
+
+def _claim(archive: Archive, name: str, mine: dict[str, object], now: datetime) -> None:
+    try:
+        archive.store.add_record(KIND, name, mine)
+        return
+    except Conflict:
+        holder = archive.store.get_record(KIND, name)
+    if holder is None:  # released between our two reads: try once more
+        return _claim_again(archive, name, mine)
+    if not _stale(holder, now):
+        raise Locked(f"another {name} run holds the lock (user {holder.get('user')}, host "
+                     f"{holder.get('host')}, pid {holder.get('pid')}, since {holder.get('since')});"
+                     " this run is skipped")
+    try:  # only one run may take over this particular stale holder
+        archive.store.add_record(KIND, f"{name}:takeover:{holder['token']}", mine)
+    except Conflict as exc:
+        raise Locked(f"another {name} run is taking over a stale lock; this run is skipped") from exc
+    archive.store.put_record(KIND, name, mine)
+
+
+def _claim_again(archive: Archive, name: str, mine: dict[str, object]) -> None:
+    try:
+        archive.store.add_record(KIND, name, mine)
+    except Conflict as exc:
+        raise Locked(f"another {name} run holds the lock; this run is skipped") from exc
