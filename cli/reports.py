@@ -1,7 +1,69 @@
-"""Commands of this group are added by the issue that builds them."""
+"""archive report monthly"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from docstore import report as workflow
+
+from .context import AppContext, pass_app
+from .render import table
+
+
+@click.group("report")
+def report() -> None:
+    """Reports for the management (档案借阅月报).
+
+    \b
+    Example:
+      archive report monthly --month 2026-11 --format pdf --out 借阅月报-2026-11.pdf
+    """
+
+
+@report.command("monthly")
+@click.option("--month", metavar="YYYY-MM", help="The month (default: last month).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "pdf"]),
+              help="Output format (default: table, or json with --json).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (required for pdf; default: stdout).")
+@pass_app
+def monthly(app: AppContext, month: str | None, fmt: str | None, out: Path | None) -> None:
+    """Originals and copies out and not returned at the end of the month: borrower,
+    department, purpose, since when, due, days overdue, totals. For the current month the
+    report is as of now. Times in the office's time zone (ARCHIVE_TIMEZONE).
+
+    \b
+    Example:
+      archive report monthly --month 2026-11
+      archive report monthly --month 2026-11 --format csv --out 借阅月报-2026-11.csv
+      archive report monthly --format pdf --out 借阅月报.pdf
+    """
+    fmt = fmt or ("json" if app.json_output else "table")
+    if fmt == "pdf" and out is None:
+        raise click.UsageError("--format pdf needs --out FILE")
+    if fmt == "table" and out is not None:
+        raise click.UsageError("--out needs --format csv, json or pdf")
+    got = workflow.monthly(app.archive, month, fmt=fmt)
+    if fmt == "pdf":
+        workflow.write_pdf(app.archive, got, out)
+    elif fmt == "table":
+        rows = [workflow.cells(app.archive, r) for r in got.rows]
+        app.out.print(table(workflow.HEADINGS, rows, title=workflow.title(got)))
+        app.out.print(workflow.summary(app.archive, got), markup=False)
+    else:
+        writer = workflow.write_csv if fmt == "csv" else workflow.write_json
+        if out is None:
+            writer(got, sys.stdout)
+        else:
+            # a byte-order mark lets Excel read the Chinese in a CSV file
+            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+            with out.open("w", encoding=encoding, newline="") as handle:
+                writer(got, handle)
+    if out is not None:
+        click.echo(f"wrote {out} ({len(got.rows)} loan(s) out)", err=True)
+
+
+COMMANDS = [report]

@@ -60,12 +60,14 @@ class MonthlyReport(BaseModel):
         return {**self.model_dump(mode="json"), "totals": self.totals}
 
 
-def monthly(archive: Archive, month: str, fmt: str = "table") -> MonthlyReport:
-    """The report for ``month`` (YYYY-MM). Readers: the archive office (``dossier``) and
-    managers/auditors (``log.read``)."""
+def monthly(archive: Archive, month: str | None = None, fmt: str = "table") -> MonthlyReport:
+    """The report for ``month`` (YYYY-MM; default the month before this one, what a job run
+    on the 1st wants). Readers: the archive office (``dossier``), managers and auditors
+    (``log.read``)."""
+    now = archive.clock()
+    month = month or previous_month(archive, now)
     if not may(archive, Permission.DOSSIER):
         require(archive, Permission.LOG_READ, details={"month": month})
-    now = archive.clock()
     as_of = _month_end(archive, month, now)
     rows = [_row(archive, loan, as_of) for loan in loans.iter_loans(archive)
             if _out_at(loan, as_of)]
@@ -74,6 +76,11 @@ def monthly(archive: Archive, month: str, fmt: str = "table") -> MonthlyReport:
     archive.journal.record(archive.user, "report.monthly", details={
         "month": month, "format": fmt, "rows": len(rows), **report.totals})
     return report
+
+
+def previous_month(archive: Archive, now: datetime) -> str:
+    first = now.astimezone(loans.zone(archive)).date().replace(day=1)
+    return f"{first - timedelta(days=1):%Y-%m}"
 
 
 def _month_end(archive: Archive, month: str, now: datetime) -> datetime:
@@ -103,7 +110,7 @@ def _row(archive: Archive, loan: Loan, at: datetime) -> ReportRow:
     tz = loans.zone(archive)
     return ReportRow(loan_id=loan.id, archive_no=loan.archive_no, kind=loan.kind,
                      borrower=loan.borrower, department=loan.department, purpose=loan.purpose,
-                     copied=loan.copied, out_since=loan.out_at.astimezone(tz),
+                     copied=loan.copied, out_since=loan.out_at.astimezone(tz).replace(microsecond=0),
                      due=loan.due_at and loan.due_at.astimezone(tz),
                      days_overdue=loans.days_overdue(archive, loan, at))
 
