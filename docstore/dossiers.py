@@ -229,16 +229,15 @@ def complete(archive: Archive, archive_no: str, received_on: date | None = None)
 
 def finalize(archive: Archive, archive_no: str, override: str | None = None) -> Dossier:
     """正式档案: every kind on the category's checklist present, or a manager's reason why not."""
+    if override is not None:  # checked first: a denial is journaled outside the transaction
+        if not override.strip():
+            raise InvalidValue("override reason", override, "say why the dossier may be "
+                               "finalised with documents missing")
+        require(archive, Permission.APPROVE, dossier=archive_no, details={"override": True})
     with _changing(archive, archive_no, Action.FINALIZE) as (dossier, stage):
         missing = missing_kinds(required_kinds(archive, dossier.category),
                                 documents_of(archive, archive_no))
-        if override is not None:
-            if not override.strip():
-                raise InvalidValue("override reason", override, "say why the dossier may be "
-                                   "finalised with documents missing")
-            require(archive, Permission.APPROVE, dossier=archive_no,
-                    customer_id=dossier.customer_id, details={"override": True})
-        elif missing:
+        if missing and override is None:
             raise Incomplete(
                 f"dossier {archive_no} lacks required documents: {', '.join(missing)}; add them "
                 f"with `archive dossier add {archive_no} FILE --kind KIND`, or a manager may "
