@@ -28,7 +28,7 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -37,6 +37,7 @@ import pymongo
 from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
 from pymongo.errors import ConnectionFailure, CursorNotFound, DuplicateKeyError
 
+from .dump import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_table
 from .errors import ArchiveError, BackendUnavailable, Conflict
 from .models import Customer, Document, Dossier, IndexState, JournalEntry, User
 
@@ -484,3 +485,66 @@ class MongoRecordStore:
         out["pending"] = self.count_documents(pending_only=True)
         return out
 
+    # -- dump / load (backup, restore, migrate) ----------------------------------------------
+    def _record_kinds(self) -> list[str]:
+        return sorted(n[len("records_"):] for n in self.db.list_collection_names()
+                      if n.startswith("records_"))
+
+    @_reachable
+    def dump(self) -> Iterator[Row]:
+        """Read through the driver, each collection in ``_id`` order; long texts are joined
+        from their parts. The journal comes last, cut at the tail it has when reached, so
+        every record read before has its entries (records are written before their entry)."""
+        for name in sorted(self.sequences.distinct("name")):
+            yield SEQUENCES, name, {"value": self._last_claim(name)}
+        for raw in self.users.find().sort("_id", ASCENDING):
+            yield "users", raw["_id"], User.model_validate(_fields(raw)).model_dump(mode="json")
+        for table, convert in (("customers", customer_from_bson), ("dossiers", dossier_from_bson)):
+            for raw in self._resumable(getattr(self, table), {}):
+                yield table, raw["_id"], convert(raw).model_dump(mode="json")
+        for raw in self._resumable(self.documents, {}):
+            yield "documents", raw["_id"], self._document(raw).model_dump(mode="json")
+        for kind in self._record_kinds():
+            for raw in self._resumable(self._records(kind), {}):
+                yield record_table(kind), raw["_id"], json.loads(raw["data"])
+        last = self.last_journal_entry()
+        for raw in self._resumable(self.journal, {"_id": {"$lte": last.seq if last else 0}}):
+            yield JOURNAL, str(raw["_id"]), journal_from_bson(raw).model_dump(mode="json")
+
+    @_reachable
+    def load(self, rows: Iterable[Row]) -> int:
+        """Every write is keyed, so a rerun after a crash meets what it wrote and goes on."""
+        count = 0
+        for table, key, data in rows:
+            self._load_row(table, key, model_row(table, key, data))
+            count += 1
+        return count
+
+    def _load_row(self, table: str, key: str, row: Any) -> None:
+        if table == SEQUENCES:  # the top claim is enough: next_sequence reads the highest
+            try:
+                self.sequences.insert_one({"_id": f"{key}:{row['value']}", "name": key,
+                                           "n": row["value"]})
+            except DuplicateKeyError:
+                pass
+        elif table == "users":
+            _put(self.users, {**row.model_dump(mode="json"), "_id": row.name})
+        elif table in ("customers", "dossiers"):
+            _put(getattr(self, table), to_bson(row))
+        elif table == "documents":
+            if not self.add_document(row) and self.get_document(row.id) != row:
+                self.update_document(row)
+        elif table == JOURNAL:
+            try:
+                self.journal.insert_one(to_bson(row))
+            except DuplicateKeyError:
+                pass
+        else:
+            self.put_record(record_kind(table) or "", key, row)
+
+    @_reachable
+    def clear(self) -> None:
+        for name in ("users", "customers", "dossiers", "documents", "journal", "document_texts",
+                     "pending_index", *(f"records_{k}" for k in self._record_kinds())):
+            self.db.drop_collection(name)
+        self._setup()

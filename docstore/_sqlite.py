@@ -8,14 +8,17 @@ up front (``BEGIN IMMEDIATE``) and wait at most ``lock_timeout`` for another pro
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .dump import JOURNAL, MODELS, SEQUENCES, Row, model_row, record_kind, record_table
 from .errors import Conflict, StoreBusy
 from .models import Customer, Document, Dossier, IndexState, JournalEntry, User
 
@@ -350,6 +353,83 @@ class SqliteRecordStore:
             out[table] = self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         out["pending"] = self.count_documents(pending_only=True)
         return out
+
+    # -- dump / load (backup, restore, migrate) ----------------------------------------------
+    def dump(self) -> Iterator[Row]:
+        """Rows read from a copy made with SQLite's online backup API: one consistent moment
+        of a store in use, without holding a read transaction open on the live file."""
+        fd, name = tempfile.mkstemp(prefix="dump-", suffix=".db", dir=self.path.parent)
+        os.close(fd)
+        copy = sqlite3.connect(name)
+        try:
+            with self._lock:
+                self.conn.backup(copy)
+            yield from _dump_rows(copy)
+        finally:
+            copy.close()
+            Path(name).unlink(missing_ok=True)
+
+    def load(self, rows: Iterable[Row]) -> int:
+        """Rows in transactions of 500; replaying the same rows changes nothing."""
+        count, batch = 0, []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= 500:
+                count += self._load_batch(batch)
+                batch = []
+        return count + self._load_batch(batch)
+
+    def _load_batch(self, rows: list[Row]) -> int:
+        with self.transaction():
+            for table, key, data in rows:
+                sql, args = _load_statement(table, key, model_row(table, key, data))
+                self.conn.execute(sql, args)
+        return len(rows)
+
+    def clear(self) -> None:
+        with self.transaction():
+            for table in ("users", "customers", "dossiers", "documents", "journal", "records"):
+                self.conn.execute(f"DELETE FROM {table}")
+
+
+def _dump_rows(conn: sqlite3.Connection) -> Iterator[Row]:
+    for name, value in conn.execute("SELECT name, value FROM sequences ORDER BY name"):
+        yield SEQUENCES, name, {"value": int(value)}
+    for table, key in (("users", "name"), ("customers", "id"), ("dossiers", "id")):
+        model = MODELS[table]
+        for ident, data in conn.execute(f"SELECT {key}, data FROM {table} ORDER BY {key}"):
+            yield table, ident, model.model_validate_json(data).model_dump(mode="json")
+    for data, state, ident in conn.execute(
+            "SELECT data, index_state, id FROM documents ORDER BY id"):
+        yield "documents", ident, _document((data, state)).model_dump(mode="json")
+    for kind, key, data in conn.execute("SELECT kind, key, data FROM records ORDER BY kind, key"):
+        yield record_table(kind), key, json.loads(data)
+    for seq, data in conn.execute("SELECT seq, data FROM journal ORDER BY seq"):
+        yield JOURNAL, str(seq), JournalEntry.model_validate_json(data).model_dump(mode="json")
+
+
+def _load_statement(table: str, key: str, row: Any) -> tuple[str, tuple[Any, ...]]:
+    """The idempotent write of one row: replace by key; the journal keeps what it has;
+    sequences only move up."""
+    if table == SEQUENCES:
+        return ("INSERT INTO sequences VALUES (?, ?) ON CONFLICT(name) DO UPDATE "
+                "SET value = max(value, excluded.value)", (key, row["value"]))
+    if table == "users":
+        return "INSERT OR REPLACE INTO users VALUES (?, ?)", (row.name, row.model_dump_json())
+    if table == "customers":
+        return ("INSERT OR REPLACE INTO customers VALUES (?, ?, ?)",
+                (row.id, row.name, row.model_dump_json()))
+    if table == "dossiers":
+        return ("INSERT OR REPLACE INTO dossiers VALUES (?, ?, ?, ?)",
+                (row.id, row.archive_no, row.customer_id, row.model_dump_json()))
+    if table == "documents":
+        return ("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?)",
+                (row.id, row.sha256, row.customer_id, str(row.index_state), row.model_dump_json()))
+    if table == JOURNAL:
+        return ("INSERT OR IGNORE INTO journal VALUES (?, ?, ?, ?)",
+                (row.seq, row.operation, row.operator, row.model_dump_json()))
+    return ("INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
+            (record_kind(table), key, _json(row)))
 
 
 def _json(data: dict[str, Any]) -> str:

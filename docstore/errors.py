@@ -34,6 +34,7 @@ class Reason(StrEnum):
     INVALID_VALUE = "invalid_value"
     UNKNOWN_CUSTOMER = "unknown_customer"
     UNKNOWN_DOSSIER = "unknown_dossier"
+    WRONG_KEY = "wrong_key"  # a backup sealed with a key the key file does not hold
 
 
 class ArchiveError(Exception):

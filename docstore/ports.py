@@ -37,6 +37,17 @@ class RecordStore(Protocol):
       when the key exists (a unique claim, atomic on both backends); ``put_record`` inserts or
       replaces; ``iter_records`` yields ``(key, data)`` in key order, keeping those whose
       top-level fields equal every ``where`` value.
+    - ``dump`` yields every stored row as ``(table, key, data)`` in a fixed order — tables in
+      ``docstore.dump.TABLES`` order (sequences, users, customers, dossiers, documents,
+      ``records/<kind>`` for every kind, journal last), keys ascending within a table — with
+      ``data`` in the models' JSON form, identical on both backends for the same content. It
+      MUST be a consistent snapshot of a store in use (embedded: read from an online-backup
+      copy; MongoDB: the journal read last, up to its tail when it is reached).
+    - ``load`` writes such rows into this store and returns how many it took. It MUST be
+      idempotent (a rerun after a crash ends identical): rows replace rows with the same key,
+      journal entries already there are kept, sequences only move up.
+    - ``clear`` removes every row except the sequences (so numbers are never handed out
+      twice); only ``archive restore --force`` uses it.
     """
 
     name: str
@@ -87,6 +98,10 @@ class RecordStore(Protocol):
     def delete_record(self, kind: str, key: str) -> None: ...
 
     def counts(self) -> dict[str, int]: ...
+
+    def dump(self) -> Iterator[tuple[str, str, dict[str, Any]]]: ...
+    def load(self, rows: Iterable[tuple[str, str, dict[str, Any]]]) -> int: ...
+    def clear(self) -> None: ...
 
 
 @runtime_checkable

@@ -1,0 +1,225 @@
+"""The backup file: a plaintext header, then a tar stream sealed in AES-256-GCM segments.
+
+    ARCHIVE-BACKUP 1\\n
+    {"id": …, "kind": "full"|"incremental", "base": …, "key_id": …, "salt": …, …}\\n
+    segment*: 4-byte big-endian length | 12-byte nonce | ciphertext+tag
+
+The key is derived (HKDF-SHA256, a fresh salt per file) from the personal-data key ring's
+current key, named in the header by its id so a restore with another key ring says "wrong key"
+instead of failing obscurely. Each segment holds at most ``SEGMENT`` bytes of the tar stream
+and authenticates, as associated data, the header's hash, its own index and whether it is the
+last: an edited, reordered, dropped or truncated segment, or an edited header, fails its tag, and
+the error names the segment. Writing and reading stream: one segment in memory at a time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import secrets
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .crypto import KeyRing
+from .errors import BadInput, Reason
+
+MAGIC = b"ARCHIVE-BACKUP 1\n"
+FORMAT = 1
+SEGMENT = 1 << 20
+_LENGTH = struct.Struct(">I")
+_MAX_HEADER = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Header:
+    id: str
+    kind: str
+    """full | incremental"""
+    base: str | None
+    """The backup an incremental builds on (None for a full one)."""
+    created_at: str
+    backend: str
+    key_id: str
+    salt: str
+
+    def to_line(self) -> bytes:
+        data = {**self.__dict__, "format": FORMAT, "cipher": "AES-256-GCM",
+                "segment_bytes": SEGMENT}
+        return json.dumps(data, sort_keys=True).encode() + b"\n"
+
+
+def derive_key(ring: KeyRing, header: Header, path: Path) -> bytes:
+    """The file key; ``BadInput(WRONG_KEY)`` when the ring lacks the key the header names."""
+    secret = ring.keys.get(header.key_id)
+    if secret is None:
+        raise BadInput(path, Reason.WRONG_KEY,
+                       f"wrong key: the backup was encrypted with key {header.key_id}, the key "
+                       f"file holds {', '.join(ring.keys)}; restore with the key file that was "
+                       "in use when the backup was made")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=base64.b64decode(header.salt),
+                info=b"archive-backup v1").derive(secret)
+
+
+def _aad(header_digest: bytes, index: int, final: bool) -> bytes:
+    return header_digest + struct.pack(">QB", index, int(final))
+
+
+class SealedWriter(io.RawIOBase):
+    """A writable stream that seals what it is given into segments of ``path``."""
+
+    def __init__(self, path: Path, header: Header, ring: KeyRing) -> None:
+        self._out = open(path, "wb")
+        line = header.to_line()
+        self._out.write(MAGIC + line)
+        self._digest = hashlib.sha256(MAGIC + line).digest()
+        self._aead = AESGCM(derive_key(ring, header, path))
+        self._buffer = bytearray()
+        self._index = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._buffer += data
+        while len(self._buffer) > SEGMENT:  # keep the tail: only close() knows the last one
+            self._seal(bytes(self._buffer[:SEGMENT]), final=False)
+            del self._buffer[:SEGMENT]
+        return len(data)
+
+    def _seal(self, plain: bytes, final: bool) -> None:
+        nonce = secrets.token_bytes(12)
+        sealed = self._aead.encrypt(nonce, plain, _aad(self._digest, self._index, final))
+        self._out.write(_LENGTH.pack(len(sealed)) + nonce + sealed)
+        self._index += 1
+
+    def close(self) -> None:
+        if not self.closed:
+            self._seal(bytes(self._buffer), final=True)
+            self._out.flush()
+            self._out.close()
+        super().close()
+
+
+def read_header(path: Path) -> Header:
+    """The plaintext header, without the key: enough to order a chain of backups."""
+    with open(path, "rb") as raw:
+        return _header(raw, path)[0]
+
+
+def _header(raw: BinaryIO, path: Path) -> tuple[Header, bytes]:
+    if raw.read(len(MAGIC)) != MAGIC:
+        raise BadInput(path, Reason.CORRUPT, "not an archive backup (no ARCHIVE-BACKUP header)")
+    line = raw.readline(_MAX_HEADER)
+    try:
+        data = json.loads(line)
+        header = Header(**{k: data[k] for k in Header.__dataclass_fields__})
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadInput(path, Reason.CORRUPT, f"backup header is damaged: {exc}") from exc
+    return header, hashlib.sha256(MAGIC + line).digest()
+
+
+class SealedReader(io.RawIOBase):
+    """A readable stream of the tar inside ``path``; a failed tag raises ``BadInput`` naming
+    the segment (tampered, reordered, truncated, or a different key of the same id)."""
+
+    def __init__(self, path: Path, ring: KeyRing) -> None:
+        self.path = path
+        self._raw = open(path, "rb")
+        self.header, self._digest = _header(self._raw, path)
+        self._aead = AESGCM(derive_key(ring, self.header, path))
+        self._plain = memoryview(b"")
+        self._index = 0
+        self._done = False
+        self._next = self._read_segment()
+
+    def readable(self) -> bool:
+        return True
+
+    def _read_segment(self) -> tuple[bytes, bytes] | None:
+        prefix = self._raw.read(_LENGTH.size)
+        if not prefix:
+            return None
+        (length,) = _LENGTH.unpack(prefix.rjust(_LENGTH.size, b"\0"))
+        body = self._raw.read(12 + length)
+        if len(prefix) < _LENGTH.size or length > SEGMENT + 16 or len(body) < 12 + length:
+            raise self._damaged("is cut short (the file is truncated)")
+        return body[:12], body[12:]
+
+    def _damaged(self, what: str) -> BadInput:
+        return BadInput(self.path, Reason.CORRUPT,
+                        f"segment {self._index} (bytes {self._index * SEGMENT}–"
+                        f"{(self._index + 1) * SEGMENT} of the tar stream) {what}")
+
+    def _advance(self) -> None:
+        if self._next is None:
+            if not self._done:
+                raise self._damaged("is missing: the file ends before its last segment")
+            return
+        nonce, sealed = self._next
+        self._next = self._read_segment()
+        final = self._next is None
+        try:
+            self._plain = memoryview(
+                self._aead.decrypt(nonce, sealed, _aad(self._digest, self._index, final)))
+        except InvalidTag as exc:
+            raise self._damaged("failed authentication: tampered, reordered or truncated") from exc
+        self._index += 1
+        self._done = final
+
+    def readinto(self, buffer: Any) -> int:
+        while not len(self._plain):
+            if self._done:
+                return 0
+            self._advance()
+        n = min(len(buffer), len(self._plain))
+        buffer[:n] = self._plain[:n]
+        self._plain = self._plain[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def new_salt() -> str:
+    return base64.b64encode(secrets.token_bytes(16)).decode()
+
+
+class HashingReader(io.RawIOBase):
+    """Passes a stream through, hashing what is read (a member's SHA-256 in one read)."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self._inner = inner
+        self.sha256 = hashlib.sha256()
+        self.bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        self.sha256.update(data)
+        self.bytes += len(data)
+        return len(data)
+
+
+def table_member(table: str) -> str:
+    return f"tables/{table}.jsonl"
+
+
+def blob_member(sha256: str) -> str:
+    return f"blobs/{sha256}"
+
+
+MANIFEST = "manifest.json"
+CONFIG = "config.toml"

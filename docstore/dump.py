@@ -1,0 +1,129 @@
+"""The store as rows: one format for backups, restores and migrations on both backends.
+
+``RecordStore.dump()`` yields ``(table, key, data)``; ``RecordStore.load(rows)`` takes them back.
+Tables come in a fixed order — counters first (so a number handed out before a crash is never
+handed out again), the journal last (so every record it mentions is already there) — and every
+workflow record kind travels as ``records/<kind>``, including kinds added after this module was
+written. ``data`` is the models' JSON form, so the same archive dumps byte-identically from
+SQLite and from MongoDB, which is what lets a migration prove it lost nothing (``digests``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from .errors import InvalidValue
+from .models import Customer, Document, Dossier, JournalEntry, User
+
+Row = tuple[str, str, dict[str, Any]]
+
+SEQUENCES, JOURNAL, RECORDS = "sequences", "journal", "records/"
+MODELS: dict[str, type[BaseModel]] = {
+    "users": User, "customers": Customer, "dossiers": Dossier, "documents": Document,
+    JOURNAL: JournalEntry,
+}
+"""Tables whose rows are models; ``sequences`` rows are ``{"value": n}``, records free-form."""
+TABLES = (SEQUENCES, "users", "customers", "dossiers", "documents", RECORDS, JOURNAL)
+"""Dump order; ``records/`` stands for every ``records/<kind>`` table, kinds in name order."""
+
+
+def record_table(kind: str) -> str:
+    return RECORDS + kind
+
+
+def record_kind(table: str) -> str | None:
+    """The record kind of a ``records/<kind>`` table, None for the other tables."""
+    return table[len(RECORDS):] if table.startswith(RECORDS) else None
+
+
+def rank(table: str) -> int:
+    """Position of a table in the dump order (unknown tables are refused by ``model_row``)."""
+    return TABLES.index(RECORDS if record_kind(table) is not None else table)
+
+
+def model_row(table: str, key: str, data: dict[str, Any]) -> BaseModel | dict[str, Any]:
+    """Validate a row before it is written: a model for model tables, the dict otherwise."""
+    if table in MODELS:
+        return MODELS[table].model_validate(data)
+    if table == SEQUENCES:
+        if not isinstance(data.get("value"), int) or data["value"] < 0:
+            raise InvalidValue("sequence row", key, "needs a non-negative integer value")
+        return data
+    if record_kind(table):
+        return data
+    raise InvalidValue("table", table, f"not one of {', '.join(TABLES)}<kind>")
+
+
+def canonical(data: dict[str, Any]) -> str:
+    """One JSON line per row: sorted keys, no spaces, real UTF-8 (the backup's line format)."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
+
+
+def digests(rows: Iterable[Row], *, skip: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """Per table: row count and SHA-256 over its rows in key order. Two stores with equal
+    digests hold the same rows. ``skip`` names tables left out (e.g. ``records/migration``)."""
+    skipped = set(skip)
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for table, key, data in rows:
+        if table not in skipped:
+            tables.setdefault(table, []).append((key, canonical(data)))
+    out = {}
+    for table, items in sorted(tables.items()):
+        digest = hashlib.sha256()
+        for key, line in sorted(items):
+            digest.update(f"{key}\t{line}\n".encode())
+        out[table] = {"rows": len(items), "sha256": digest.hexdigest()}
+    return out
+
+
+def differences(left: dict[str, dict[str, Any]], right: dict[str, dict[str, Any]]) -> list[str]:
+    """Human lines naming every table whose ``digests`` differ."""
+    lines = []
+    for table in sorted(set(left) | set(right)):
+        a, b = left.get(table), right.get(table)
+        if a != b:
+            lines.append(f"{table}: {a['rows'] if a else 0} row(s) vs {b['rows'] if b else 0}"
+                         + (" (same count, different content)" if a and b
+                            and a["rows"] == b["rows"] else ""))
+    return lines
+
+
+def required_blobs(rows: Iterable[Row]) -> Iterator[str]:
+    """Attachments that must exist: each document's original and searchable PDF (not for a
+    disposal tombstone, which keeps no bytes by design) and each customer's consent evidence."""
+    for table, _key, data in rows:
+        if table == "documents" and not (data.get("disposal_id") or data.get("disposed_at")):
+            yield data["sha256"]
+            if data.get("searchable_sha256"):
+                yield data["searchable_sha256"]
+        elif table == "customers" and data.get("consent"):
+            yield data["consent"]["evidence_sha256"]
+
+
+def referenced_blobs(rows: Iterable[Row]) -> Iterator[str]:
+    """Every attachment hash the rows point at: those above, and any ``…sha256`` field of any
+    workflow record, so blobs of record kinds added later are still seen as referenced."""
+    for table, _key, data in rows:
+        if table not in (SEQUENCES, JOURNAL):
+            yield from _hashes(data)
+
+
+def _hashes(value: Any, field: str = "") -> Iterator[str]:
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _hashes(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _hashes(item, field)
+    elif isinstance(value, str) and field.endswith("sha256") and _is_hash(value):
+        yield value
+
+
+def _is_hash(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)

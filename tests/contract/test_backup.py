@@ -1,0 +1,225 @@
+"""Backup and restore on both backends: the drill (fill, back up, wipe, restore, compare
+everything), tampering, wrong key, a non-empty target, incrementals, and a restore into the
+other backend."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cli.wiring import open_archive
+from docstore.archive import Archive
+from docstore.backup import backup
+from docstore.backupfile import SealedReader, SealedWriter, read_header
+from docstore.crypto import KeyRing, write_keyring
+from docstore.dump import JOURNAL, digests
+from docstore.errors import BadInput, Conflict, PermissionDenied, Reason, UsageError
+from docstore.journal import verify_chain
+from docstore.restore import restore
+from docstore.settings import Settings
+from tests.archive_fill import fill, search_ids, snapshot
+from tests.conftest import make_settings, wipe
+
+
+def _target_settings(source: Settings, backend: str, where: Path) -> Settings:
+    """A new, empty archive that shares the source's key file (as a real restore would)."""
+    return make_settings(backend, where).model_copy(update={"key_file": source.key_file})
+
+
+@pytest.fixture
+def target(settings: Settings, tmp_path: Path) -> Iterator[Archive]:
+    s = _target_settings(settings, settings.backend, tmp_path / "target")
+    a = open_archive(s)
+    yield a
+    a.close()
+    wipe(s)
+
+
+def _backup(archive: Archive, settings: Settings, out: Path, **kw) -> Path:
+    """Back up; the source's snapshot as it was just before is kept on ``archive.before``."""
+    archive.before = snapshot(archive)  # type: ignore[attr-defined]
+    backup(archive, out, data_dir=settings.data_dir, backend=settings.backend, **kw)
+    return out
+
+
+def _without_tail(rows, journal_len: int):
+    """The target's rows with the journal cut to the source's length (restore and reindex
+    append their own entries after the restored chain)."""
+    return [r for r in rows if r[0] != JOURNAL or int(r[1]) <= journal_len]
+
+
+def _assert_same(source: Archive, restored: Archive, skip: tuple[str, ...] = ()) -> None:
+    want = source.before  # type: ignore[attr-defined]
+    journal_len = want["digests"][JOURNAL]["rows"]
+    got = digests(_without_tail(list(restored.store.dump()), journal_len), skip=skip)
+    assert got == {k: v for k, v in want["digests"].items() if k not in skip}
+    assert set(want["blobs"]) <= set(restored.blobs.iter_hashes())
+    assert verify_chain(restored.store.iter_journal()) is None
+    assert search_ids(restored) == search_ids(source)
+    assert all(search_ids(source).values())  # every sample query finds something
+
+
+def test_drill_backup_wipe_restore(archive, settings, target, tmp_path: Path) -> None:
+    made = fill(archive, tmp_path / "in")
+    out = _backup(archive, settings, tmp_path / "备份" / "full.backup")
+    report = restore(target, [out], data_dir=tmp_path / "target-data")
+    assert report.tables["documents"] == len(made["documents"]) == 6
+    assert report.tables["records/zz_future_kind"] == 1
+    _assert_same(archive, target)
+    ops = [e.operation for e in target.store.iter_journal()]
+    assert ops[-2:] == ["reindex", "restore"]
+    # counters survive: the next customer number is not one handed out before the backup
+    from docstore import customers
+    assert customers.add_customer(target, name="新客户").id == "C000003"
+
+
+def test_backup_holds_no_key_and_no_plaintext(archive, settings, tmp_path: Path) -> None:
+    fill(archive, tmp_path / "in")
+    (settings.data_dir / "config.toml").write_text('consent = "warn"\n', encoding="utf-8")
+    out = _backup(archive, settings, tmp_path / "b.backup")
+    raw = out.read_bytes()
+    key = settings.key_file.read_text().split()[1].encode()
+    assert key not in raw
+    for plain in ("施工合同", "杭州华建", "本人张伟"):
+        assert plain.encode() not in raw
+    with SealedReader(out, archive.cipher.ring) as sealed, tarfile.open(fileobj=sealed,
+                                                                        mode="r|") as tar:
+        names = [m.name for m in tar]
+    assert names[-1] == "manifest.json" and "config.toml" in names
+    assert "tables/users.jsonl" in names and "tables/journal.jsonl" in names
+    assert not [n for n in names if "key" in n]
+
+
+def test_flipped_byte_is_refused_naming_the_segment(archive, settings, target,
+                                                    tmp_path: Path) -> None:
+    fill(archive, tmp_path / "in")
+    out = _backup(archive, settings, tmp_path / "b.backup")
+    data = bytearray(out.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    out.write_bytes(bytes(data))
+    with pytest.raises(BadInput) as caught:
+        restore(target, [out], data_dir=tmp_path / "t")
+    assert "member " in caught.value.message and "segment" in caught.value.message
+    assert "failed authentication" in caught.value.message
+    assert target.store.counts()["journal"] == 0  # nothing loaded
+
+
+def test_truncated_backup_is_refused(archive, settings, target, tmp_path: Path) -> None:
+    fill(archive, tmp_path / "in")
+    out = _backup(archive, settings, tmp_path / "b.backup")
+    out.write_bytes(out.read_bytes()[:-200])
+    with pytest.raises(BadInput, match="segment"):
+        restore(target, [out], data_dir=tmp_path / "t")
+
+
+def _reseal_with(out: Path, ring: KeyRing, edit) -> None:
+    """Rewrite the backup with the right key, one member edited: what a buggy or malicious
+    writer holding the key could do. Member hashes in the manifest must still catch it."""
+    header = read_header(out)
+    with SealedReader(out, ring) as sealed:
+        plain = sealed.read()
+    members = []
+    with tarfile.open(fileobj=io.BytesIO(plain), mode="r") as tar:
+        for info in tar.getmembers():
+            members.append((info, tar.extractfile(info).read()))
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for info, body in members:
+            body = edit(info.name, body)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    with SealedWriter(out, header, ring) as writer:
+        writer.write(buf.getvalue())
+
+
+def test_member_hash_mismatch_names_the_member(archive, settings, target, tmp_path) -> None:
+    fill(archive, tmp_path / "in")
+    out = _backup(archive, settings, tmp_path / "b.backup")
+    _reseal_with(out, archive.cipher.ring, lambda name, body: body.replace(
+        "杭州华建".encode(), "杭州华违".encode()) if name == "tables/customers.jsonl" else body)
+    with pytest.raises(BadInput, match=r"member tables/customers.jsonl: SHA-256 .* does not "
+                                       r"match the manifest"):
+        restore(target, [out], data_dir=tmp_path / "t")
+    blob = next(iter(archive.blobs.iter_hashes()))
+    out = _backup(archive, settings, tmp_path / "c.backup")
+    _reseal_with(out, archive.cipher.ring, lambda name, body: body + b"x"
+                 if name == f"blobs/{blob}" else body)
+    with pytest.raises(BadInput, match=f"member blobs/{blob}"):
+        restore(target, [out], data_dir=tmp_path / "t")
+
+
+def test_wrong_key_is_refused(archive, settings, target, tmp_path: Path) -> None:
+    fill(archive, tmp_path / "in")
+    out = _backup(archive, settings, tmp_path / "b.backup")
+    other = tmp_path / "other.key"
+    write_keyring(other, KeyRing.generate())
+    from docstore.crypto import Cipher, load_keyring
+    target.cipher = Cipher(load_keyring(other, tmp_path / "t"))
+    with pytest.raises(BadInput) as caught:
+        restore(target, [out], data_dir=tmp_path / "t")
+    assert caught.value.reason is Reason.WRONG_KEY
+    assert "wrong key" in caught.value.message and read_header(out).key_id in caught.value.message
+
+
+def test_non_empty_target_needs_force(archive, settings, target, tmp_path: Path) -> None:
+    fill(archive, tmp_path / "in")
+    out = _backup(archive, settings, tmp_path / "b.backup")
+    from docstore import access, customers
+    access.bootstrap(target)
+    for _ in range(3):  # the target's counter runs ahead of the backup's (2)
+        customers.add_customer(target, name="不该留下的客户")
+    with pytest.raises(Conflict, match="not empty.*--force"):
+        restore(target, [out], data_dir=tmp_path / "t")
+    restore(target, [out], data_dir=tmp_path / "t", force=True)
+    _assert_same(archive, target, skip=("sequences",))  # the target's counters were higher
+    names = [c.name for c in target.store.list_customers()]
+    assert "不该留下的客户" not in names
+    assert customers.add_customer(target, name="新客户").id == "C000004"  # never reused
+
+
+def test_restore_only_by_an_admin_of_the_backup(archive, settings, target, tmp_path) -> None:
+    fill(archive, tmp_path / "in")
+    out = _backup(archive, settings, tmp_path / "b.backup")
+    target.user = "王芳"  # an archivist in the backed-up archive
+    with pytest.raises(PermissionDenied, match="restore as one of: tester"):
+        restore(target, [out], data_dir=tmp_path / "t")
+    archive.user = "王芳"
+    with pytest.raises(PermissionDenied):
+        _backup(archive, settings, tmp_path / "c.backup")
+
+
+def test_incremental_chain(archive, settings, target, tmp_path: Path) -> None:
+    fill(archive, tmp_path / "in")
+    full = _backup(archive, settings, tmp_path / "full.backup")
+    from tests.helpers import ingest, write_texts
+    new = write_texts(tmp_path / "new", {"补充协议.txt": "补充协议：增加档案室改造工程。"})
+    ingest(archive, list(new.values()))
+    inc = _backup(archive, settings, tmp_path / "inc.backup", incremental=True)
+    header = read_header(inc)
+    assert header.kind == "incremental" and header.base == read_header(full).id
+    assert inc.stat().st_size < full.stat().st_size / 2  # the attachments are not repeated
+    with pytest.raises(UsageError, match="give the full backup first"):
+        restore(target, [inc], data_dir=tmp_path / "t")
+    inc2 = _backup(archive, settings, tmp_path / "inc2.backup", incremental=True)
+    with pytest.raises(UsageError, match="builds on backup"):
+        restore(target, [full, inc2], data_dir=tmp_path / "t")
+    restore(target, [full, inc, inc2], data_dir=tmp_path / "t")
+    _assert_same(archive, target)
+
+
+def test_restore_into_the_other_backend(archive, settings, tmp_path: Path) -> None:
+    fill(archive, tmp_path / "in")
+    out = _backup(archive, settings, tmp_path / "b.backup")
+    other = "mongo" if settings.backend == "embedded" else "embedded"
+    s = _target_settings(settings, other, tmp_path / "other")
+    restored = open_archive(s)
+    try:
+        restore(restored, [out], data_dir=s.data_dir)
+        _assert_same(archive, restored)
+    finally:
+        restored.close()
+        wipe(s)
