@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from docstore import activity
 from docstore import customers as workflow
 from docstore.models import Customer
 
@@ -88,8 +89,11 @@ def show(app: AppContext, customer_id: str) -> None:
 @click.option("--id-number", "id_number", help="Exactly this identity number.")
 @click.option("--email", help="Exactly this e-mail address.")
 @click.option("--limit", type=click.IntRange(1, 100000), default=100, show_default=True)
+@click.option("--include-archived", is_flag=True,
+              help="Also customers archived by `archive cleanup`.")
 @pass_app
-def list_(app: AppContext, name: str | None, limit: int, **exact: str | None) -> None:
+def list_(app: AppContext, name: str | None, limit: int, include_archived: bool,
+          **exact: str | None) -> None:
     """List customers; personal fields are matched exactly (they are stored encrypted).
 
     \b
@@ -99,7 +103,8 @@ def list_(app: AppContext, name: str | None, limit: int, **exact: str | None) ->
     """
     if sum(v is not None for v in exact.values()) > 1:
         raise click.UsageError("give at most one of --phone, --id-number, --email")
-    found = workflow.list_customers(app.archive, name=name, limit=limit, **exact)
+    found = workflow.list_customers(app.archive, name=name, limit=limit,
+                                    include_archived=include_archived, **exact)
     if app.json_output:
         app.emit_json([c.model_dump(mode="json") for c in found])
         return
@@ -140,6 +145,76 @@ def consent(app: AppContext, customer_id: str, evidence: Path, day: datetime) ->
         app.emit_json(updated.model_dump(mode="json"))
     else:
         app.out.print(f"consent of {updated.id} recorded ({day:%Y-%m-%d})", markup=False)
+
+
+@customer.group("transaction")
+def transaction() -> None:
+    """Transactions (交易记录): business with a customer; they move its last activity.
+
+    \b
+    Example:
+      archive customer transaction add C000001 --amount 12000 --note 维保合同续签
+      archive customer transaction import 交易记录.csv
+    """
+
+
+@transaction.command("add")
+@click.argument("customer_id")
+@click.option("--amount", required=True, help="Amount (元), e.g. 12000 or 12,000.50.")
+@click.option("--note", default="", help="What the business was.")
+@click.option("--at", "at", help="When (YYYY-MM-DD or YYYY-MM-DDTHH:MM; default: now).")
+@pass_app
+def transaction_add(app: AppContext, customer_id: str, amount: str, note: str,
+                    at: str | None) -> None:
+    """Record a transaction of a customer.
+
+    \b
+    Example:
+      archive customer transaction add C000001 --amount 12000 --note 维保合同续签 --at 2026-11-20
+    """
+    tx = activity.add_transaction(app.archive, customer_id, amount, note, at)
+    if app.json_output:
+        app.emit_json(tx.model_dump(mode="json"))
+    else:
+        app.out.print(f"added transaction {tx.id}  {tx.customer_id}  {tx.amount}  "
+                      f"{tx.at:%Y-%m-%d}", markup=False)
+
+
+@transaction.command("import")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def transaction_import(app: AppContext, csv_file: Path) -> None:
+    """Import transactions from a CSV file with the header customer_id,date,amount,note
+    (UTF-8 or GB18030). A bad row and nothing is imported; rows imported before are skipped.
+
+    \b
+    Example:
+      archive customer transaction import 交易记录.csv
+    """
+    report = activity.import_transactions(app.archive, csv_file)
+    if app.json_output:
+        app.emit_json({"added": report.added, "skipped": report.skipped})
+    else:
+        app.out.print(f"{len(report.added)} added, {len(report.skipped)} skipped "
+                      "(imported before)", markup=False)
+
+
+@transaction.command("list")
+@click.argument("customer_id")
+@pass_app
+def transaction_list(app: AppContext, customer_id: str) -> None:
+    """List a customer's transactions, oldest first.
+
+    \b
+    Example:
+      archive customer transaction list C000001
+    """
+    found = activity.list_transactions(app.archive, customer_id)
+    if app.json_output:
+        app.emit_json([t.model_dump(mode="json") for t in found])
+        return
+    app.out.print(table(["id", "date", "amount", "note"],
+                        [(t.id, f"{t.at:%Y-%m-%d}", t.amount, t.note) for t in found]))
 
 
 COMMANDS = [customer]

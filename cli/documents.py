@@ -22,10 +22,12 @@ from .render import highlight, table
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Dated on/after.")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Dated on/before.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--include-archived", is_flag=True,
+              help="Also documents of archived customers (see `archive cleanup`).")
 @pass_app
 def search(app: AppContext, query: tuple[str, ...], customer_id: str | None,
            category: str | None, archive_no: str | None, date_from: datetime | None,
-           date_to: datetime | None, limit: int) -> None:
+           date_to: datetime | None, limit: int, include_archived: bool) -> None:
     """Full-text search, Chinese first. Words must all match; "quotes" make a phrase;
     archive and contract numbers (NQ-2026-HT-0042, HT-2026-0042) match whole.
 
@@ -39,7 +41,7 @@ def search(app: AppContext, query: tuple[str, ...], customer_id: str | None,
                     archive_no=archive_no, limit=limit,
                     date_from=date_from.date() if date_from else None,
                     date_to=date_to.date() if date_to else None)
-    results = workflow.search(app.archive, q)
+    results = workflow.search(app.archive, q, include_archived=include_archived)
     if app.json_output:
         app.emit_json([h.model_dump(mode="json") for h in results.hits])
     else:

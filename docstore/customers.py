@@ -18,7 +18,7 @@ from .access import Permission, may, require
 from .archive import Archive
 from .crypto import PERSONAL_FIELDS, Cipher, mask
 from .errors import ArchiveError, BadInput, InvalidValue, NotFound, Reason
-from .models import CUSTOMER_EDITABLE, Consent, Customer
+from .models import CUSTOMER_EDITABLE, Consent, Customer, CustomerStatus
 
 
 def _validated(data: dict[str, Any]) -> Customer:
@@ -93,9 +93,10 @@ def show_customer(archive: Archive, customer_id: str) -> Customer:
 
 
 def list_customers(archive: Archive, name: str | None = None, limit: int = 100,
-                   **exact: str | None) -> list[Customer]:
+                   include_archived: bool = False, **exact: str | None) -> list[Customer]:
     """``exact``: a personal field and its value (``phone="13800138000"``), found by keyed
-    hash, never by decrypting every record."""
+    hash, never by decrypting every record. Archived customers (``archive cleanup --apply``)
+    only with ``include_archived``."""
     require(archive, Permission.CUSTOMER_READ)
     wanted = {f: v for f, v in exact.items() if v}
     lookup = None
@@ -103,10 +104,25 @@ def list_customers(archive: Archive, name: str | None = None, limit: int = 100,
         (field, value), = wanted.items()
         lookup = (field, _cipher(archive).lookup(field, value))
     found = archive.store.list_customers(name=name, limit=limit, lookup=lookup)
+    if not include_archived:
+        found = _active(archive, found, name=name, limit=limit, lookup=lookup)
     archive.journal.record(archive.user, "customer.list",
                            details={**({"name": name} if name else {}),
-                                    **({"by": lookup[0]} if lookup else {})})
+                                    **({"by": lookup[0]} if lookup else {}),
+                                    **({"include_archived": True} if include_archived else {})})
     return [_shown(archive, c) for c in found]
+
+
+def _active(archive: Archive, found: list[Customer], *, limit: int,
+            **query: Any) -> list[Customer]:
+    """Leave out archived customers; ask the store for more while a full page came back."""
+    asked = limit
+    while True:
+        active = [c for c in found if c.status is not CustomerStatus.ARCHIVED]
+        if len(active) >= limit or len(found) < asked:
+            return active[:limit]
+        asked *= 4
+        found = archive.store.list_customers(limit=asked, **query)
 
 
 def record_consent(archive: Archive, customer_id: str, evidence: Path, day: date) -> Customer:

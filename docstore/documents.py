@@ -11,22 +11,49 @@ from pathlib import Path
 from .access import Permission, require
 from .archive import Archive
 from .errors import NotFound
-from .models import Document, SearchQuery, SearchResults
+from .disposal import TOMBSTONE
+from .models import CustomerStatus, Document, SearchHit, SearchQuery, SearchResults
 
 log = logging.getLogger(__name__)
 REINDEX_BATCH = 200
 
 
-def search(archive: Archive, query: SearchQuery) -> SearchResults:
+def search(archive: Archive, query: SearchQuery, *,
+           include_archived: bool = False) -> SearchResults:
+    """Documents of archived customers (``archive cleanup --apply``) are left out unless
+    ``include_archived``."""
     require(archive, Permission.READ, details={"query": query.text})
-    hits = archive.index.search(query)
+    hits = archive.index.search(query) if include_archived else _active_hits(archive, query)
     pending = archive.store.count_documents(pending_only=True)
     archive.journal.record(
         archive.user, "search", customer_id=query.customer_id, dossier=query.archive_no,
         details={"query": query.text, "hits": len(hits),
+                 **({"include_archived": True} if include_archived else {}),
                  **query.model_dump(mode="json", exclude={"text", "limit"}, exclude_none=True)},
     )
     return SearchResults(query=query.text, hits=hits, pending=pending)
+
+
+def _active_hits(archive: Archive, query: SearchQuery) -> list[SearchHit]:
+    """Hits whose customer is not archived, filtered after the index (the same on every
+    backend); when some were left out the index is asked for more, so a page stays full."""
+    active: dict[str, bool] = {}
+
+    def shown(hit: SearchHit) -> bool:
+        if hit.customer_id is None:
+            return True
+        if hit.customer_id not in active:
+            customer = archive.store.get_customer(hit.customer_id)
+            active[hit.customer_id] = customer is None or customer.status != CustomerStatus.ARCHIVED
+        return active[hit.customer_id]
+
+    asked = query
+    while True:
+        hits = archive.index.search(asked)
+        kept = [h for h in hits if shown(h)]
+        if len(kept) >= query.limit or len(hits) < asked.limit or asked.limit >= 1000:
+            return kept[: query.limit]
+        asked = asked.model_copy(update={"limit": min(1000, asked.limit * 4)})
 
 
 def stats(archive: Archive) -> dict[str, int]:
@@ -37,6 +64,10 @@ def stats(archive: Archive) -> dict[str, int]:
 def get_document(archive: Archive, document_id: str) -> Document:
     doc = archive.store.get_document(document_id)
     if doc is None:
+        gone = archive.store.get_record(TOMBSTONE, document_id)
+        if gone is not None:
+            raise NotFound("document", f"{document_id} (disposed of by {gone['disposal']} on "
+                                       f"{str(gone['disposed_at'])[:10]}; only its tombstone is kept)")
         raise NotFound("document", document_id)
     return doc
 
