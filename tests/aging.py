@@ -51,9 +51,9 @@ def old_dossier(archive: Archive, tmp_path: Path, customer: Customer, archive_no
     return dossier
 
 
-def lend(archive: Archive, dossier: Dossier, borrower: str = "李四") -> None:
+def lend(archive: Archive, dossier: Dossier, borrower: str = "李四", when: datetime = NOW) -> None:
     """An original out on loan, written as the loans workflow writes it (kind ``loan``)."""
     loan = Loan(id=f"L{dossier.id}", archive_no=dossier.archive_no, dossier_id=dossier.id,
                 kind=LoanKind.ORIGINAL, borrower=borrower, purpose="诉讼取证",
-                status=LoanStatus.OUT, requested_at=NOW, out_at=NOW)
+                status=LoanStatus.OUT, requested_at=when, out_at=when)
     archive.store.put_record("loan", loan.id, loan.model_dump(mode="json"))
