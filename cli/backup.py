@@ -1,7 +1,151 @@
-"""Commands of this group are added by the issue that builds them."""
+"""archive backup | restore | migrate"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from docstore.backup import backup as make_backup
+from docstore.errors import PartialFailure, UsageError
+from docstore.migrate import migrate as run_migration
+from docstore.restore import restore as run_restore
+from docstore.settings import Backend, Settings
+
+from .context import AppContext, pass_app
+from .render import table
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--incremental", is_flag=True,
+              help="Only attachments not in the previous backup (records are always complete).")
+@pass_app
+def backup(app: AppContext, out: Path, incremental: bool) -> None:
+    """Write one encrypted backup file: records, journal, attachments, config (never the key).
+
+    Taken while the archive is in use. Sealed with the personal-data key ring: keep a copy of
+    the key file (ARCHIVE_KEY_FILE) apart from the backups, or they cannot be restored.
+
+    \b
+    Example:
+      archive backup /mnt/备份/archive-2026-11-27.backup
+      archive backup /mnt/备份/archive-2026-11-28.backup --incremental
+    """
+    report = make_backup(app.archive, out, data_dir=app.settings.data_dir,
+                         backend=app.settings.backend.value, incremental=incremental)
+    if app.json_output:
+        app.emit_json(report.__dict__)
+        return
+    app.out.print(f"{report.kind} backup {report.id} → {report.path}: "
+                  f"{sum(report.tables.values())} rows, {report.blobs} attachment(s)"
+                  + (f" ({report.blobs_in_base} already in {report.base})" if report.base else "")
+                  + f", {report.bytes / 1e6:.1f} MB in {report.seconds:.1f}s", markup=False)
+    for sha in report.damaged_blobs:
+        app.err.print(f"warning: attachment {sha} does not match its hash (backed up as found; "
+                      "run archive verify)", markup=False)
+
+
+@click.command("restore")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the records of a non-empty archive.")
+@pass_app
+def restore(app: AppContext, files: tuple[Path, ...], force: bool) -> None:
+    """Restore a backup into an empty archive of either backend, then rebuild the index.
+
+    Give the full backup first, then every incremental after it, in order. Refuses a damaged
+    or tampered file, naming the bad member.
+
+    \b
+    Example:
+      archive --data-dir /srv/新档案 restore /mnt/备份/full.backup
+      archive --backend mongo restore full.backup inc-1.backup inc-2.backup
+    """
+    report = run_restore(app.archive, list(files), data_dir=app.settings.data_dir, force=force)
+    if app.json_output:
+        app.emit_json(report.__dict__)
+        return
+    app.out.print(table(["table", "rows"], report.tables.items(),
+                        title=f"restored {', '.join(report.ids)}"))
+    app.out.print(f"{report.blobs} attachment(s), {report.indexed} document(s) indexed, "
+                  f"{report.seconds:.1f}s", markup=False)
+    if report.config_saved:
+        app.out.print(f"the backed-up config.toml is in {report.config_saved}", markup=False)
+
+
+@click.command("migrate")
+@click.option("--to", "to", type=click.Choice([b.value for b in Backend]), required=True,
+              help="The backend to move to.")
+@click.option("--mongo-uri", help="Target MongoDB (default: ARCHIVE_MONGO_URI / config).")
+@click.option("--mongo-db", help="Target database name.")
+@click.option("--es-url", help="Target Elasticsearch URL.")
+@click.option("--es-index", help="Target Elasticsearch index name.")
+@click.option("--target-data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Target folder for --to embedded (default: the data folder).")
+@pass_app
+def migrate(app: AppContext, to: str, mongo_uri: str | None, mongo_db: str | None,
+            es_url: str | None, es_index: str | None, target_data_dir: Path | None) -> None:
+    """Copy the whole archive to the other backend and verify it (rerun to resume).
+
+    Exit 1 when the verification finds a difference. Stop other writers while it runs.
+
+    \b
+    Example:
+      archive migrate --to mongo --mongo-uri mongodb://db1:27017/ --es-url http://es1:9200
+      archive --backend mongo migrate --to embedded --target-data-dir /srv/archive
+    """
+    from .wiring import open_archive
+
+    given = {"mongo_uri": mongo_uri, "mongo_db": mongo_db, "es_url": es_url,
+             "es_index": es_index, "data_dir": target_data_dir}
+    target_settings = app.settings.model_copy(
+        update={"backend": Backend(to), **{k: v for k, v in given.items() if v is not None}})
+    if location(target_settings) == location(app.settings):
+        raise UsageError(f"source and target are the same: {location(app.settings)}")
+    source = app.archive
+    target = open_archive(target_settings)
+    try:
+        report = run_migration(source, target, source_name=location(app.settings),
+                               target_name=location(target_settings), progress=_progress(app))
+    finally:
+        target.close()
+    if app.json_output:
+        app.emit_json({**report.__dict__, "ok": report.ok})
+    else:
+        app.out.print(table(["table", "rows"], [(t, d["rows"]) for t, d in report.tables.items()],
+                            title=f"{report.source} → {report.target}"))
+        app.out.print(f"{report.blobs_copied} attachment(s) copied, {report.blobs_present} "
+                      f"already there; {len(report.searches)} sample searches compared; "
+                      f"{report.seconds:.1f}s", markup=False)
+        for problem in report.problems:
+            app.err.print(problem, markup=False)
+    if not report.ok:
+        raise PartialFailure("the migrated archive differs from the source (see above); "
+                             "rerun the same command to resume")
+    if not app.json_output:
+        app.out.print(f"verified. Switch with --backend {to} (or backend = \"{to}\" in "
+                      "config.toml).", markup=False)
+
+
+def location(settings: Settings) -> str:
+    """Where an archive lives, for messages and to tell two archives apart."""
+    if settings.backend is Backend.MONGO:
+        from docstore._mongo import redact
+
+        return f"mongo:{redact(settings.mongo_uri)}{settings.mongo_db}+{settings.es_url}/" \
+               f"{settings.es_index}"
+    return f"embedded:{settings.db_path.resolve()}"
+
+
+def _progress(app: AppContext):  # type: ignore[no-untyped-def]
+    if not app.interactive:
+        return None
+
+    def tell(stage: str, done: int) -> None:
+        app.err.print(f"\r{stage}: {done}", end="", markup=False)
+
+    return tell
+
+
+COMMANDS: list[click.Command] = [backup, restore, migrate]

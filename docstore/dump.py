@@ -65,21 +65,38 @@ def canonical(data: dict[str, Any]) -> str:
                       default=str)
 
 
+class Digester:
+    """Per table: row count and SHA-256 over its rows in key order, fed one row at a time (so
+    rows can be digested while they stream past on their way somewhere else)."""
+
+    def __init__(self, skip: Iterable[str] = ()) -> None:
+        self.skip = set(skip)
+        self._tables: dict[str, list[tuple[str, str]]] = {}
+
+    def feed(self, row: Row) -> Row:
+        table, key, data = row
+        if table not in self.skip:
+            self._tables.setdefault(table, []).append((key, hashlib.sha256(
+                canonical(data).encode()).hexdigest()))
+        return row
+
+    def result(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for table, items in sorted(self._tables.items()):
+            digest = hashlib.sha256()
+            for key, line in sorted(items):
+                digest.update(f"{key}\t{line}\n".encode())
+            out[table] = {"rows": len(items), "sha256": digest.hexdigest()}
+        return out
+
+
 def digests(rows: Iterable[Row], *, skip: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
-    """Per table: row count and SHA-256 over its rows in key order. Two stores with equal
-    digests hold the same rows. ``skip`` names tables left out (e.g. ``records/migration``)."""
-    skipped = set(skip)
-    tables: dict[str, list[tuple[str, str]]] = {}
-    for table, key, data in rows:
-        if table not in skipped:
-            tables.setdefault(table, []).append((key, canonical(data)))
-    out = {}
-    for table, items in sorted(tables.items()):
-        digest = hashlib.sha256()
-        for key, line in sorted(items):
-            digest.update(f"{key}\t{line}\n".encode())
-        out[table] = {"rows": len(items), "sha256": digest.hexdigest()}
-    return out
+    """``Digester`` over all ``rows``. Two stores with equal digests hold the same rows.
+    ``skip`` names tables left out (e.g. ``records/migration``)."""
+    digester = Digester(skip)
+    for row in rows:
+        digester.feed(row)
+    return digester.result()
 
 
 def differences(left: dict[str, dict[str, Any]], right: dict[str, dict[str, Any]]) -> list[str]:
