@@ -256,3 +256,44 @@ def test_a_rerun_repairs_a_crash_between_claim_and_loan(archive) -> None:
     back = loans.return_loan(archive, crashed.id, check="ok")
     archive.store.put_record(loans.ORIGINAL_OUT, HT, {"loan": back.model_dump(mode="json")})
     assert loans.borrow(archive, HT, purpose="查阅").status == "out"
+
+
+RACE = """
+import sys, time
+from cli.wiring import open_archive
+from docstore import loans
+from docstore.errors import Conflict
+from docstore.settings import load_settings
+archive = open_archive(load_settings())
+time.sleep(max(0.0, float(sys.argv[1]) - time.time()))  # all start together
+try:
+    print(loans.borrow(archive, sys.argv[2], purpose="结算审计").id)
+except Conflict:
+    print("refused")
+archive.close()
+"""
+
+
+def test_counters_in_four_processes_lend_an_original_once(archive, settings) -> None:
+    """The atomic ``loan.out`` claim, not the read before it, decides who gets the original."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    office(archive)
+    keys = ("backend", "data_dir", "key_file", "mongo_uri", "mongo_db", "es_url", "es_index")
+    env = {**os.environ, **{f"ARCHIVE_{k.upper()}": str(getattr(settings, k)) for k in keys},
+           "ARCHIVE_USER": "王芳", "PYTHONPATH": str(Path(__file__).parents[2])}
+    start = str(time.time() + 3)
+    procs = [subprocess.Popen([sys.executable, "-c", RACE, start, HT], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        results.append(out.strip())
+    lent = [r for r in results if r != "refused"]
+    assert len(lent) == 1 and results.count("refused") == 3, results
+    assert [x.id for x in loans.open_loans(archive, HT)] == lent
