@@ -169,11 +169,18 @@ def list_(app: AppContext, customer_id: str | None, status: str | None, overdue:
                        for d in found])
         return
     rows = [(d.archive_no, d.customer_id, workflow.stage_of(d).value, d.project or d.title,
-             f"{d.finalize_due:%Y-%m-%d}" if d.finalize_due else None, d.location) for d in found]
-    shown = table(["档号", "customer", "stage", "project", "finalise by", "location"], rows)
-    shown.columns[0].no_wrap = True
-    shown.columns[0].min_width = max((len(d.archive_no) for d in found), default=4)
+             _where(d)) for d in found]
+    shown = table(["档号", "customer", "stage", "project", "due / location"], rows)
+    for column in shown.columns:
+        column.overflow = "fold"  # never cut a 档号 or a cabinet position short
     app.out.print(shown)
+
+
+def _where(d: Dossier) -> str | None:
+    """Where a dossier is (its cabinet), or by when it must become formal."""
+    if d.location:
+        return d.location
+    return f"finalise by {d.finalize_due:%Y-%m-%d}" if d.finalize_due else None
 
 
 @dossier.command("gaps")
