@@ -1,0 +1,286 @@
+"""``archive verify`` — 四性检测: authenticity, integrity, usability and security of the archive.
+
+- 真实性 authenticity: the journal's hash chain holds; every attachment's bytes still hash to the
+  SHA-256 it is stored under.
+- 完整性 integrity: every document (and consent) has its attachment — except disposal
+  tombstones, which keep none by design; every attachment has a record that points at it; 档号
+  series have no unexplained gaps; the search index holds exactly the stored documents.
+- 可用性 usability: every PDF parses and has the page count its record says; images decode.
+- 安全性 security: the key file exists, is private (0600) and lies outside the data folder; no
+  personal field of any customer is stored in plaintext.
+
+``repair`` fixes only what the store itself can fix — the index (re-index missing or pending
+documents, drop entries without a record) and, on GridFS, chunks of uploads that never finished.
+Nothing else is ever deleted: orphan attachments are reported, not removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .access import Permission, require
+from .archive import Archive
+from .crypto import PERSONAL_FIELDS, is_encrypted
+from .documents import reindex
+from .dump import JOURNAL, SEQUENCES, referenced_blobs
+from .errors import NotFound
+from .journal import verify_chain
+from .verify import check_index
+
+log = logging.getLogger(__name__)
+MAX_LISTED = 50
+"""Problems listed per check; the count says how many there were."""
+
+
+@dataclass
+class Check:
+    aspect: str
+    """authenticity | integrity | usability | security (真实性 完整性 可用性 安全性)."""
+    name: str
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    repaired: list[str] = field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def problem(self, text: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(text)
+
+
+@dataclass
+class IntegrityReport:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checks": [{**asdict(c), "ok": c.ok} for c in self.checks]}
+
+
+@dataclass(frozen=True)
+class _Attachment:
+    sha256: str
+    owner: str
+    """What needs it, for messages: "document D… (合同.pdf)", "consent of customer C…"."""
+    media_type: str | None = None
+    page_count: int | None = None
+
+
+@dataclass
+class _Inventory:
+    """What the records say, gathered in one pass over the store's rows."""
+
+    required: list[_Attachment] = field(default_factory=list)
+    referenced: set[str] = field(default_factory=set)
+    tombstones: int = 0
+    customers: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def verify_archive(archive: Archive, *, key_file: Path, data_dir: Path,
+                   repair: bool = False) -> IntegrityReport:
+    require(archive, Permission.MAINTAIN)
+    inventory = _inventory(archive.store.dump())
+    report = IntegrityReport([
+        _journal(archive),
+        *_attachments(archive, inventory),
+        _orphans(archive, inventory, repair),
+        _archive_numbers(archive),
+        _index(archive, repair),
+        _key_file(key_file, data_dir),
+        _personal_data(inventory),
+    ])
+    archive.journal.record(archive.user, "verify.run", details={
+        "ok": report.ok, "repair": repair,
+        "failed": [c.name for c in report.checks if not c.ok],
+        "problems": sum(c.problem_count for c in report.checks)})
+    return report
+
+
+def _inventory(rows: Iterable[tuple[str, str, dict[str, Any]]]) -> _Inventory:
+    inv = _Inventory()
+    disposed_dossiers: set[str] = set()
+    documents = []
+    for table, key, data in rows:
+        if table in (SEQUENCES, JOURNAL):
+            continue
+        inv.referenced.update(referenced_blobs([(table, key, data)]))
+        if table == "dossiers" and data.get("status") == "disposed":
+            disposed_dossiers.add(key)
+        elif table == "documents":
+            documents.append({k: data.get(k) for k in (
+                "id", "sha256", "searchable_sha256", "filename", "media_type", "page_count",
+                "dossier_id", "disposal_id", "disposed_at")})
+        elif table == "customers":
+            inv.customers.append((key, data))
+            if data.get("consent"):
+                inv.required.append(_Attachment(data["consent"]["evidence_sha256"],
+                                                f"consent of customer {key}"))
+    for doc in documents:
+        if doc["disposal_id"] or doc["disposed_at"] or doc["dossier_id"] in disposed_dossiers:
+            inv.tombstones += 1  # disposed: no bytes by design
+            continue
+        owner = f"document {doc['id']} ({doc['filename']})"
+        inv.required.append(_Attachment(doc["sha256"], owner, doc["media_type"],
+                                        doc["page_count"]))
+        if doc["searchable_sha256"]:
+            inv.required.append(_Attachment(doc["searchable_sha256"],
+                                            f"searchable PDF of {owner}", "application/pdf"))
+    return inv
+
+
+def _journal(archive: Archive) -> Check:
+    check = Check("authenticity", "journal chain")
+    entries = _counting(archive.store.iter_journal(), check)
+    broken = verify_chain(entries)
+    if broken is not None:
+        check.problem(f"journal entry {broken.seq}: {broken.reason}")
+    return check
+
+
+def _counting(items: Iterable[Any], check: Check) -> Iterable[Any]:
+    for item in items:
+        check.checked += 1
+        yield item
+
+
+def _attachments(archive: Archive, inv: _Inventory) -> list[Check]:
+    """One read of each attachment: present (integrity), hash (authenticity), opens
+    (usability)."""
+    present = Check("integrity", "every record has its attachment",
+                    note=f"{inv.tombstones} disposed document(s) keep no attachment by design"
+                    if inv.tombstones else None)
+    genuine = Check("authenticity", "attachments match their SHA-256")
+    usable = Check("usability", "documents open (PDF pages, images)")
+    for item in inv.required:
+        present.checked += 1
+        try:
+            stream = archive.blobs.open(item.sha256)
+        except NotFound:
+            present.problem(f"{item.owner}: attachment {item.sha256} is missing")
+            continue
+        genuine.checked += 1
+        with stream:
+            digest = hashlib.sha256()
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+        if digest.hexdigest() != item.sha256:
+            genuine.problem(f"{item.owner}: attachment {item.sha256} now hashes to "
+                            f"{digest.hexdigest()} (modified)")
+            continue
+        reason = _unusable(archive, item)
+        if reason is not None:
+            usable.problem(f"{item.owner}: {reason}")
+        if item.media_type and (item.media_type == "application/pdf"
+                                or item.media_type.startswith("image/")):
+            usable.checked += 1
+    return [genuine, present, usable]
+
+
+def _unusable(archive: Archive, item: _Attachment) -> str | None:
+    """Why a PDF or image cannot be used, or None."""
+    kind = item.media_type or ""
+    try:
+        with archive.blobs.open(item.sha256) as stream:
+            if kind == "application/pdf":
+                from pypdf import PdfReader
+
+                pages = len(PdfReader(stream).pages)
+                if item.page_count is not None and pages != item.page_count:
+                    return f"PDF has {pages} page(s), its record says {item.page_count}"
+            elif kind.startswith("image/"):
+                from PIL import Image
+
+                with Image.open(stream) as image:
+                    image.load()
+    except Exception as exc:  # any parser failure is the finding itself
+        return f"does not open as {kind}: {type(exc).__name__}: {exc}"
+    return None
+
+
+def _orphans(archive: Archive, inv: _Inventory, repair: bool) -> Check:
+    check = Check("integrity", "every attachment has a record")
+    for sha in archive.blobs.iter_hashes():
+        check.checked += 1
+        if sha not in inv.referenced:
+            check.problem(f"attachment {sha} is referenced by no record (kept; not deleted)")
+    count = getattr(archive.blobs, "orphan_count", None)
+    if count is not None and count():  # GridFS chunks of uploads that never completed
+        if repair:
+            swept = archive.blobs.sweep_orphans()  # type: ignore[attr-defined]
+            check.repaired.append(f"removed chunks of {swept} unfinished upload(s)")
+        else:
+            check.note = "GridFS holds chunks of unfinished uploads; --repair removes them"
+    return check
+
+
+def _archive_numbers(archive: Archive) -> Check:
+    check = Check("integrity", "档号 sequences without gaps")
+    try:
+        from .archive_no import gaps
+    except ImportError:
+        check.note = "skipped: this version has no 档号 series"
+        return check
+    for series in gaps(archive):
+        check.checked += series.counter_high
+        for number in series.missing:
+            check.problem(f"{number} was handed out by the counter but no dossier holds it")
+    return check
+
+
+def _index(archive: Archive, repair: bool) -> Check:
+    check = Check("integrity", "search index agrees with the store")
+    pending = archive.store.count_documents(pending_only=True)
+    result = check_index(archive, repair=repair)
+    check.checked = result.documents
+    for doc_id in result.missing:
+        check.problem(f"document {doc_id} is not in the search index")
+    for doc_id in result.extra:
+        check.problem(f"the search index holds {doc_id}, which has no record")
+    if pending:
+        check.problem(f"{pending} document(s) stored but not yet indexed (pending)")
+    if repair and not check.ok:
+        if pending:
+            reindex(archive)
+        still = archive.store.count_documents(pending_only=True)
+        check.repaired.append(f"re-indexed; {still} still pending" if still else "re-indexed")
+        if not still:
+            check.problem_count, check.problems = 0, []
+    return check
+
+
+def _key_file(key_file: Path, data_dir: Path) -> Check:
+    check = Check("security", "key file present, private, outside the data folder", checked=1)
+    if not key_file.is_file():
+        check.problem(f"key file {key_file} is missing")
+        return check
+    mode = key_file.stat().st_mode & 0o777
+    if mode & 0o077:
+        check.problem(f"key file {key_file} has mode {mode:o}; run chmod 600 {key_file}")
+    resolved, data = key_file.resolve(), data_dir.resolve()
+    if data == resolved or data in resolved.parents:
+        check.problem(f"key file {key_file} is inside the data folder {data_dir}")
+    return check
+
+
+def _personal_data(inv: _Inventory) -> Check:
+    check = Check("security", "no plaintext personal data")
+    for customer_id, data in inv.customers:
+        check.checked += 1
+        for name in PERSONAL_FIELDS:
+            value = data.get(name)
+            if value and not is_encrypted(value):
+                check.problem(f"customer {customer_id}: {name} is stored in plaintext")
+    return check
