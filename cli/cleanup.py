@@ -44,19 +44,19 @@ def cleanup(app: AppContext, inactive_since: str, apply: bool, dry_run: bool) ->
                        "cutoff": report.cutoff.isoformat(),
                        "customers": [dataclasses.asdict(c) for c in report.customers]})
     else:
-        app.out.print(table(["customer", "name", "last activity", "action", "档号", "decision",
-                             "why"], _rows(report)))
-    app.err.print(report.summary(), markup=False)
+        for line in _lines(report):
+            app.out.print(line, markup=False)
+    click.echo(report.summary(), err=True)  # one unwrapped line, whatever the terminal width
 
 
-def _rows(report: cleanup_flow.CleanupReport) -> list[tuple[object, ...]]:
-    rows = []
+def _lines(report: cleanup_flow.CleanupReport) -> list[str]:
+    """Plain lines (not a table): they stay whole in a cron or journald log."""
+    lines = []
     for c in report.customers:
-        head = (c.customer_id, c.name, f"{c.last_activity:%Y-%m-%d}", c.action)
-        rows += [(*head, d.archive_no, d.decision, d.why) for d in c.dossiers]
-        if not c.dossiers:
-            rows.append((*head, "", "", "no dossiers"))
-    return rows
+        lines.append(f"{c.customer_id}  {c.name}  last activity {c.last_activity:%Y-%m-%d}  "
+                     f"→ {c.action}")
+        lines += [f"  {d.archive_no}  {d.decision}: {d.why}" for d in c.dossiers]
+    return lines
 
 
 # -- legal hold -------------------------------------------------------------------------------------
@@ -170,8 +170,8 @@ def propose(app: AppContext, archive_nos: tuple[str, ...], eligible: bool,
       archive dispose propose --dossier NQ-2014-HT-0003 --dossier NQ-2014-HT-0004
       archive dispose propose --eligible
     """
-    if archive_nos and eligible:
-        raise click.UsageError("give --dossier or --eligible, not both")
+    if bool(archive_nos) == eligible:
+        raise click.UsageError("give --dossier 档号 (repeatable) or --eligible")
     _render(app, disposal_flow.propose(app.archive, archive_nos, eligible=eligible, reason=reason))
 
 

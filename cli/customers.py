@@ -10,6 +10,7 @@ import click
 from docstore import activity
 from docstore import customers as workflow
 from docstore.models import Customer
+from docstore.retention import local_date
 
 from .context import AppContext, pass_app
 from .render import table
@@ -177,7 +178,7 @@ def transaction_add(app: AppContext, customer_id: str, amount: str, note: str,
         app.emit_json(tx.model_dump(mode="json"))
     else:
         app.out.print(f"added transaction {tx.id}  {tx.customer_id}  {tx.amount}  "
-                      f"{tx.at:%Y-%m-%d}", markup=False)
+                      f"{local_date(app.archive, tx.at)}", markup=False)
 
 
 @transaction.command("import")
@@ -214,7 +215,8 @@ def transaction_list(app: AppContext, customer_id: str) -> None:
         app.emit_json([t.model_dump(mode="json") for t in found])
         return
     app.out.print(table(["id", "date", "amount", "note"],
-                        [(t.id, f"{t.at:%Y-%m-%d}", t.amount, t.note) for t in found]))
+                        [(t.id, local_date(app.archive, t.at), t.amount, t.note)
+                         for t in found]))
 
 
 COMMANDS = [customer]
