@@ -174,6 +174,15 @@ def check_accepts_documents(dossier: Dossier, late: bool = False) -> None:
                        f"`archive dossier add {dossier.archive_no} FILE --force`")
 
 
+def closed_dossier_problem(dossier: Dossier) -> str | None:
+    """Why ``dossier`` takes no documents now (for validating a manifest first), else None."""
+    try:
+        check_accepts_documents(dossier)
+    except Conflict as exc:
+        return exc.message
+    return None
+
+
 def approve_late(archive: Archive, archive_no: str) -> Dossier:
     """A manager lets documents into a formal or shelved dossier; journaled before they go in.
     A temporary dossier needs no approval."""

@@ -159,6 +159,7 @@ def check_references(archive: "Archive", manifest: Path, entries: list[Entry]) -
     """Unknown customers, bad archive numbers, dossiers of another customer: all reported with
     their lines before anything is written."""
     from .archive_no import new_archive_no_problem
+    from .dossiers import closed_dossier_problem
     from .ingest import check_archive_no
 
     problems: list[str] = []
@@ -184,6 +185,8 @@ def check_references(archive: "Archive", manifest: Path, entries: list[Entry]) -
         elif dossier is not None and customer and dossier.customer_id != customer:
             problems.append(f"line {entry.line}: dossier {archive_no} belongs to customer "
                             f"{dossier.customer_id}, not {customer}")
+        elif dossier is not None and (problem := closed_dossier_problem(dossier)):
+            problems.append(f"line {entry.line}: {problem}")
     if problems:
         raise ManifestError(manifest, problems)
 

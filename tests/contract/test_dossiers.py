@@ -257,6 +257,17 @@ def test_ingest_and_manifests_check_new_numbers_against_the_template(archive, tm
         list(Batch(archive, manifest=manifest).results())
     assert "line 2: invalid archive number 'NQ-2026-HT-7'" in refused.value.message
 
+    formal = open_ht(archive, customer_id)
+    dossiers.complete(archive, formal)
+    archive.user = "王经理"
+    dossiers.finalize(archive, formal, override="原件齐全")
+    manifest.write_text(f"path,customer,dossier\n{path},{customer_id},{formal}\n", encoding="utf-8")
+    with pytest.raises(ManifestError) as refused:
+        list(Batch(archive, manifest=manifest).results())
+    assert f"line 2: dossier {formal} is formal (正式档案) and takes no more" in refused.value.message
+    with pytest.raises(Conflict, match="takes no more documents"):
+        ingest(archive, [path], archive_no=formal)
+
 
 def test_gaps_show_numbers_claimed_but_never_filed(archive) -> None:
     customer_id, _ = office(archive)
