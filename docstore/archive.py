@@ -40,7 +40,8 @@ class Archive:
     journal: Journal = field(init=False)
 
     def __post_init__(self) -> None:
-        self.journal = Journal(self.store, self.clock)
+        # through a lambda: tests (and tools) swap ``archive.clock`` after construction
+        self.journal = Journal(self.store, lambda: self.clock())
         self.work_dir.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
