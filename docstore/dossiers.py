@@ -13,7 +13,9 @@ A disposed dossier takes nothing, ever.
 
 Every change is permission-checked (DOSSIER; overrides and late additions APPROVE) and
 journaled with field names only. On the embedded store the change and its journal entry commit
-together; on MongoDB the change is written first, then its entry.
+together. On MongoDB the entry is written first, then the change: a crash between the two leaves
+an entry for a change not made (an opened number then shows in ``dossier gaps``), which a rerun
+of the command makes and journals again; never a change without its entry.
 """
 
 from __future__ import annotations
@@ -150,11 +152,11 @@ def open_for_ingest(archive: Archive, archive_no: str, customer_id: str,
 
 def _create(archive: Archive, dossier: Dossier, source: str) -> Dossier:
     with archive.store.transaction():
-        archive.store.add_dossier(dossier)
         archive.journal.record(archive.user, "dossier.open", dossier=dossier.archive_no,
                                customer_id=dossier.customer_id,
                                details={"category": dossier.category, "source": source,
                                         "fields": _set_fields(dossier)})
+        archive.store.add_dossier(dossier)
     return dossier
 
 
@@ -292,10 +294,10 @@ def _changing(archive: Archive, archive_no: str,
 
 def _save(archive: Archive, dossier: Dossier, operation: str, details: dict[str, object],
           remarks: str | None = None) -> None:
-    archive.store.update_dossier(dossier)
     archive.journal.record(archive.user, operation, dossier=dossier.archive_no,
                            customer_id=dossier.customer_id, remarks=remarks,
                            details={"status": dossier.status.value, **details})
+    archive.store.update_dossier(dossier)
 
 
 # -- reading ---------------------------------------------------------------------------------
