@@ -91,3 +91,40 @@ def test_two_archive_dossier_open_commands_at_once(settings: Settings) -> None:
         assert proc.returncode == 0, err
         numbers.append(json.loads(out)["archive_no"])
     assert sorted(numbers) == ["NQ-2026-JG-0001", "NQ-2026-JG-0002", "NQ-2026-JG-0003"]
+
+
+CRASH_BEFORE_INSERT = """
+import os, signal
+from docstore import dossiers
+from docstore.settings import load_settings
+from cli.wiring import open_archive
+
+archive = open_archive(load_settings())
+archive.store.add_dossier = lambda dossier: os.kill(os.getpid(), signal.SIGKILL)
+dossiers.open_dossier(archive, customer_id="C000001", category="HT", project="滨江花园二期")
+"""
+
+
+def test_kill_9_between_claim_and_insert_leaves_a_reported_gap(settings: Settings) -> None:
+    _prepare(settings)
+    env = env_for(settings)
+    first = subprocess.run([sys.executable, "-c", OPENER, "1", "counter"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, check=True)
+    assert json.loads(first.stdout)["number"] == "NQ-2026-HT-0001"
+    crashed = subprocess.run([sys.executable, "-c", CRASH_BEFORE_INSERT], cwd=ROOT, env=env,
+                             capture_output=True, text=True)
+    assert crashed.returncode == -9
+    after = subprocess.run([sys.executable, "-c", OPENER, "1", "counter"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, check=True)
+    assert json.loads(after.stdout)["number"] == "NQ-2026-HT-0003"  # 0002 is never reused
+    archive = open_archive(settings)
+    try:
+        [series] = dossiers.gaps(archive)
+        assert (series.series, series.missing) == ("NQ-2026-HT", ["NQ-2026-HT-0002"])
+        opened = [e.dossier for e in archive.store.iter_journal() if e.operation == "dossier.open"]
+        # SQLite rolled the entry back with the dossier; MongoDB keeps the entry written first
+        expected = {"embedded": ["NQ-2026-HT-0001", "NQ-2026-HT-0003"],
+                    "mongo": ["NQ-2026-HT-0001", "NQ-2026-HT-0002", "NQ-2026-HT-0003"]}
+        assert opened == expected[settings.backend.value]
+    finally:
+        archive.close()
