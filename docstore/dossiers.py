@@ -110,10 +110,11 @@ def open_dossier(archive: Archive, *, customer_id: str, category: str, project: 
     if contract_date is not None and contract_date > today:
         raise InvalidValue("contract date", contract_date.isoformat(), f"is after today ({today})")
     year = (contract_date or today).year
-    dossier_id = f"S{archive.store.next_sequence('dossier'):06d}"
     source = "given" if archive_no else "counter"
     if archive_no:
         archive_no = _given_number(archive, archive_no, dept=dept, year=str(year), category=category)
+    dossier_id = f"S{archive.store.next_sequence('dossier'):06d}"
+    if archive_no:
         numbers.claim_given(archive, archive_no, dossier_id)
     else:
         archive_no = numbers.claim_next(archive, dossier_id, dept=dept, year=str(year),
