@@ -1,4 +1,5 @@
-"""archive cleanup | hold set|release|list | dispose propose|approve|execute|show|list|certificate"""
+"""archive cleanup | hold set|release|list |
+dispose propose|approve|execute|show|list|certificate"""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def _lines(report: cleanup_flow.CleanupReport) -> list[str]:
     return lines
 
 
-# -- legal hold -------------------------------------------------------------------------------------
+# -- legal hold ---------------------------------------------------------------------------------
 
 @click.group("hold")
 def hold() -> None:
@@ -201,7 +202,7 @@ def execute(app: AppContext, disposal_id: str, out_dir: Path | None) -> None:
       archive dispose execute X000001 --out-dir ./销毁证明
     """
     def progress(item, doc) -> None:  # type: ignore[no-untyped-def]
-        app.err.print(f"destroyed {item.archive_no} {doc.id} {doc.filename}", markup=False)
+        click.echo(f"destroyed {item.archive_no} {doc.id} {doc.filename}", err=True)
 
     done = disposal_flow.execute(app.archive, disposal_id, pause=app.settings.dispose_pause,
                                  progress=progress)

@@ -163,8 +163,8 @@ def _rows(archive: Archive, path: Path) -> list[_Row]:
     reader = csv.reader(io.StringIO(_decode(path)))
     header = [h.strip().lower() for h in next(reader, [])]
     if tuple(header[:4]) != CSV_HEADER:
-        raise BadInput(path, Reason.INVALID_VALUE,
-                       f"line 1: expected the header {','.join(CSV_HEADER)}, found {','.join(header)}")
+        raise BadInput(path, Reason.INVALID_VALUE, f"line 1: expected the header "
+                       f"{','.join(CSV_HEADER)}, found {','.join(header)}")
     rows, problems, known = [], [], {}
     for fields in reader:
         line = reader.line_num

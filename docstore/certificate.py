@@ -56,7 +56,8 @@ def _lines(cert: dict[str, Any], json_sha256: str) -> list[tuple[int, str]]:
            (10, f"销毁事由 Reason: {cert.get('reason') or '保管期限已满'}"),
            (10, f"提出 Proposed: {cert['proposed_by']}  {cert['proposed_at']}"),
            (10, f"批准 Approved: {cert['approved_by']}  {cert['approved_at']}"),
-           (10, f"执行 Executed: {cert['executed_by']}  {cert['started_at']} → {cert['executed_at']}"),
+           (10, f"执行 Executed: {cert['executed_by']}  {cert['started_at']} → "
+                f"{cert['executed_at']}"),
            (10, f"合计 Totals: {cert['totals']['dossiers']} 卷 / {cert['totals']['documents']} 件 / "
                 f"{cert['totals']['bytes']} bytes"),
            (10, "")]

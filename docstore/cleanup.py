@@ -10,6 +10,7 @@ systemd timer every night.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from enum import StrEnum
 from .access import Permission, require
 from .activity import last_activities
 from .archive import Archive
+from .loans import OPEN, iter_loans, open_loans
 from .models import Customer, CustomerStatus, Dossier, DossierStatus
 from .retention import Evaluation, ensure_retention, evaluate, local_date, parse_period
 from .runlock import run_lock
@@ -72,41 +74,40 @@ class CleanupReport:
                 f"{self.count(Decision.ARCHIVE)} archived with retention running")
 
 
-def open_loan_count(archive: Archive, archive_no: str) -> int:
-    """Loans still out or waiting for approval (the loans workflow's view when it exists)."""
-    try:
-        from .loans import open_loans
-    except ImportError:
-        return sum(1 for _, loan in archive.store.iter_records("loan", archive_no=archive_no)
-                   if loan.get("status") in ("out", "requested"))
-    return len(open_loans(archive, archive_no))
+def open_loan_counts(archive: Archive) -> Counter[str]:
+    """档号 → loans still out or waiting for approval, read once for a whole run."""
+    return Counter(loan.archive_no for loan in iter_loans(archive) if loan.status in OPEN)
 
 
-def blocked(archive: Archive, dossier: Dossier) -> str | None:
-    """Why this dossier may not be disposed of right now (hold, loan), or None."""
+def blocked(archive: Archive, dossier: Dossier, loans: Counter[str] | None = None) -> str | None:
+    """Why this dossier may not be disposed of right now (hold, loan), or None. ``loans``: the
+    counts of a run (``open_loan_counts``); without them this dossier's loans are read."""
     if dossier.hold is not None:
         return (f"on hold since {dossier.hold.at:%Y-%m-%d} ({dossier.hold.by}): "
                 f"{dossier.hold.reason}")
-    loans = open_loan_count(archive, dossier.archive_no)
-    if loans:
-        return f"on loan ({loans} open loan(s))"
+    count = (loans[dossier.archive_no] if loans is not None
+             else len(open_loans(archive, dossier.archive_no)))
+    if count:
+        return f"on loan ({count} open loan(s))"
     return None
 
 
-def decide(archive: Archive, dossier: Dossier, result: Evaluation) -> DossierPlan:
+def decide(archive: Archive, dossier: Dossier, result: Evaluation,
+           loans: Counter[str]) -> DossierPlan:
     today = local_date(archive, archive.clock())
     stored = result.dossier
+    until = stored.retention_until
     plan = DossierPlan(dossier.archive_no, dossier.title, Decision.ARCHIVE, "",
-                       stored.retention, stored.retention_until and stored.retention_until.isoformat())
-    block = blocked(archive, dossier)
+                       stored.retention, until.isoformat() if until else None)
+    block = blocked(archive, dossier, loans)
     if block:
         plan.decision, plan.why = Decision.KEPT, block
     elif result.expired(today):
-        plan.decision, plan.why = Decision.ELIGIBLE, f"retention expired on {stored.retention_until}"
+        plan.decision, plan.why = Decision.ELIGIBLE, f"retention expired on {until}"
     elif result.permanent:
         plan.why = "kept permanently"
-    elif stored.retention_until:
-        plan.why = f"retention not expired: kept until {stored.retention_until}"
+    elif until:
+        plan.why = f"retention not expired: kept until {until}"
     else:
         plan.why = result.note or "retention not set"
     if result.note and plan.decision is not Decision.KEPT and result.note not in plan.why:
@@ -122,14 +123,16 @@ def _inactive(archive: Archive, cutoff: datetime) -> Iterable[tuple[Customer, da
             yield customer, when
 
 
-def run_cleanup(archive: Archive, inactive_since: str = "3y", *, apply: bool = False) -> CleanupReport:
+def run_cleanup(archive: Archive, inactive_since: str = "3y", *,
+                apply: bool = False) -> CleanupReport:
     """Plan (and with ``apply`` archive) the customers inactive for ``inactive_since``."""
     require(archive, Permission.DISPOSE, details={"operation": "cleanup", "apply": apply})
     now = archive.clock()
     report = CleanupReport(inactive_since, now - parse_period(inactive_since), apply)
     with run_lock(archive, "cleanup"):
+        loans = open_loan_counts(archive)
         for customer, when in _inactive(archive, report.cutoff):
-            report.customers.append(_customer_plan(archive, customer, when, apply))
+            report.customers.append(_customer_plan(archive, customer, when, apply, loans))
         archive.journal.record(archive.user, "cleanup", remarks=report.summary(),
                                details={"apply": apply, "inactive_since": inactive_since,
                                         "customers": len(report.customers),
@@ -138,15 +141,15 @@ def run_cleanup(archive: Archive, inactive_since: str = "3y", *, apply: bool = F
     return report
 
 
-def _customer_plan(archive: Archive, customer: Customer, when: datetime,
-                   apply: bool) -> CustomerPlan:
+def _customer_plan(archive: Archive, customer: Customer, when: datetime, apply: bool,
+                   loans: Counter[str]) -> CustomerPlan:
     archived = customer.status is CustomerStatus.ARCHIVED
     plan = CustomerPlan(customer.id, customer.name, when,
                         "already archived" if archived else "archive")
     check = ensure_retention if apply else evaluate  # a dry run changes nothing
     for dossier in archive.store.list_dossiers(customer_id=customer.id):
         if dossier.status is not DossierStatus.DISPOSED:
-            plan.dossiers.append(decide(archive, dossier, check(archive, dossier, when)))
+            plan.dossiers.append(decide(archive, dossier, check(archive, dossier, when), loans))
     if apply and not archived:
         archive_customer(archive, customer)
     return plan

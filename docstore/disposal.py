@@ -18,8 +18,8 @@ execute interrupted at any point (even ``kill -9``) is finished by running it ag
 
 from __future__ import annotations
 
-import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from enum import StrEnum
@@ -31,13 +31,12 @@ from . import certificate
 from .access import Permission, require
 from .activity import last_activities
 from .archive import Archive
-from .cleanup import blocked
+from .cleanup import blocked, open_loan_counts
 from .crypto import PERSONAL_FIELDS
 from .errors import Conflict, NotFound, PermissionDenied
 from .models import CustomerStatus, Dossier, DossierStatus
 from .retention import ensure_retention, local_date
 
-log = logging.getLogger(__name__)
 KIND = "disposal"
 TOMBSTONE = "tombstone"
 CERTIFICATE = "certificate"
@@ -146,18 +145,17 @@ class NotDisposable(Conflict):
 
 
 def _listed_elsewhere(archive: Archive) -> dict[str, str]:
-    return {item.archive_no: d.id for d in map(Disposal.model_validate,
-                                               (data for _, data in archive.store.iter_records(KIND)))
-            if d.open for item in d.items}
+    disposals = (Disposal.model_validate(data) for _, data in archive.store.iter_records(KIND))
+    return {item.archive_no: d.id for d in disposals if d.open for item in d.items}
 
 
 def _why_not(archive: Archive, dossier: Dossier, activity: dict[str, datetime],
-             listed: dict[str, str]) -> tuple[Dossier, str | None]:
+             listed: dict[str, str], loans: Counter[str]) -> tuple[Dossier, str | None]:
     if dossier.status is DossierStatus.DISPOSED:
         return dossier, "disposed of already"
     if dossier.archive_no in listed:
         return dossier, f"on destruction list {listed[dossier.archive_no]} already"
-    block = blocked(archive, dossier)
+    block = blocked(archive, dossier, loans)
     if block:
         return dossier, block
     result = ensure_retention(archive, dossier, activity.get(dossier.customer_id))
@@ -188,10 +186,11 @@ def propose(archive: Archive, archive_nos: Iterable[str] = (), *, eligible: bool
     if not wanted and not eligible:
         raise Conflict("name the dossiers (--dossier 档号) or ask for every --eligible one")
     activity, listed = last_activities(archive), _listed_elsewhere(archive)
+    loans = open_loan_counts(archive)
     candidates = [_dossier(archive, n) for n in wanted] or list(archive.store.list_dossiers())
     chosen, refused = [], {}
     for dossier in candidates:
-        current, why = _why_not(archive, dossier, activity, listed)
+        current, why = _why_not(archive, dossier, activity, listed, loans)
         if why:
             refused[dossier.archive_no] = why
         else:

@@ -35,8 +35,9 @@ def set_hold(archive: Archive, archive_no: str, reason: str) -> Dossier:
             raise Conflict(f"dossier {archive_no} was disposed of on {dossier.disposed_at:%Y-%m-%d}"
                            "; there is nothing left to hold")
         if dossier.hold is not None:
-            raise Conflict(f"dossier {archive_no} is on hold already since "
-                           f"{dossier.hold.at:%Y-%m-%d} by {dossier.hold.by}: {dossier.hold.reason}")
+            hold = dossier.hold
+            raise Conflict(f"dossier {archive_no} is on hold already since {hold.at:%Y-%m-%d} "
+                           f"by {hold.by}: {hold.reason}")
         held = dossier.model_copy(update={"hold": Hold(reason=reason, by=archive.user,
                                                        at=archive.clock())})
         archive.store.update_dossier(held)
@@ -58,7 +59,8 @@ def release_hold(archive: Archive, archive_no: str, reason: str) -> Dossier:
         archive.journal.record(
             archive.user, "hold.release", dossier=archive_no, customer_id=dossier.customer_id,
             remarks=reason, details={"held_since": dossier.hold.at.isoformat(),
-                                     "held_by": dossier.hold.by, "hold_reason": dossier.hold.reason})
+                                     "held_by": dossier.hold.by,
+                                     "hold_reason": dossier.hold.reason})
     return released
 
 

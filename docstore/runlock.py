@@ -73,7 +73,8 @@ def _claim(archive: Archive, name: str, mine: dict[str, object], now: datetime) 
     try:  # only one run may take over this particular stale holder
         archive.store.add_record(KIND, f"{name}:takeover:{holder['token']}", mine)
     except Conflict as exc:
-        raise Locked(f"another {name} run is taking over a stale lock; this run is skipped") from exc
+        raise Locked(f"another {name} run is taking over a stale lock; this run is skipped"
+                     ) from exc
     archive.store.put_record(KIND, name, mine)
 
 

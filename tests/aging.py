@@ -31,7 +31,8 @@ def old_customer(archive: Archive, name: str, when: datetime, **fields: str) -> 
 
 
 def old_dossier(archive: Archive, tmp_path: Path, customer: Customer, archive_no: str,
-                texts: dict[str, str], when: datetime, *, finalized: datetime | None = None) -> Dossier:
+                texts: dict[str, str], when: datetime, *,
+                finalized: datetime | None = None) -> Dossier:
     """A dossier with these text documents, ingested at ``when``, finalised at ``finalized``."""
     set_clock(archive, when)
     folder = tmp_path / archive_no
@@ -45,7 +46,8 @@ def old_dossier(archive: Archive, tmp_path: Path, customer: Customer, archive_no
     dossier = archive.store.get_dossier(archive_no)
     assert dossier is not None
     if finalized:
-        dossier = dossier.model_copy(update={"status": DossierStatus.FORMAL, "finalized_at": finalized})
+        dossier = dossier.model_copy(update={"status": DossierStatus.FORMAL,
+                                             "finalized_at": finalized})
         archive.store.update_dossier(dossier)
     set_clock(archive, NOW)
     return dossier

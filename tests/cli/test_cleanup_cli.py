@@ -142,7 +142,8 @@ def test_transactions_add_and_import(run, aged, tmp_path: Path) -> None:
     csv_file.write_text("customer_id,date,amount,note\n"
                         f"{aged['new']},2026-11-02,3500,会议室设备\n", encoding="utf-8")
     assert run("customer", "transaction", "import", str(csv_file))[1].startswith("1 added")
-    assert run("customer", "transaction", "import", str(csv_file))[1].startswith("0 added, 1 skipped")
+    rerun = run("customer", "transaction", "import", str(csv_file))[1]
+    assert rerun.startswith("0 added, 1 skipped")
     code, out, _ = run("--json", "customer", "transaction", "list", aged["new"])
     assert [t["note"] for t in json.loads(out)] == ["会议室设备"]
     code, _, err = run("cleanup", "--inactive-since", "3y")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from docstore import activity, customers, documents, holds
-from docstore.cleanup import Decision, run_cleanup
+from docstore.cleanup import run_cleanup
 from docstore.errors import BadInput
 from docstore.models import CustomerStatus, SearchQuery
 from docstore.runlock import KIND, Locked, run_lock
@@ -144,5 +144,6 @@ def test_csv_import_refuses_bad_rows_and_a_rerun_adds_nothing(archive, aged, tmp
     rerun = activity.import_transactions(archive, good)
     assert (len(rerun.added), sorted(rerun.skipped)) == (0, sorted(first.added))
     assert len(activity.list_transactions(archive, aged["old"])) == 2
-    assert archive.store.get_customer(aged["old"]).last_activity_at.date().isoformat() == "2026-02-28"
+    last = archive.store.get_customer(aged["old"]).last_activity_at
+    assert last.isoformat() == "2026-02-28T16:00:00+00:00"  # 03-01 00:00 in Asia/Shanghai
     assert run_cleanup(archive, "3y").customers == []  # 华建 is active again

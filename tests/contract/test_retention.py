@@ -11,7 +11,7 @@ import pytest
 from docstore import access, activity, holds
 from docstore.errors import Conflict, InvalidValue, PermissionDenied
 from docstore.retention import Rule, ensure_retention, evaluate, parse_period
-from tests.aging import NOW, at, old_customer, old_dossier, set_clock
+from tests.aging import NOW, at, old_customer, old_dossier
 
 
 @pytest.fixture
