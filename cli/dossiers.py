@@ -41,7 +41,8 @@ def _emit(app: AppContext, d: Dossier, said: str) -> None:
 @click.option("--customer", "customer_id", required=True, help="The customer (e.g. C000001).")
 @click.option("--category", required=True, help="Dossier category code, e.g. HT (合同).")
 @click.option("--project", help="Project name, e.g. 滨江花园二期.")
-@click.option("--contract-date", type=DAY, help="When the contract was signed (its year goes into the 档号).")
+@click.option("--contract-date", type=DAY,
+              help="When the contract was signed (its year goes into the 档号).")
 @click.option("--dept", help="Department code in the 档号 (default: setting archive_no_dept).")
 @click.option("--title", help="Title (default: the project name).")
 @click.option("--archive-no", help="Use this 档号 instead of the next one (must follow the template).")
@@ -55,7 +56,8 @@ def open_(app: AppContext, contract_date: datetime | None, **fields: str | None)
       archive dossier open --customer C000001 --category HT --archive-no NQ-2026-HT-0100
     """
     day = contract_date.date() if contract_date else None
-    _emit(app, workflow.open_dossier(app.archive, contract_date=day, **fields), "opened")  # type: ignore[arg-type]
+    opened = workflow.open_dossier(app.archive, contract_date=day, **fields)  # type: ignore[arg-type]
+    _emit(app, opened, "opened")
 
 
 @dossier.command("add")

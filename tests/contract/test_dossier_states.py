@@ -6,6 +6,7 @@ ever handed out twice."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -62,7 +63,8 @@ class DossierLifecycle(RuleBasedStateMachine):
     def _as(self, manager: bool) -> None:
         self.archive.user = "王经理" if manager else "王芳"
 
-    def _attempt(self, number: str, allowed: bool, action, denied: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def _attempt(self, number: str, allowed: bool, action: Callable[[], object],
+                 denied: bool = False) -> None:
         """Run ``action``: it must succeed iff ``allowed``; a refusal must change nothing."""
         before = self.archive.store.get_dossier(number)
         try:

@@ -28,7 +28,8 @@ class Clock:
         return self.now
 
 
-def office(archive: Archive, at: datetime = datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI)) -> tuple[str, Clock]:
+def office(archive: Archive,
+           at: datetime = datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI)) -> tuple[str, Clock]:
     """A customer, an archivist (王芳) acting, a manager (王经理), a fixed clock."""
     clock = Clock(at)
     archive.clock = clock
