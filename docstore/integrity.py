@@ -17,7 +17,6 @@ Nothing else is ever deleted: orphan attachments are reported, not removed.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,7 +31,6 @@ from .errors import NotFound
 from .journal import verify_chain
 from .verify import check_index
 
-log = logging.getLogger(__name__)
 MAX_LISTED = 50
 """Problems listed per check; the count says how many there were."""
 

@@ -4,7 +4,6 @@ a resumed migration ends identical to an uninterrupted one."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from cli.wiring import open_archive
-from docstore.archive import Archive
 from docstore.dump import JOURNAL, digests, record_table
 from docstore.errors import Conflict
 from docstore.migrate import MIGRATION, migrate
