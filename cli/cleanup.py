@@ -11,7 +11,7 @@ import click
 from docstore import cleanup as cleanup_flow
 from docstore import disposal as disposal_flow
 from docstore import holds
-from docstore.disposal import Disposal
+from docstore.disposal import Disposal, DisposalStatus
 from docstore.models import Dossier
 
 from .context import AppContext, pass_app
@@ -153,6 +153,11 @@ def _render(app: AppContext, disposal: Disposal) -> None:
     app.out.print(table(["档号", "title", "retention", "until", "documents"],
                         [(i.archive_no, i.title, i.retention, i.retention_until, len(i.documents))
                          for i in disposal.items], title="销毁清册"))
+    if disposal.status is DisposalStatus.EXECUTING:
+        total = sum(len(i.documents) for i in disposal.items)
+        done = len(disposal_flow.destroyed(app.archive, disposal.id))
+        app.out.print(f"interrupted: {done} of {total} documents destroyed; run `archive "
+                      f"dispose execute {disposal.id}` to finish", markup=False)
     if disposal.certificate_sha256:
         app.out.print(f"certificate SHA-256 {disposal.certificate_sha256}", markup=False)
 

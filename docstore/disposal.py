@@ -91,8 +91,6 @@ class Disposal(_Record):
     executed_by: str | None = None
     started_at: datetime | None = None
     executed_at: datetime | None = None
-    done: list[str] = Field(default_factory=list)
-    """Documents destroyed so far (the progress an interrupted execute resumes from)."""
     dossiers_done: list[str] = Field(default_factory=list)
     customers_wiped: list[str] = Field(default_factory=list)
     certificate_sha256: str | None = None
@@ -266,24 +264,19 @@ def execute(archive: Archive, disposal_id: str, *, pause: float = 0.0,
         keep = _live_hashes(archive, disposal)
         needed = keep | _evidence(archive)
         for item in disposal.items:
-            for doc in item.documents:
-                if doc.id not in disposal.done:
-                    _destroy_document(archive, disposal, item, doc, needed)
-                    disposal.done.append(doc.id)
-                    _save(archive, disposal)
-                    if progress:
-                        progress(item, doc)
-                    time.sleep(pause)
-            _close_dossier(archive, disposal, item)
+            if item.archive_no not in disposal.dossiers_done:
+                _destroy_dossier(archive, disposal, item, needed, pause, progress)
         _wipe_customers(archive, disposal, keep)
         archive.index.scrub()
         archive.store.scrub()
         return _certify(archive, disposal)
 
 
-def _recheck(archive: Archive, disposal: Disposal) -> None:
+def _recheck(archive: Archive, disposal: Disposal,
+             items: list[ListedDossier] | None = None) -> None:
+    """Refuse (journaled) while a dossier not finished yet is on hold or on loan."""
     refused = {}
-    for item in disposal.items:
+    for item in disposal.items if items is None else items:
         if item.archive_no not in disposal.dossiers_done:
             why = blocked(archive, _dossier(archive, item.archive_no))
             if why:
@@ -314,19 +307,46 @@ def _customers(disposal: Disposal) -> set[str]:
     return {item.customer_id for item in disposal.items}
 
 
+def _destroy_dossier(archive: Archive, disposal: Disposal, item: ListedDossier, keep: set[str],
+                     pause: float, progress: Progress | None) -> None:
+    """Its documents one by one, then the dossier itself. A hold or loan that came after the
+    run started stops it before the dossier is touched."""
+    _recheck(archive, disposal, [item])
+    for doc in item.documents:
+        if _destroy_document(archive, disposal, item, doc, keep):
+            if progress:
+                progress(item, doc)
+            time.sleep(pause)
+    _close_dossier(archive, disposal, item)
+
+
 def _destroy_document(archive: Archive, disposal: Disposal, item: ListedDossier,
-                      doc: ListedDocument, keep: set[str]) -> None:
-    """Tombstone first (so what was destroyed is always known), then index, blobs, record."""
-    tombstone = {**doc.model_dump(mode="json"), "archive_no": item.archive_no,
-                 "customer_id": item.customer_id, "disposal": disposal.id,
-                 "disposed_at": archive.clock().isoformat(), "disposed_by": archive.user}
-    if archive.store.get_record(TOMBSTONE, doc.id) is None:
-        archive.store.put_record(TOMBSTONE, doc.id, tombstone)
+                      doc: ListedDocument, keep: set[str]) -> bool:
+    """Tombstone first (so what is being destroyed is always known), then index entry, blobs,
+    record, and the tombstone marked ``done``: the per-document progress a rerun resumes from
+    (kept there, not in the disposal record, so a long list is not rewritten per document).
+    False when a previous run finished this document."""
+    found = archive.store.get_record(TOMBSTONE, doc.id)
+    if found is not None and found.get("done"):
+        return False
+    tombstone = found or {**doc.model_dump(mode="json"), "archive_no": item.archive_no,
+                          "customer_id": item.customer_id, "disposal": disposal.id,
+                          "disposed_at": archive.clock().isoformat(), "disposed_by": archive.user}
+    if found is None:
+        archive.store.put_record(TOMBSTONE, doc.id, {**tombstone, "done": False})
     archive.index.delete([doc.id])
     for sha in (doc.sha256, doc.searchable_sha256):
         if sha and sha not in keep:
             archive.blobs.delete(sha)
     archive.store.delete_document(doc.id)
+    archive.store.put_record(TOMBSTONE, doc.id, {**tombstone, "done": True})
+    return True
+
+
+def destroyed(archive: Archive, disposal_id: str) -> list[str]:
+    """Ids of the documents of this disposal destroyed so far."""
+    return [key for key, t in archive.store.iter_records(TOMBSTONE, disposal=disposal_id)
+            if t.get("done")]
 
 
 def _close_dossier(archive: Archive, disposal: Disposal, item: ListedDossier) -> None:
@@ -395,7 +415,7 @@ def _certify(archive: Archive, disposal: Disposal) -> Disposal:
             details={"disposal": disposal.id, "certificate_sha256": json_sha,
                      "certificate_pdf_sha256": pdf_sha,
                      "dossiers": [i.archive_no for i in disposal.items],
-                     "documents": len(disposal.done)}).seq
+                     "documents": sum(len(i.documents) for i in disposal.items)}).seq
     done = disposal.model_copy(update={"status": DisposalStatus.EXECUTED, "journal_seq": seq})
     _save(archive, done)
     return done

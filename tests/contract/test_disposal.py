@@ -14,7 +14,7 @@ from docstore import access, customers, documents, holds
 from docstore.disposal import (DisposalStatus, NotDisposable, approve, certificate_bytes, execute,
                                get_disposal, propose)
 from docstore.errors import Conflict, NotFound, PermissionDenied
-from docstore.models import DossierStatus, SearchQuery
+from docstore.models import DossierStatus, Hold, SearchQuery
 from docstore.settings import Backend
 from tests.aging import SECRET, at, lend, old_customer, old_dossier
 
@@ -111,6 +111,26 @@ def test_a_hold_or_loan_after_approval_blocks_execute(archive, aged) -> None:
     with pytest.raises(NotDisposable, match="on loan"):
         execute(archive, disposal_id)
     assert get_disposal(archive, disposal_id).status is DisposalStatus.APPROVED
+
+
+def test_a_hold_placed_while_executing_stops_before_the_next_dossier(archive, aged) -> None:
+    disposal_id = _approved(archive, aged["gone"], aged["only"])
+
+    def hold_the_next(item, doc) -> None:  # type: ignore[no-untyped-def]
+        if item.archive_no == aged["gone"] and archive.store.get_dossier(aged["only"]).hold is None:
+            archive.store.update_dossier(archive.store.get_dossier(aged["only"]).model_copy(
+                update={"hold": Hold(reason="紧急保全", by="赵经理", at=at(2026, 11, 27))}))
+
+    with pytest.raises(NotDisposable, match="紧急保全"):
+        execute(archive, disposal_id, progress=hold_the_next)
+    assert archive.store.get_dossier(aged["gone"]).status is DossierStatus.DISPOSED
+    assert len(list(archive.store.iter_documents(archive_no=aged["only"]))) == 1  # untouched
+    assert get_disposal(archive, disposal_id).status is DisposalStatus.EXECUTING
+    archive.user = "赵经理"
+    holds.release_hold(archive, aged["only"], "保全解除")
+    archive.user = "内勤-王芳"
+    assert execute(archive, disposal_id).status is DisposalStatus.EXECUTED
+    assert list(archive.store.iter_documents(archive_no=aged["only"])) == []
 
 
 def test_execute_removes_everything_and_keeps_tombstones(archive, aged) -> None:

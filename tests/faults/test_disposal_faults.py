@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from docstore.disposal import DisposalStatus, approve, get_disposal, propose
+from docstore.disposal import DisposalStatus, approve, destroyed, get_disposal, propose
 from docstore.journal import verify_chain
 from docstore.settings import Backend, Settings
 from tests.aging import SECRET, at, old_customer, old_dossier
@@ -65,7 +65,7 @@ def test_kill_9_during_execute_then_rerun_finishes(archive, settings, tmp_path: 
     proc = subprocess.Popen(cmd, cwd=ROOT, env=cli_env(settings, ARCHIVE_DISPOSE_PAUSE="60"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_for(lambda: len(get_disposal(archive, disposal_id).done) == 1)
+        _wait_for(lambda: len(destroyed(archive, disposal_id)) == 1)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
@@ -80,7 +80,8 @@ def test_kill_9_during_execute_then_rerun_finishes(archive, settings, tmp_path: 
                            capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     done = json.loads(rerun.stdout)
-    assert done["status"] == "executed" and sorted(done["done"]) == sorted(d.id for d in docs)
+    assert done["status"] == "executed"
+    assert sorted(destroyed(archive, disposal_id)) == sorted(d.id for d in docs)
 
     for doc in docs:
         assert archive.store.get_document(doc.id) is None
