@@ -7,7 +7,7 @@ import click
 from docstore import documents as workflow
 from docstore.access import bootstrap
 from docstore.errors import PartialFailure
-from docstore.integrity import verify_archive
+from docstore.integrity import ASPECTS, verify_archive
 from docstore.keys import rotate_key
 from docstore.reocr import retry_ocr
 from docstore.verify import check_index
@@ -101,7 +101,7 @@ def verify(app: AppContext, index_only: bool, repair: bool) -> None:
         app.emit_json(report.to_dict())
     else:
         app.out.print(table(["aspect", "check", "checked", "result"], [
-            (c.aspect, c.name, c.checked, ("ok" if c.ok else f"{c.problem_count} problem(s)")
+            (f"{ASPECTS[c.aspect]} {c.aspect}", c.name, c.checked, ("ok" if c.ok else f"{c.problem_count} problem(s)")
              + "".join(f"; {r}" for r in c.repaired)) for c in report.checks]))
         for c in report.checks:
             for line in c.problems + ([c.note] if c.note else []):

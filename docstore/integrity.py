@@ -31,6 +31,8 @@ from .errors import NotFound
 from .journal import verify_chain
 from .verify import check_index
 
+ASPECTS = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性",
+           "security": "安全性"}
 MAX_LISTED = 50
 """Problems listed per check; the count says how many there were."""
 
@@ -91,7 +93,7 @@ def verify_archive(archive: Archive, *, key_file: Path, data_dir: Path,
                    repair: bool = False) -> IntegrityReport:
     require(archive, Permission.MAINTAIN)
     inventory = _inventory(archive.store.dump())
-    report = IntegrityReport([
+    checks = [
         _journal(archive),
         *_attachments(archive, inventory),
         _orphans(archive, inventory, repair),
@@ -99,7 +101,8 @@ def verify_archive(archive: Archive, *, key_file: Path, data_dir: Path,
         _index(archive, repair),
         _key_file(key_file, data_dir),
         _personal_data(inventory),
-    ])
+    ]
+    report = IntegrityReport(sorted(checks, key=lambda c: list(ASPECTS).index(c.aspect)))
     archive.journal.record(archive.user, "verify.run", details={
         "ok": report.ok, "repair": repair,
         "failed": [c.name for c in report.checks if not c.ok],
