@@ -18,6 +18,7 @@ import base64
 import hashlib
 import io
 import json
+import os
 import secrets
 import struct
 from dataclasses import dataclass
@@ -105,6 +106,7 @@ class SealedWriter(io.RawIOBase):
         if not self.closed:
             self._seal(bytes(self._buffer), final=True)
             self._out.flush()
+            os.fsync(self._out.fileno())  # on disk before it is renamed into place
             self._out.close()
         super().close()
 
