@@ -34,11 +34,10 @@ from .archive import Archive
 from .cleanup import blocked, open_loan_counts
 from .crypto import PERSONAL_FIELDS
 from .errors import Conflict, NotFound, PermissionDenied
-from .models import CustomerStatus, Dossier, DossierStatus
+from .models import TOMBSTONE, CustomerStatus, Dossier, DossierStatus
 from .retention import ensure_retention, local_date
 
 KIND = "disposal"
-TOMBSTONE = "tombstone"
 CERTIFICATE = "certificate"
 
 

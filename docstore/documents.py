@@ -11,8 +11,7 @@ from pathlib import Path
 from .access import Permission, require
 from .archive import Archive
 from .errors import NotFound
-from .disposal import TOMBSTONE
-from .models import CustomerStatus, Document, SearchHit, SearchQuery, SearchResults
+from .models import TOMBSTONE, CustomerStatus, Document, SearchHit, SearchQuery, SearchResults
 
 log = logging.getLogger(__name__)
 REINDEX_BATCH = 200

@@ -34,6 +34,7 @@ class Reason(StrEnum):
     INVALID_VALUE = "invalid_value"
     UNKNOWN_CUSTOMER = "unknown_customer"
     UNKNOWN_DOSSIER = "unknown_dossier"
+    DISPOSED = "disposed"  # the same content was destroyed under a disposal (鉴定销毁)
     WRONG_KEY = "wrong_key"  # a backup sealed with a key the key file does not hold
 
 

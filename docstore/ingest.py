@@ -30,7 +30,7 @@ from .documents import index_in_transaction
 from .errors import BadInput, IndexUnavailable, InvalidValue, NotFound, Reason, display_path
 from .files import FoundFile, walk
 from .dossiers import check_accepts_documents, open_for_ingest
-from .models import Document, IngestResult, IngestStatus, document_id_for
+from .models import TOMBSTONE, Document, IngestResult, IngestStatus, document_id_for
 from .ports import Extraction
 from .workers import ExtractionPool
 
@@ -258,7 +258,7 @@ class Ingestor:
         doc_id = document_id_for(staged.sha256)
         existing = archive.store.get_document(doc_id)
         if existing is None:
-            return None
+            return self._disposed(path, doc_id)
         if not archive.blobs.exists(staged.sha256):  # repair after a lost blob
             archive.blobs.put(staged.sha256, staged.path)
         if existing.journal_seq is None:  # a crash fell between record and journal entry
@@ -269,6 +269,17 @@ class Ingestor:
         return IngestResult(filename=display_path(path.name),
                             status=IngestStatus.SKIPPED if rerun else IngestStatus.DUPLICATE,
                             document_id=doc_id, indexed=existing.index_state == "indexed")
+
+    def _disposed(self, path: Path, doc_id: str) -> IngestResult | None:
+        """Content destroyed under a disposal is not taken back in silently: its retention
+        ended and the destruction certificate says it is gone."""
+        grave = self.archive.store.get_record(TOMBSTONE, doc_id)
+        if grave is None:
+            return None
+        when = str(grave.get("disposed_at", ""))[:10]
+        return _failed(path, BadInput(path, Reason.DISPOSED,
+                                      f"this content was disposed of under {grave.get('disposal')} "
+                                      f"on {when} (档号 {grave.get('archive_no')}); not stored again"))
 
     def _store(self, path: Path, opts: IngestOptions, staged: _Staged, media_type: str,
                extraction: Extraction) -> IngestResult:

@@ -240,6 +240,10 @@ class Document(_Model):
         return self.customer_id is None
 
 
+TOMBSTONE = "tombstone"
+"""Record kind of what remains of a disposed document (id, hash, file name, 档号, disposal)."""
+
+
 def document_id_for(sha256: str) -> str:
     """Document ids are derived from content, which makes ingestion idempotent on every backend."""
     return "D" + sha256[:20]

@@ -16,6 +16,7 @@ from docstore.disposal import (DisposalStatus, NotDisposable, approve, certifica
 from docstore.errors import Conflict, NotFound, PermissionDenied
 from docstore.models import DossierStatus, Hold, SearchQuery
 from docstore.settings import Backend
+from tests.helpers import ingest
 from tests.aging import SECRET, at, lend, old_customer, old_dossier
 
 
@@ -223,3 +224,16 @@ def test_no_byte_of_the_disposed_content_is_left(archive, aged, settings) -> Non
     assert any(needle in b for b in _stored_bytes(archive, settings))  # the scan does see it
     execute(archive, _approved(archive, aged["gone"]))
     assert not any(needle in b for b in _stored_bytes(archive, settings))
+
+
+def test_disposed_content_is_not_ingested_again(archive, aged, tmp_path: Path) -> None:
+    doc = next(archive.store.iter_documents(archive_no=aged["gone"]))
+    with archive.blobs.open(doc.sha256) as blob:
+        copy = tmp_path / "留存副本 (copy) ①.txt"
+        copy.write_bytes(blob.read())
+    disposal_id = _approved(archive, aged["gone"])
+    execute(archive, disposal_id)
+    [result] = ingest(archive, [copy])
+    assert (result.status, result.reason) == ("failed", "disposed")
+    assert disposal_id in result.error and "留存副本 (copy) ①.txt" in result.error
+    assert archive.store.get_document(doc.id) is None and not archive.blobs.exists(doc.sha256)
