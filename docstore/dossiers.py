@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from . import archive_no as numbers
+from . import retention
 from .access import Permission, require
 from .archive import Archive
 from .checklists import missing_kinds, required_kinds
@@ -258,9 +259,13 @@ def finalize(archive: Archive, archive_no: str, override: str | None = None) -> 
         updated = dossier.model_copy(update={
             "status": _status(stage), "finalized_at": archive.clock(),
             "finalized_by": archive.user, "finalize_override": reason})
+        # the retention period starts now for most categories: fixed here, shown at once
+        updated = retention.evaluate(archive, updated, None).dossier
         _save(archive, updated, "dossier.finalize",
               {"missing": missing, "override": reason is not None,
-               "late": bool(dossier.finalize_due and archive.clock() > dossier.finalize_due)},
+               "late": bool(dossier.finalize_due and archive.clock() > dossier.finalize_due),
+               "retention": updated.retention,
+               "retention_until": updated.retention_until and updated.retention_until.isoformat()},
               remarks=reason)
     return updated
 

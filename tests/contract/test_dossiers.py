@@ -81,6 +81,9 @@ def test_the_whole_procedure_from_contract_to_cabinet(archive, tmp_path: Path) -
     add_docs(archive, tmp_path, number, ["竣工验收报告", "竣工图"])
     d = dossiers.finalize(archive, number)
     assert (d.status, d.finalized_by, d.finalize_override) == (DossierStatus.FORMAL, "王芳", None)
+    finalized_on = d.finalized_at.astimezone(SHANGHAI).date()  # retention starts at finalising
+    assert (d.retention, d.retention_from) == ("10y", finalized_on)
+    assert d.retention_until == finalized_on.replace(year=finalized_on.year + 10)
 
     clock.now += timedelta(days=1)
     d = dossiers.shelve(archive, number, "3号柜-2层-15")
