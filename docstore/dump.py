@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -111,16 +112,67 @@ def differences(left: dict[str, dict[str, Any]], right: dict[str, dict[str, Any]
     return lines
 
 
-def required_blobs(rows: Iterable[Row]) -> Iterator[str]:
-    """Attachments that must exist: each document's original and searchable PDF (not for a
-    disposal tombstone, which keeps no bytes by design) and each customer's consent evidence."""
-    for table, _key, data in rows:
-        if table == "documents" and not (data.get("disposal_id") or data.get("disposed_at")):
-            yield data["sha256"]
-            if data.get("searchable_sha256"):
-                yield data["searchable_sha256"]
+TOMBSTONE_KIND = "tombstone"
+"""Record kind of what remains of a disposed document (issue 7): it keeps no attachment."""
+
+
+@dataclass(frozen=True)
+class Needed:
+    """An attachment that must exist, and what needs it (for messages and usability checks)."""
+
+    sha256: str
+    owner: str
+    media_type: str | None = None
+    page_count: int | None = None
+
+
+class Attachments:
+    """Fed the rows of a dump, tells which attachments must exist: each document's original
+    and searchable PDF and each customer's consent evidence — not those of a disposed document
+    (a tombstone record, or its dossier disposed), which keep no bytes by design."""
+
+    def __init__(self) -> None:
+        self.needed: list[Needed] = []
+        self.tombstones = 0
+        self._documents: list[dict[str, Any]] = []
+        self._graves: set[str] = set()
+        self._disposed: set[str] = set()
+
+    def feed(self, row: Row) -> Row:
+        table, key, data = row
+        if table == "documents":
+            self._documents.append({k: data.get(k) for k in (
+                "id", "sha256", "searchable_sha256", "filename", "media_type", "page_count",
+                "dossier_id")})
         elif table == "customers" and data.get("consent"):
-            yield data["consent"]["evidence_sha256"]
+            self.needed.append(Needed(data["consent"]["evidence_sha256"],
+                                      f"consent of customer {key}"))
+        elif table == "dossiers" and data.get("status") == "disposed":
+            self._disposed.add(key)
+        elif table == record_table(TOMBSTONE_KIND):
+            self._graves.add(key)
+        return row
+
+    def result(self) -> list[Needed]:
+        """Call once, after the last row."""
+        for doc in self._documents:
+            if doc["id"] in self._graves or doc["dossier_id"] in self._disposed:
+                self.tombstones += 1
+                continue
+            owner = f"document {doc['id']} ({doc['filename']})"
+            self.needed.append(Needed(doc["sha256"], owner, doc["media_type"], doc["page_count"]))
+            if doc["searchable_sha256"]:
+                self.needed.append(Needed(doc["searchable_sha256"], f"searchable PDF of {owner}",
+                                          "application/pdf"))
+        return self.needed
+
+
+def required_blobs(rows: Iterable[Row]) -> set[str]:
+    """The hashes of ``Attachments`` over ``rows``."""
+    attachments = Attachments()
+    for row in rows:
+        attachments.feed(row)
+    return {n.sha256 for n in attachments.result()}
 
 
 def referenced_blobs(rows: Iterable[Row]) -> Iterator[str]:

@@ -26,7 +26,7 @@ from .access import Permission, require
 from .archive import Archive
 from .crypto import PERSONAL_FIELDS, is_encrypted
 from .documents import reindex
-from .dump import JOURNAL, SEQUENCES, referenced_blobs
+from .dump import JOURNAL, SEQUENCES, Attachments, Needed, referenced_blobs
 from .errors import NotFound
 from .journal import verify_chain
 from .verify import check_index
@@ -70,20 +70,11 @@ class IntegrityReport:
         return {"ok": self.ok, "checks": [{**asdict(c), "ok": c.ok} for c in self.checks]}
 
 
-@dataclass(frozen=True)
-class _Attachment:
-    sha256: str
-    owner: str
-    """What needs it, for messages: "document D… (合同.pdf)", "consent of customer C…"."""
-    media_type: str | None = None
-    page_count: int | None = None
-
-
 @dataclass
 class _Inventory:
     """What the records say, gathered in one pass over the store's rows."""
 
-    required: list[_Attachment] = field(default_factory=list)
+    required: list[Needed] = field(default_factory=list)
     referenced: set[str] = field(default_factory=set)
     tombstones: int = 0
     customers: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -111,34 +102,15 @@ def verify_archive(archive: Archive, *, key_file: Path, data_dir: Path,
 
 
 def _inventory(rows: Iterable[tuple[str, str, dict[str, Any]]]) -> _Inventory:
-    inv = _Inventory()
-    disposed_dossiers: set[str] = set()
-    documents = []
-    for table, key, data in rows:
+    inv, attachments = _Inventory(), Attachments()
+    for table, key, data in map(attachments.feed, rows):
         if table in (SEQUENCES, JOURNAL):
             continue
         inv.referenced.update(referenced_blobs([(table, key, data)]))
-        if table == "dossiers" and data.get("status") == "disposed":
-            disposed_dossiers.add(key)
-        elif table == "documents":
-            documents.append({k: data.get(k) for k in (
-                "id", "sha256", "searchable_sha256", "filename", "media_type", "page_count",
-                "dossier_id", "disposal_id", "disposed_at")})
-        elif table == "customers":
+        if table == "customers":
             inv.customers.append((key, data))
-            if data.get("consent"):
-                inv.required.append(_Attachment(data["consent"]["evidence_sha256"],
-                                                f"consent of customer {key}"))
-    for doc in documents:
-        if doc["disposal_id"] or doc["disposed_at"] or doc["dossier_id"] in disposed_dossiers:
-            inv.tombstones += 1  # disposed: no bytes by design
-            continue
-        owner = f"document {doc['id']} ({doc['filename']})"
-        inv.required.append(_Attachment(doc["sha256"], owner, doc["media_type"],
-                                        doc["page_count"]))
-        if doc["searchable_sha256"]:
-            inv.required.append(_Attachment(doc["searchable_sha256"],
-                                            f"searchable PDF of {owner}", "application/pdf"))
+    inv.required = attachments.result()
+    inv.tombstones = attachments.tombstones
     return inv
 
 
@@ -190,7 +162,7 @@ def _attachments(archive: Archive, inv: _Inventory) -> list[Check]:
     return [genuine, present, usable]
 
 
-def _unusable(archive: Archive, item: _Attachment) -> str | None:
+def _unusable(archive: Archive, item: Needed) -> str | None:
     """Why a PDF or image cannot be used, or None."""
     kind = item.media_type or ""
     try:

@@ -204,7 +204,7 @@ def _check_operator(archive: Archive, staged: _Staged) -> None:
 def _check_blobs(archive: Archive, staged: _Staged) -> None:
     """Every attachment the records point at must now be in the blob store (an incremental
     restored without its base would leave some out)."""
-    wanted = set(required_blobs(_rows(staged)))
+    wanted = required_blobs(_rows(staged))
     missing = sorted(sha for sha in wanted - set(staged.damaged) if not archive.blobs.exists(sha))
     if missing:
         raise UsageError(f"{len(missing)} attachment(s) the records need are in none of the "

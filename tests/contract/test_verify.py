@@ -143,3 +143,17 @@ def test_verify_needs_maintain(filled, settings) -> None:
     filled.user = "小李"
     with pytest.raises(PermissionDenied):
         _verify(filled, settings)
+
+
+def test_disposal_tombstones_keep_no_attachment_by_design(filled, settings) -> None:
+    """A document being disposed of (its tombstone written, its bytes already destroyed) is
+    not a missing attachment; the same document without a tombstone is."""
+    doc = _document(filled, "客户回访.txt")
+    filled.blobs.delete(doc.sha256)
+    assert list(_failed(_verify(filled, settings))) == ["every record has its attachment"]
+    filled.store.put_record("tombstone", doc.id, {**doc.model_dump(mode="json"),
+                                                  "disposal": "X1", "done": False})
+    report = _verify(filled, settings)
+    assert report.ok, _failed(report)
+    present = next(c for c in report.checks if c.name == "every record has its attachment")
+    assert present.note == "1 disposed document(s) keep no attachment by design"
