@@ -36,7 +36,9 @@ def demo(app: AppContext, folder: Path | None) -> None:
     if app.json_output:
         app.emit_json({"folder": str(folder), "customers": report.customers,
                        "ingested": [r.model_dump(mode="json") for r in report.ingested],
-                       "searches": [s.model_dump(mode="json") for s in report.searches]})
+                       "searches": [s.model_dump(mode="json") for s in report.searches],
+                       "dossier": report.dossier and report.dossier.model_dump(mode="json"),
+                       "loan": report.loan and report.loan.model_dump(mode="json")})
         return
     out = app.out
     out.print(f"[bold]Sample archive[/bold] in {folder}", highlight=False)
@@ -54,7 +56,17 @@ def demo(app: AppContext, folder: Path | None) -> None:
             out.print("    " + highlight(h.snippet))
         if not results.hits:
             out.print("  (no hits)")
-    out.print(f"\nTry it yourself:  archive --data-dir {folder / 'data'} search 合同", markup=False)
+    if report.dossier and report.loan:
+        d, loan = report.dossier, report.loan
+        out.print(f"\n[bold cyan]dossier {d.archive_no}[/bold cyan]", highlight=False)
+        out.print(f"  temporary → formal ({d.finalize_override}) → shelved at {d.location}; "
+                  f"kept {d.retention} (until {d.retention_until or 'forever'})", markup=False)
+        out.print(f"  loan {loan.id}: original lent to {loan.borrower} for {loan.purpose}, "
+                  f"returned ({loan.check})", markup=False)
+    data = folder / "data"
+    out.print(f"\nTry it yourself:  archive --data-dir {data} search 合同\n"
+              f"                  archive --data-dir {data} dossier show {report.dossier and report.dossier.archive_no}\n"
+              f"                  archive --data-dir {data} log", markup=False)
 
 
 COMMANDS = [demo]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -185,6 +186,16 @@ def test_installed_console_script_runs_demo(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     first = report["searches"][0]
     assert first["query"] == "施工合同" and "<mark>" in first["hits"][0]["snippet"]
+    dossier, loan = report["dossier"], report["loan"]
+    assert (dossier["status"], dossier["location"], dossier["finalize_override"]) == (
+        "shelved", "3号柜-2层-15", "竣工图由设计院补交")
+    assert (loan["kind"], loan["status"], loan["check"]) == ("original", "returned", "ok")
+    log = subprocess.run([exe, "--data-dir", str(tmp_path / "d" / "data"), "--json", "log"],
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "ARCHIVE_KEY_FILE": str(tmp_path / "d" / "demo.key")})
+    ops = [e["operation"] for e in json.loads(log.stdout)]
+    assert ["dossier.complete", "dossier.finalize", "dossier.shelve", "loan.borrow",
+            "loan.return"] == [o for o in ops if o.startswith(("dossier.", "loan."))][-5:]
 
 
 def test_verify_index_command(run, tmp_path: Path) -> None:
