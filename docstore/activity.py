@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from indexer.normalize import decode_text
+
 from .access import Permission, require
 from .archive import Archive
 from .errors import BadInput, Conflict, InvalidValue, NotFound, Reason
@@ -147,13 +149,10 @@ class _Row:
 
 
 def _decode(path: Path) -> str:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise BadInput(path, Reason.UNREADABLE, "not UTF-8 or GB18030 text")
+    text = decode_text(path.read_bytes())
+    if text is None:
+        raise BadInput(path, Reason.UNREADABLE, "not UTF-8 or GB18030 text")
+    return text
 
 
 def _rows(archive: Archive, path: Path) -> list[_Row]:

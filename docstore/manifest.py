@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from indexer.normalize import decode_text
+
 from .errors import BadInput, ExitCode, Reason
 from .files import FoundFile
 
@@ -84,13 +86,10 @@ class ManifestError(BadInput):
 
 
 def _decode(path: Path) -> str:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ManifestError(path, ["not UTF-8 or GB18030 text"])
+    text = decode_text(path.read_bytes())
+    if text is None:
+        raise ManifestError(path, ["not UTF-8 or GB18030 text"])
+    return text
 
 
 def _records(path: Path, text: str) -> list[tuple[int, Any]]:

@@ -17,7 +17,7 @@ from docstore.models import TextSource
 from docstore.ports import Extraction
 from docstore.settings import OcrMode
 
-from .normalize import clean_text
+from .normalize import clean_text, decode_text
 
 log = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings repeat our per-file errors
@@ -79,13 +79,10 @@ def extract_pdf(path: Path) -> Extraction:
 
 
 def extract_plain(path: Path) -> Extraction:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return Extraction(clean_text(raw.decode(encoding)), TextSource.PLAIN)
-        except UnicodeDecodeError:
-            continue
-    raise BadInput(path, Reason.CORRUPT, "text file is neither UTF-8 nor GB18030")
+    text = decode_text(path.read_bytes())
+    if text is None:
+        raise BadInput(path, Reason.CORRUPT, "text file is neither UTF-8 nor GB18030")
+    return Extraction(clean_text(text), TextSource.PLAIN)
 
 
 def extract_image(path: Path) -> Extraction:

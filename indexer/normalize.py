@@ -95,3 +95,18 @@ def _close_gaps(joined: str, where: list[int]) -> tuple[str, list[int]]:
     parts.append(joined[pos:])
     kept.extend(where[pos:])
     return "".join(parts), kept
+
+
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+"""Text files from Chinese offices: UTF-8 (with or without BOM), else GB18030 (a superset of
+GBK/GB2312, what Excel and Notepad save on a Chinese Windows)."""
+
+
+def decode_text(raw: bytes) -> str | None:
+    """The text of ``raw`` in the first encoding that fits, or None when none does."""
+    for encoding in TEXT_ENCODINGS:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
