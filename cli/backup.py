@@ -9,7 +9,7 @@ import click
 from docstore.backup import backup as make_backup
 from docstore.errors import PartialFailure, UsageError
 from docstore.migrate import migrate as run_migration
-from docstore.restore import restore as run_restore
+from docstore.restore import RestoreReport, restore as run_restore
 from docstore.settings import Backend, Settings
 
 from .context import AppContext, pass_app
@@ -65,13 +65,23 @@ def restore(app: AppContext, files: tuple[Path, ...], force: bool) -> None:
     report = run_restore(app.archive, list(files), data_dir=app.settings.data_dir, force=force)
     if app.json_output:
         app.emit_json(report.__dict__)
-        return
+    else:
+        _show_restore(app, report)
+    if report.missing_blobs or report.damaged_blobs:
+        raise PartialFailure("restored, but some attachments were missing or damaged already "
+                             "when the backup was made; run archive verify")
+
+
+def _show_restore(app: AppContext, report: RestoreReport) -> None:
     app.out.print(table(["table", "rows"], report.tables.items(),
                         title=f"restored {', '.join(report.ids)}"))
     app.out.print(f"{report.blobs} attachment(s), {report.indexed} document(s) indexed, "
                   f"{report.seconds:.1f}s", markup=False)
     if report.config_saved:
         app.out.print(f"the backed-up config.toml is in {report.config_saved}", markup=False)
+    for sha in report.missing_blobs + report.damaged_blobs:
+        app.err.print(f"attachment {sha} was missing or damaged in the backed-up archive",
+                      markup=False)
 
 
 @click.command("migrate")

@@ -40,6 +40,8 @@ class RestoreReport:
     tables: dict[str, int] = field(default_factory=dict)
     blobs: int = 0
     damaged_blobs: list[str] = field(default_factory=list)
+    missing_blobs: list[str] = field(default_factory=list)
+    """Needed by the records but in none of the files (already missing at backup time)."""
     config_saved: str | None = None
     indexed: int = 0
     seconds: float = 0.0
@@ -75,7 +77,7 @@ def restore(archive: Archive, files: list[Path], *, data_dir: Path,
                   for i, path in enumerate(files)]
         last = staged[-1]
         _check_operator(archive, last)
-        _check_blobs(archive, last)
+        report.missing_blobs = _missing_blobs(archive, last)
         if occupied:
             archive.store.clear()  # sequences stay: numbers given out are never given again
         archive.store.load(_rows(last))
@@ -201,12 +203,8 @@ def _check_operator(archive: Archive, staged: _Staged) -> None:
                                f"restore as one of: {', '.join(admins) or '(none)'}")
 
 
-def _check_blobs(archive: Archive, staged: _Staged) -> None:
-    """Every attachment the records point at must now be in the blob store (an incremental
-    restored without its base would leave some out)."""
+def _missing_blobs(archive: Archive, staged: _Staged) -> list[str]:
+    """Attachments the records need that none of the files brought (missing from the archive
+    already when the backup was made). Reported, not refused: the rest is still worth having."""
     wanted = required_blobs(_rows(staged))
-    missing = sorted(sha for sha in wanted - set(staged.damaged) if not archive.blobs.exists(sha))
-    if missing:
-        raise UsageError(f"{len(missing)} attachment(s) the records need are in none of the "
-                         f"files given (first: {missing[0]}); give the full backup and every "
-                         "incremental after it, in order")
+    return sorted(sha for sha in wanted - set(staged.damaged) if not archive.blobs.exists(sha))

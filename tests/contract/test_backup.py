@@ -297,3 +297,14 @@ def test_any_records_round_trip_through_load_and_dump(tmp_path: Path) -> None:
         store.close()
 
     check()
+
+
+def test_attachment_missing_at_backup_time_is_reported_not_fatal(archive, settings, target,
+                                                                  tmp_path: Path) -> None:
+    made = fill(archive, tmp_path / "in")
+    doc = archive.store.get_document(made["documents"][0])
+    archive.blobs.delete(doc.sha256)  # lost before the backup was made
+    out = _backup(archive, settings, tmp_path / "b.backup")
+    report = restore(target, [out], data_dir=tmp_path / "t")
+    assert report.missing_blobs == [doc.sha256]
+    assert report.tables["documents"] == 6  # everything else came back
