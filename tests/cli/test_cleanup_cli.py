@@ -8,25 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
 from cli.wiring import open_archive
 from docstore import access
 from docstore.settings import Settings
 from tests.aging import SECRET, at, old_customer, old_dossier
-
-
-@pytest.fixture
-def run(tmp_path: Path, capsys, monkeypatch):
-    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("ARCHIVE_USER", "内勤-王芳")
-    monkeypatch.setenv("ARCHIVE_KEY_FILE", str(tmp_path / "keys" / "archive.key"))
-
-    def _run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 @pytest.fixture

@@ -11,22 +11,8 @@ from pathlib import Path
 import click
 import pytest
 
-from cli.main import cli, main
+from cli.main import cli
 from docstore.samples import write_pdf
-
-
-@pytest.fixture
-def run(tmp_path: Path, capsys, monkeypatch):
-    monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("ARCHIVE_USER", "内勤-王芳")
-    monkeypatch.setenv("ARCHIVE_KEY_FILE", str(tmp_path / "keys" / "archive.key"))
-
-    def _run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 def _commands(group: click.Group, prefix: str = ""):

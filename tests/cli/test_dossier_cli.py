@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.cli.test_cli import run  # noqa: F401  (the fixture)
 
 N1 = "NQ-2026-HT-0001"
 
