@@ -2,7 +2,7 @@
 
     ARCHIVE-BACKUP 1\\n
     {"id": …, "kind": "full"|"incremental", "base": …, "key_id": …, "salt": …, …}\\n
-    segment*: 4-byte big-endian length | 12-byte nonce | ciphertext+tag
+    segment*: 4-byte big-endian length | 12-byte nonce | ciphertext+tag  (docstore.segments)
 
 The key is derived (HKDF-SHA256, a fresh salt per file) from the personal-data key ring's
 current key, named in the header by its id so a restore with another key ring says "wrong key"
@@ -20,23 +20,21 @@ import io
 import json
 import os
 import secrets
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .crypto import KeyRing
 from .errors import BadInput, Reason
+from .segments import SegmentReader, SegmentWriter
 
 MAGIC = b"ARCHIVE-BACKUP 1\n"
 FORMAT = 1
 SEGMENT = 1 << 20
-_LENGTH = struct.Struct(">I")
 _MAX_HEADER = 64 * 1024
 
 
@@ -70,45 +68,23 @@ def derive_key(ring: KeyRing, header: Header, path: Path) -> bytes:
                 info=b"archive-backup v1").derive(secret)
 
 
-def _aad(header_digest: bytes, index: int, final: bool) -> bytes:
-    return header_digest + struct.pack(">QB", index, int(final))
-
-
-class SealedWriter(io.RawIOBase):
+class SealedWriter(SegmentWriter):
     """A writable stream that seals what it is given into segments of ``path``."""
 
     def __init__(self, path: Path, header: Header, ring: KeyRing) -> None:
-        self._out = open(path, "wb")
+        out = open(path, "wb")
         line = header.to_line()
-        self._out.write(MAGIC + line)
-        self._digest = hashlib.sha256(MAGIC + line).digest()
-        self._aead = AESGCM(derive_key(ring, header, path))
-        self._buffer = bytearray()
-        self._index = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        self._buffer += data
-        while len(self._buffer) > SEGMENT:  # keep the tail: only close() knows the last one
-            self._seal(bytes(self._buffer[:SEGMENT]), final=False)
-            del self._buffer[:SEGMENT]
-        return len(data)
-
-    def _seal(self, plain: bytes, final: bool) -> None:
-        nonce = secrets.token_bytes(12)
-        sealed = self._aead.encrypt(nonce, plain, _aad(self._digest, self._index, final))
-        self._out.write(_LENGTH.pack(len(sealed)) + nonce + sealed)
-        self._index += 1
+        out.write(MAGIC + line)
+        super().__init__(out, AESGCM(derive_key(ring, header, path)),
+                         hashlib.sha256(MAGIC + line).digest(), SEGMENT)
+        self._file = out
 
     def close(self) -> None:
         if not self.closed:
-            self._seal(bytes(self._buffer), final=True)
-            self._out.flush()
-            os.fsync(self._out.fileno())  # on disk before it is renamed into place
-            self._out.close()
-        super().close()
+            super().close()
+            self._file.flush()
+            os.fsync(self._file.fileno())  # on disk before it is renamed into place
+            self._file.close()
 
 
 def read_header(path: Path) -> Header:
@@ -129,67 +105,25 @@ def _header(raw: BinaryIO, path: Path) -> tuple[Header, bytes]:
     return header, hashlib.sha256(MAGIC + line).digest()
 
 
-class SealedReader(io.RawIOBase):
+class SealedReader(SegmentReader):
     """A readable stream of the tar inside ``path``; a failed tag raises ``BadInput`` naming
     the segment (tampered, reordered, truncated, or a different key of the same id)."""
 
     def __init__(self, path: Path, ring: KeyRing) -> None:
         self.path = path
-        self._raw = open(path, "rb")
-        self.header, self._digest = _header(self._raw, path)
-        self._aead = AESGCM(derive_key(ring, self.header, path))
-        self._plain = memoryview(b"")
-        self._index = 0
-        self._done = False
-        self._next = self._read_segment()
-
-    def readable(self) -> bool:
-        return True
-
-    def _read_segment(self) -> tuple[bytes, bytes] | None:
-        prefix = self._raw.read(_LENGTH.size)
-        if not prefix:
-            return None
-        (length,) = _LENGTH.unpack(prefix.rjust(_LENGTH.size, b"\0"))
-        body = self._raw.read(12 + length)
-        if len(prefix) < _LENGTH.size or length > SEGMENT + 16 or len(body) < 12 + length:
-            raise self._damaged("is cut short (the file is truncated)")
-        return body[:12], body[12:]
-
-    def _damaged(self, what: str) -> BadInput:
-        return BadInput(self.path, Reason.CORRUPT,
-                        f"segment {self._index} (bytes {self._index * SEGMENT}–"
-                        f"{(self._index + 1) * SEGMENT} of the tar stream) {what}")
-
-    def _advance(self) -> None:
-        if self._next is None:
-            if not self._done:
-                raise self._damaged("is missing: the file ends before its last segment")
-            return
-        nonce, sealed = self._next
-        self._next = self._read_segment()
-        final = self._next is None
+        raw = open(path, "rb")
         try:
-            self._plain = memoryview(
-                self._aead.decrypt(nonce, sealed, _aad(self._digest, self._index, final)))
-        except InvalidTag as exc:
-            raise self._damaged("failed authentication: tampered, reordered or truncated") from exc
-        self._index += 1
-        self._done = final
+            self.header, digest = _header(raw, path)
+            aead = AESGCM(derive_key(ring, self.header, path))
+        except BaseException:
+            raw.close()
+            raise
+        super().__init__(raw, aead, digest, SEGMENT, self._segment_damaged)
 
-    def readinto(self, buffer: Any) -> int:
-        while not len(self._plain):
-            if self._done:
-                return 0
-            self._advance()
-        n = min(len(buffer), len(self._plain))
-        buffer[:n] = self._plain[:n]
-        self._plain = self._plain[n:]
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+    def _segment_damaged(self, index: int, what: str) -> BadInput:
+        return BadInput(self.path, Reason.CORRUPT,
+                        f"segment {index} (bytes {index * SEGMENT}–"
+                        f"{(index + 1) * SEGMENT} of the tar stream) {what}")
 
 
 def new_salt() -> str:
