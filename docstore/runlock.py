@@ -20,6 +20,9 @@ from .archive import Archive
 from .errors import ArchiveError, Conflict
 
 KIND = "lock"
+_HELD: set[str] = set()
+"""Tokens of the locks this process holds now: a lock naming this process but not held is
+one it could not release (the server went away mid-run), so it is stale."""
 
 
 class Locked(ArchiveError):
@@ -41,7 +44,12 @@ def _alive(pid: int) -> bool:
 def _stale(holder: dict[str, object], now: datetime) -> bool:
     if datetime.fromisoformat(str(holder["expires"])) < now:
         return True
-    return holder.get("host") == socket.gethostname() and not _alive(int(str(holder["pid"])))
+    if holder.get("host") != socket.gethostname():
+        return False
+    pid = int(str(holder["pid"]))
+    if pid == os.getpid():
+        return holder.get("token") not in _HELD
+    return not _alive(pid)
 
 
 @contextmanager
@@ -50,9 +58,11 @@ def run_lock(archive: Archive, name: str, ttl: timedelta = timedelta(hours=6)) -
     mine = {"token": uuid.uuid4().hex, "host": socket.gethostname(), "pid": os.getpid(),
             "user": archive.user, "since": now.isoformat(), "expires": (now + ttl).isoformat()}
     _claim(archive, name, mine, now)
+    _HELD.add(str(mine["token"]))
     try:
         yield
     finally:
+        _HELD.discard(str(mine["token"]))
         current = archive.store.get_record(KIND, name)
         if current is not None and current.get("token") == mine["token"]:
             archive.store.delete_record(KIND, name)
