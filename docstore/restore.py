@@ -6,7 +6,9 @@ as they come — content-addressed, so only true bytes ever land under a hash; e
 is staged and checked against the manifest, and only when every file of the chain has proved
 whole are the records of the last one loaded. So a damaged or tampered backup is refused, naming
 the member (and the sealed segment), before a single record is written. Journal entries are
-loaded verbatim, so the chain still verifies; the search index is then rebuilt.
+loaded verbatim, so the chain still verifies; the search index is then rebuilt. Interrupted
+(killed, a server lost), the same command again resumes: a marker record names the files being
+restored, and loading is idempotent.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from .dump import Row, rank, required_blobs
 from .errors import BadInput, Conflict, PermissionDenied, Reason, UsageError
 from .models import Role, User
 from .settings import CONFIG_NAME
+
+
+IN_PROGRESS = "in_progress"
+"""Record kind marking a restore under way; a rerun of the same files resumes it."""
 
 
 @dataclass
@@ -64,6 +70,8 @@ def restore(archive: Archive, files: list[Path], *, data_dir: Path,
     headers = [read_header(path) for path in files]
     _check_chain(files, headers, ring)
     occupied = {k: v for k, v in archive.store.counts().items() if k != "pending" and v}
+    if occupied and _resuming(archive, headers):
+        occupied, force = {}, False  # loading is idempotent: carry on where it stopped
     if occupied and not force:
         held = ", ".join(f"{n} {table}" for table, n in occupied.items())
         raise Conflict(f"the target archive is not empty ({held}); restore into a new data "
@@ -80,6 +88,7 @@ def restore(archive: Archive, files: list[Path], *, data_dir: Path,
         report.missing_blobs = _missing_blobs(archive, last)
         if occupied:
             archive.store.clear()  # sequences stay: numbers given out are never given again
+        archive.store.put_record(IN_PROGRESS, "restore", {"ids": report.ids})
         archive.store.load(_rows(last))
         report.tables = dict(last.manifest["tables"])
         report.blobs = sum(s.blobs for s in staged)
@@ -94,7 +103,15 @@ def restore(archive: Archive, files: list[Path], *, data_dir: Path,
     archive.journal.record(archive.user, "restore", details={
         "ids": report.ids, "rows": sum(report.tables.values()), "blobs": report.blobs,
         "force": force})
+    archive.store.delete_record(IN_PROGRESS, "restore")
     return report
+
+
+def _resuming(archive: Archive, headers: list[Header]) -> bool:
+    """An earlier restore of these same files was interrupted (killed, server lost): the
+    store is not empty, but only because of it."""
+    marker = archive.store.get_record(IN_PROGRESS, "restore")
+    return marker is not None and marker.get("ids") == [h.id for h in headers]
 
 
 def _check_chain(files: list[Path], headers: list[Header], ring: KeyRing) -> None:

@@ -181,6 +181,32 @@ def test_non_empty_target_needs_force(archive, settings, target, tmp_path: Path)
     assert customers.add_customer(target, name="新客户").id == "C000004"  # never reused
 
 
+def test_an_interrupted_restore_is_resumed_by_the_same_command(archive, settings, target,
+                                                               tmp_path: Path) -> None:
+    fill(archive, tmp_path / "in")
+    out = _backup(archive, settings, tmp_path / "b.backup")
+    load = target.store.load
+
+    def dies_midway(rows) -> None:  # a crash after part of the rows are in
+        rows = iter(rows)
+        load(next(rows) for _ in range(25))
+        raise KeyboardInterrupt
+
+    target.store.load = dies_midway  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        restore(target, [out], data_dir=tmp_path / "t")
+    target.store.load = load  # type: ignore[method-assign]
+    assert any(target.store.counts()[t] for t in ("users", "customers"))
+    first = archive.before  # type: ignore[attr-defined]
+    other = _backup(archive, settings, tmp_path / "other.backup")
+    archive.before = first  # type: ignore[attr-defined]
+    with pytest.raises(Conflict, match="not empty"):  # other files: no resuming
+        restore(target, [other], data_dir=tmp_path / "t")
+    restore(target, [out], data_dir=tmp_path / "t")  # the same files: no --force needed
+    _assert_same(archive, target)
+    assert target.store.get_record("in_progress", "restore") is None
+
+
 def test_restore_only_by_an_admin_of_the_backup(archive, settings, target, tmp_path) -> None:
     fill(archive, tmp_path / "in")
     out = _backup(archive, settings, tmp_path / "b.backup")
