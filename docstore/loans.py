@@ -16,8 +16,12 @@ Who does what (least privilege, SPEC §5):
 Records (generic records port): kind ``loan`` (key L000001), ``repair`` (R000001), and
 ``loan.out``, one claim per dossier whose original is out (key: its 档号). ``add_record`` is an
 atomic unique claim on both backends, so two counters in two processes cannot lend the same
-original. Without transactions (MongoDB) the writes are ordered so that a rerun repairs a crash:
-claim (holding the whole loan) → loan record → journal; on return, repair → loan → release claim.
+original. On SQLite claim, journal entry and loan commit together. Without transactions
+(MongoDB) the writes are ordered so that a rerun repairs a crash: claim (holding the whole loan)
+→ journal → loan record, and a claim without its loan is completed by the next borrow, with a
+``repaired`` entry; on return, repair → journal → loan →
+release claim. As for dossiers, the journal entry comes before the change it records: a crash
+can leave an entry for a change not yet made (the rerun makes it), never a change without one.
 """
 
 from __future__ import annotations
@@ -114,6 +118,7 @@ def borrow(archive: Archive, archive_no: str, *, purpose: str, copy: bool = Fals
     person = _borrower(archive, borrower or operator)
     now = archive.clock()
     if not copy:
+        _settle_claim(archive, archive_no)
         _refuse_if_out(archive, archive_no)
     loan = Loan(id=_next_id(archive, "loan", "L"), archive_no=archive_no, dossier_id=dossier.id,
                 kind=LoanKind.COPY if copy else LoanKind.ORIGINAL, borrower=person.name,
@@ -121,13 +126,13 @@ def borrow(archive: Archive, archive_no: str, *, purpose: str, copy: bool = Fals
                 status=LoanStatus.REQUESTED if copy else LoanStatus.OUT, requested_at=now,
                 requested_by=operator, copied=what or None,
                 out_at=None if copy else now, due_at=None if copy else end_of_day(archive, now))
-    if not copy:
-        _claim_original(archive, loan)  # its own writes: a crash repair must stick
-    with archive.store.transaction():
-        archive.store.add_record(LOAN, loan.id, _data(loan))
+    with archive.store.transaction():  # SQLite: all or nothing; MongoDB: in this order
+        if not copy:
+            _claim_original(archive, loan)
         archive.journal.record(operator, "loan.borrow", dossier=archive_no, details={
             "loan": loan.id, "kind": loan.kind.value, "status": loan.status.value,
             "borrower": loan.borrower})
+        archive.store.add_record(LOAN, loan.id, _data(loan))
     return loan
 
 
@@ -167,25 +172,44 @@ def _refuse_if_out(archive: Archive, archive_no: str) -> None:
                            f"{local(archive, loan.out_at)} ({loan.id}); it must come back first")
 
 
+def _settle_claim(archive: Archive, archive_no: str) -> None:
+    """Finish what a crash left of the dossier's ``loan.out`` claim, with writes of its own
+    (they must stick even when this borrow is then refused): a claim without its loan record
+    (a borrow died after claiming) is completed from the claim, which holds the whole loan; a
+    claim whose loan came back (a return died before releasing it) is released."""
+    claim = archive.store.get_record(ORIGINAL_OUT, archive_no)
+    if claim is None or "loan" not in claim:
+        return
+    held = Loan.model_validate(claim["loan"])
+    current = archive.store.get_record(LOAN, held.id)
+    if current is None:
+        _finish_crashed_borrow(archive, held)
+    elif current["status"] not in OPEN:
+        archive.store.delete_record(ORIGINAL_OUT, archive_no)
+
+
 def _claim_original(archive: Archive, loan: Loan) -> None:
-    """Take the dossier's one ``loan.out`` claim, holding the whole loan so a crash before the
-    loan record is written can be finished from it. A claim whose loan came back is stale (a
-    crash between return and release): released and taken again."""
-    for _attempt in range(3):
-        try:
-            archive.store.add_record(ORIGINAL_OUT, loan.archive_no, {"loan": _data(loan)})
-            return
-        except Conflict:
-            claim = archive.store.get_record(ORIGINAL_OUT, loan.archive_no) or {}
-            held = Loan.model_validate(claim["loan"]) if "loan" in claim else None
-            current = archive.store.get_record(LOAN, held.id) if held else None
-            if held is not None and current is None:  # a borrow crashed after claiming
-                archive.store.add_record(LOAN, held.id, _data(held))
-                current = _data(held)
-            if current is not None and current["status"] in OPEN:
-                _refuse_if_out(archive, loan.archive_no)
-            archive.store.delete_record(ORIGINAL_OUT, loan.archive_no)
-    raise Conflict(f"the original of {loan.archive_no} is being lent by someone else; try again")
+    """Take the dossier's one ``loan.out`` claim (holding the whole loan, so a crash before
+    the loan record is written can be finished from it). Losing the claim to another counter
+    means the original is out."""
+    try:
+        archive.store.add_record(ORIGINAL_OUT, loan.archive_no, {"loan": _data(loan)})
+    except Conflict:
+        _refuse_if_out(archive, loan.archive_no)
+        raise Conflict(f"the original of {loan.archive_no} is being lent by someone else; "
+                       "try again") from None
+
+
+def _finish_crashed_borrow(archive: Archive, held: Loan) -> None:
+    """Only MongoDB gets here (on SQLite the claim, entry and loan commit together). The
+    crash fell after the claim: its journal entry may or may not have been written, so a
+    ``repaired`` entry records the loan being completed from the claim."""
+    archive.journal.record(held.requested_by or held.borrower, "loan.borrow",
+                           dossier=held.archive_no, details={
+                               "loan": held.id, "kind": held.kind.value,
+                               "status": held.status.value, "borrower": held.borrower,
+                               "repaired": True})
+    archive.store.add_record(LOAN, held.id, _data(held))
 
 
 # -- copies: approve or refuse ---------------------------------------------------------------
@@ -206,9 +230,9 @@ def approve(archive: Archive, loan_id: str, *, copied: str | None = None) -> Loa
     loan = loan.model_copy(update={"status": LoanStatus.OUT, "approved_by": archive.user,
                                    "approved_at": now, "out_at": now, "copied": made})
     with archive.store.transaction():
-        archive.store.put_record(LOAN, loan.id, _data(loan))
         archive.journal.record(archive.user, "loan.approve", dossier=loan.archive_no,
                                details={"loan": loan.id, "fields": ["copied"]})
+        archive.store.put_record(LOAN, loan.id, _data(loan))
     return loan
 
 
@@ -221,9 +245,9 @@ def refuse(archive: Archive, loan_id: str, *, reason: str) -> Loan:
         "status": LoanStatus.REFUSED, "approved_by": archive.user,
         "approved_at": archive.clock(), "note": reason.strip()})
     with archive.store.transaction():
-        archive.store.put_record(LOAN, loan.id, _data(loan))
         archive.journal.record(archive.user, "loan.refuse", dossier=loan.archive_no,
                                remarks=loan.note, details={"loan": loan.id})
+        archive.store.put_record(LOAN, loan.id, _data(loan))
     return loan
 
 
@@ -254,11 +278,11 @@ def return_loan(archive: Archive, loan_id: str, *, check: str, note: str | None 
         loan = loan.model_copy(update={
             "status": LoanStatus.RETURNED, "returned_at": now, "received_by": archive.user,
             "check": result, "note": note or loan.note, "repair_id": repair and repair.id})
-        archive.store.put_record(LOAN, loan.id, _data(loan))
-        _release_claim(archive, loan)
         archive.journal.record(archive.user, "loan.return", dossier=loan.archive_no, details={
             "loan": loan.id, "kind": loan.kind.value, "check": result.value,
             **({"repair": repair.id} if repair else {})})
+        archive.store.put_record(LOAN, loan.id, _data(loan))
+        _release_claim(archive, loan)
     return loan
 
 
@@ -284,9 +308,9 @@ def _open_repair(archive: Archive, loan: Loan, problem: LoanCheck, note: str | N
     repair = Repair(id=_next_id(archive, "repair", "R"), archive_no=loan.archive_no,
                     loan_id=loan.id, opened_at=archive.clock(), opened_by=archive.user,
                     problem=problem, note=note)
-    archive.store.add_record(REPAIR, repair.id, _data(repair))
     archive.journal.record(archive.user, "repair.open", dossier=loan.archive_no,
                            details={"repair": repair.id, "loan": loan.id, "problem": problem.value})
+    archive.store.add_record(REPAIR, repair.id, _data(repair))
     return repair
 
 
@@ -311,7 +335,7 @@ def close_repair(archive: Archive, repair_id: str, *, note: str | None = None) -
     repair = repair.model_copy(update={"closed_at": archive.clock(), "closed_by": archive.user,
                                        "closed_note": note})
     with archive.store.transaction():
-        archive.store.put_record(REPAIR, repair.id, _data(repair))
         archive.journal.record(archive.user, "repair.close", dossier=repair.archive_no,
                                remarks=note, details={"repair": repair.id, "loan": repair.loan_id})
+        archive.store.put_record(REPAIR, repair.id, _data(repair))
     return repair

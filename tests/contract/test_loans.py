@@ -258,6 +258,33 @@ def test_a_rerun_repairs_a_crash_between_claim_and_loan(archive) -> None:
     assert loans.borrow(archive, HT, purpose="查阅").status == "out"
 
 
+def test_a_borrow_that_dies_before_its_loan_record_never_leaves_a_loan_unjournaled(archive) -> None:
+    """The process dies right before the loan record is written. SQLite: nothing of the borrow
+    is left. MongoDB: the claim and journal entry are; the next borrow completes the loan from
+    the claim (journaled, flagged repaired) and is refused. Either way every loan has an entry."""
+    office(archive)
+    real = archive.store.add_record
+
+    def dies_at_the_loan(kind, key, data):
+        if kind == loans.LOAN:
+            raise KeyboardInterrupt  # kill -9 here
+        return real(kind, key, data)
+
+    archive.store.add_record = dies_at_the_loan
+    with pytest.raises(KeyboardInterrupt):
+        loans.borrow(archive, HT, purpose="结算审计", borrower="李强")
+    archive.store.add_record = real
+    if archive.store.name == "sqlite":
+        assert loans.borrow(archive, HT, purpose="查阅").borrower == "王芳"
+    else:
+        with pytest.raises(Conflict, match="lent to 李强"):
+            loans.borrow(archive, HT, purpose="查阅")
+    out = [loan.id for loan in loans.iter_loans(archive)]
+    borrowed = {e.details["loan"] for e in archive.store.iter_journal()
+                if e.operation == "loan.borrow"}
+    assert len(out) == 1 and set(out) <= borrowed
+
+
 RACE = """
 import sys, time
 from cli.wiring import open_archive
