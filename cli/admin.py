@@ -8,7 +8,7 @@ from docstore import documents as workflow
 from docstore.access import bootstrap
 from docstore.errors import PartialFailure
 from docstore.integrity import ASPECTS, verify_archive
-from docstore.keys import rotate_key
+from docstore.keys import SealReport, encrypt_attachments, rotate_key
 from docstore.reocr import retry_ocr
 from docstore.verify import check_index
 
@@ -153,21 +153,45 @@ def key() -> None:
     \b
     Example:
       archive key rotate
+      archive key encrypt-attachments
     """
 
 
 @key.command("rotate")
 @pass_app
 def rotate(app: AppContext) -> None:
-    """Make a new key and re-encrypt every customer's personal data with it (admins only).
+    """Make a new key and re-encrypt every customer's personal data and every encrypted
+    attachment with it (admins only). Interrupted, run it again: it resumes with the same key.
 
     \b
     Example:
       archive key rotate
     """
-    count = rotate_key(app.archive, app.settings.key_file, app.settings.data_dir)
-    app.out.print(f"re-encrypted {count} customer(s); key file {app.settings.key_file}",
-                  markup=False)
+    report = rotate_key(app.archive, app.settings.key_file, app.settings.data_dir)
+    _sealed(app, report, f"re-encrypted {report.customers} customer(s) and "
+                         f"{report.sealed} attachment(s); key file {app.settings.key_file}")
+
+
+@key.command("encrypt-attachments")
+@pass_app
+def encrypt_attachments_command(app: AppContext) -> None:
+    """Encrypt the attachments stored before encryption of attachments was turned on
+    (admins only; set encrypt_attachments = true first). Interrupted, run it again.
+
+    \b
+    Example:
+      ARCHIVE_ENCRYPT_ATTACHMENTS=1 archive key encrypt-attachments
+    """
+    report = encrypt_attachments(app.archive)
+    _sealed(app, report, f"encrypted {report.sealed} attachment(s), {report.already} were "
+                         f"already encrypted; key {report.key}")
+
+
+def _sealed(app: AppContext, report: SealReport, text: str) -> None:
+    if app.json_output:
+        app.emit_json(report.__dict__)
+    else:
+        app.out.print(text, markup=False)
 
 
 COMMANDS = [init, reindex, stats, verify, ocr, key]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from docstore.archive import Archive
+from docstore.blobcrypt import EncryptedBlobStore
 from docstore.crypto import Cipher, load_keyring
 from docstore.ports import BlobStore, RecordStore, SearchIndex
 from docstore.settings import Backend, Settings
@@ -46,8 +47,12 @@ def _open_mongo(settings: Settings) -> Archive:
 
 
 def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: SearchIndex) -> Archive:
-    return Archive(store=store, blobs=blobs, index=index, extractor=_extractor(settings),
-                   cipher=_cipher(settings), private_paths=(settings.data_dir, settings.key_file),
+    cipher = _cipher(settings)
+    # always wrapped: sealed attachments stay readable when encryption is turned off again
+    sealed = EncryptedBlobStore(blobs, cipher.ring, encrypt=settings.encrypt_attachments,
+                                work_dir=settings.work_dir)
+    return Archive(store=store, blobs=sealed, index=index, extractor=_extractor(settings),
+                   cipher=cipher, private_paths=(settings.data_dir, settings.key_file),
                    consent_policy=settings.consent.value, user=settings.user,
                    timezone=settings.timezone, dossier_rules=settings.dossier_rules,
                    retention=settings.retention,

@@ -28,10 +28,22 @@ class FsBlobStore:
     def _path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, sha256: str, source: Path) -> None:
+    def put(self, sha256: str, source: Path, *, verified: bool = False) -> None:
         target = self._path(sha256)
         if target.exists():
             return
+        self._write(target, source)
+
+    def replace(self, sha256: str, source: Path, *, verified: bool = False) -> None:
+        """Swap the stored bytes of a blob (re-encryption) by one rename: old or new, never
+        half of each."""
+        target = self._path(sha256)
+        if not target.exists():
+            raise NotFound("attachment", sha256)
+        self._write(target, source)
+
+    @staticmethod
+    def _write(target: Path, source: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
         try:

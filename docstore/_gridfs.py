@@ -14,7 +14,11 @@ Two things differ from ``GridFSBucket``'s own upload, both on purpose:
   visible only once complete. A chunk's content is fixed by the hash, so a rerun, or a concurrent
   writer of the same file, meets identical chunks: a duplicate ``_id`` is simply already done.
   A crash leaves only chunks without a files document; the next ``put`` of that hash completes
-  them and ``sweep_orphans`` removes the others.
+  them and ``sweep_orphans`` removes the others. (Chunks that differ from the content being put,
+  say plaintext left by a crash before encryption was turned on, are overwritten.)
+- **Crash-safe replace** (re-encryption, ``docstore.blobcrypt``): the new form is put complete
+  under ``{sha256}.new``, the files document is pointed at it (readers follow), the chunks are
+  overwritten from it, and only then is the pointer dropped; a rerun finishes a swap it finds.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from .errors import BackendUnavailable, NotFound
 CHUNK_SIZE = 255 * 1024  # the GridFS default
 _CHUNKS_PER_WRITE = 16  # about 4 MiB per round trip
 _DUPLICATE = 11000
+STAGE = ".new"
+"""Suffix of the files id a ``replace`` stages the new form under; never listed."""
 
 
 def chunk_id(sha256: str, n: int) -> str:
@@ -58,12 +64,14 @@ class GridFsBlobStore:
         return _Guard(self.db)
 
     # -- writing ---------------------------------------------------------------------------
-    def put(self, sha256: str, source: Path) -> None:
+    def put(self, sha256: str, source: Path, *, verified: bool = False) -> None:
+        """``verified``: the caller checked the content against the hash (a sealed blob, whose
+        stored bytes do not hash to its name); otherwise it is checked here, before writing."""
         with self._reachable():
             if self.exists(sha256):
                 return
-            length = _check_hash(source, sha256)  # before writing: chunks under a hash are
-            now = datetime.now(timezone.utc)       # always that content
+            length = source.stat().st_size if verified else _check_hash(source, sha256)
+            now = datetime.now(timezone.utc)
             count, clashed = 0, False
             batch: list[dict[str, Any]] = []
             for n, data in _read_chunks(source):
@@ -103,22 +111,66 @@ class GridFsBlobStore:
         return False
 
     def _repair_chunks(self, sha256: str, source: Path, count: int, now: datetime) -> None:
-        """Chunk ``n`` must exist under our ``_id``; a chunk left by another GridFS writer
-        (ObjectId ``_id``, same ``(files_id, n)``) is replaced. Also drop chunks past the end."""
-        missing = {n for n in range(count)
-                   if self.chunks.find_one({"_id": chunk_id(sha256, n)}, {"_id": 1}) is None}
-        stray = {"files_id": sha256, "$or": [{"n": {"$gte": count}},
-                                             {"n": {"$in": sorted(missing)}}]}
-        self.chunks.delete_many(stray)  # a scan, but only after a foreign writer crashed
-        if missing:
-            for n, data in _read_chunks(source):
-                if n in missing:
-                    self._insert_chunks([self._chunk(sha256, n, data, now)])
+        """Chunk ``n`` must exist under our ``_id`` with our bytes; a chunk left by another
+        GridFS writer (ObjectId ``_id``, same ``(files_id, n)``) is replaced, and so is one of
+        ours holding other bytes (an earlier crashed put of another stored form: plaintext
+        before encryption was on, or sealed under another key). Also drop chunks past the end."""
+        found = {n: self.chunks.find_one({"_id": chunk_id(sha256, n)}, {"data": 1})
+                 for n in range(count)}
+        missing = sorted(n for n, doc in found.items() if doc is None)
+        stray = {"files_id": sha256, "$or": [{"n": {"$gte": count}}, {"n": {"$in": missing}}]}
+        self.chunks.delete_many(stray)  # a scan, but only after a crash
+        for n, data in _read_chunks(source):
+            doc = found.get(n)
+            if doc is None:
+                self._insert_chunks([self._chunk(sha256, n, data, now)])
+            elif bytes(doc["data"]) != data:
+                self.chunks.replace_one({"_id": chunk_id(sha256, n)},
+                                        self._chunk(sha256, n, data, now))
+
+    def replace(self, sha256: str, source: Path, *, verified: bool = False) -> None:
+        """Swap the stored bytes of a blob, crash-safe (see the module docstring)."""
+        with self._reachable():
+            if not verified:
+                _check_hash(source, sha256)
+            meta = self.files.find_one({"_id": sha256})
+            if meta is None:
+                raise NotFound("attachment", sha256)
+            stage = sha256 + STAGE
+            if (meta.get("metadata") or {}).get("replaced_by"):
+                self._swap(sha256, stage)  # finish the swap a crash interrupted
+            else:
+                self.delete(stage)  # a leftover no reader follows
+            self.put(stage, source, verified=True)
+            self._swap(sha256, stage)
+
+    def _swap(self, sha256: str, stage: str) -> None:
+        staged = self.files.find_one({"_id": stage})
+        old = self.files.find_one_and_update({"_id": sha256},
+                                             {"$set": {"metadata.replaced_by": stage}})
+        if staged is None or old is None:
+            raise NotFound("attachment", stage if staged is None else sha256)
+        now = datetime.now(timezone.utc)
+        length, size = int(staged["length"]), int(staged["chunkSize"])
+        count = -(-length // size)
+        for n in range(count):
+            self.chunks.replace_one({"_id": chunk_id(sha256, n)},
+                                    self._chunk(sha256, n, self._read_chunk(stage, n), now),
+                                    upsert=True)
+        old_count = -(-int(old["length"]) // int(old.get("chunkSize") or CHUNK_SIZE))
+        self._delete_chunks(sha256, old_count, start=count)
+        self.files.update_one({"_id": sha256}, {
+            "$set": {"length": length, "chunkSize": size, "uploadDate": now},
+            "$unset": {"metadata.replaced_by": ""}})
+        self.delete(stage)
 
     # -- reading -----------------------------------------------------------------------------
     def open(self, sha256: str) -> BinaryIO:
         with self._reachable():
             meta = self.files.find_one({"_id": sha256})
+            stage = ((meta or {}).get("metadata") or {}).get("replaced_by")
+            if stage:  # a replace is copying chunks: the complete new form is the stage
+                sha256, meta = stage, self.files.find_one({"_id": stage})
         if meta is None:
             raise NotFound("attachment", sha256)
         raw = GridFsReader(self, sha256, int(meta["length"]), int(meta["chunkSize"]))
@@ -141,7 +193,8 @@ class GridFsBlobStore:
     def iter_hashes(self) -> Iterator[str]:
         with self._reachable():
             for raw in self.files.find({}, {"_id": 1}).sort("_id", ASCENDING).batch_size(1000):
-                yield raw["_id"]
+                if not raw["_id"].endswith(STAGE):
+                    yield raw["_id"]
 
     # -- deleting ----------------------------------------------------------------------------
     def delete(self, sha256: str) -> None:
@@ -151,9 +204,11 @@ class GridFsBlobStore:
             if meta is not None:
                 chunk_size = int(meta.get("chunkSize") or CHUNK_SIZE)
                 self._delete_chunks(sha256, -(-int(meta["length"]) // chunk_size))
+                if (meta.get("metadata") or {}).get("replaced_by"):
+                    self.delete(sha256 + STAGE)
 
-    def _delete_chunks(self, sha256: str, count: int) -> None:
-        for n in range(count):
+    def _delete_chunks(self, sha256: str, count: int, start: int = 0) -> None:
+        for n in range(start, count):
             self.chunks.delete_one({"_id": chunk_id(sha256, n)})
 
     def sweep_orphans(self, grace: timedelta = timedelta(hours=1)) -> int:

@@ -7,7 +7,8 @@
   series have no unexplained gaps; the search index holds exactly the stored documents.
 - 可用性 usability: every PDF parses and has the page count its record says; images decode.
 - 安全性 security: the key file exists, is private (0600) and lies outside the data folder; no
-  personal field of any customer is stored in plaintext.
+  personal field of any customer is stored in plaintext; with encryption of attachments on,
+  every attachment is sealed under the current key (``docstore.blobcrypt``).
 
 ``repair`` fixes only what the store itself can fix — the index (re-index missing or pending
 documents, drop entries without a record) and, on GridFS, chunks of uploads that never finished.
@@ -24,10 +25,11 @@ from typing import Any
 
 from .access import Permission, require
 from .archive import Archive
+from .blobcrypt import EncryptedBlobStore
 from .crypto import PERSONAL_FIELDS, is_encrypted
 from .documents import reindex
 from .dump import JOURNAL, SEQUENCES, Attachments, Needed, referenced_blobs
-from .errors import NotFound
+from .errors import ArchiveError, NotFound
 from .journal import verify_chain
 from .verify import check_index
 
@@ -92,6 +94,7 @@ def verify_archive(archive: Archive, *, key_file: Path, data_dir: Path,
         _index(archive, repair),
         _key_file(key_file, data_dir),
         _personal_data(inventory),
+        *_sealed_attachments(archive),
     ]
     report = IntegrityReport(sorted(checks, key=lambda c: list(ASPECTS).index(c.aspect)))
     archive.journal.record(archive.user, "verify.run", details={
@@ -144,11 +147,15 @@ def _attachments(archive: Archive, inv: _Inventory) -> list[Check]:
         except NotFound:
             present.problem(f"{item.owner}: attachment {item.sha256} is missing")
             continue
+        except ArchiveError as exc:  # sealed under a key the key file lacks
+            genuine.problem(f"{item.owner}: {exc.message}")
+            continue
         genuine.checked += 1
-        with stream:
-            digest = hashlib.sha256()
-            while chunk := stream.read(1 << 20):
-                digest.update(chunk)
+        try:
+            digest = _digest(stream)
+        except ArchiveError as exc:  # a sealed blob failing authentication, or its key gone
+            genuine.problem(f"{item.owner}: {exc.message}")
+            continue
         if digest.hexdigest() != item.sha256:
             genuine.problem(f"{item.owner}: attachment {item.sha256} now hashes to "
                             f"{digest.hexdigest()} (modified)")
@@ -160,6 +167,14 @@ def _attachments(archive: Archive, inv: _Inventory) -> list[Check]:
                                 or item.media_type.startswith("image/")):
             usable.checked += 1
     return [genuine, present, usable]
+
+
+def _digest(stream: Any) -> Any:
+    with stream:
+        digest = hashlib.sha256()
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest
 
 
 def _unusable(archive: Archive, item: Needed) -> str | None:
@@ -257,3 +272,25 @@ def _personal_data(inv: _Inventory) -> Check:
             if value and not is_encrypted(value):
                 check.problem(f"customer {customer_id}: {name} is stored in plaintext")
     return check
+
+
+def _sealed_attachments(archive: Archive) -> list[Check]:
+    """With encryption of attachments on: none in plaintext, none under an old key. Off: no
+    check (sealed ones are still read and verified above)."""
+    blobs = archive.blobs
+    if not isinstance(blobs, EncryptedBlobStore) or not blobs.encrypt:
+        return []
+    check = Check("security", "attachments encrypted under the current key")
+    for sha in blobs.iter_hashes():
+        check.checked += 1
+        try:
+            key_id = blobs.key_id(sha)
+        except NotFound:
+            continue
+        if key_id is None:
+            check.problem(f"attachment {sha} is stored in plaintext; run "
+                          "`archive key encrypt-attachments`")
+        elif key_id != blobs.ring.current:
+            check.problem(f"attachment {sha} is encrypted under the old key {key_id}; run "
+                          "`archive key rotate` again to finish the rotation")
+    return [check]

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     max_file_mb: int = Field(default=512, gt=0)
     key_file: Path = Field(default_factory=lambda: default_key_file())
     """Key ring for personal data: never inside the data folder."""
+    encrypt_attachments: bool = False
+    """Seal new attachments with the personal-data key (``docstore.blobcrypt``); sealed ones
+    are read whatever this says. ``archive key encrypt-attachments`` seals the existing ones."""
     consent: ConsentPolicy = ConsentPolicy.WARN
     """Filing documents for a customer without recorded consent: refuse, warn or allow."""
     ocr: OcrMode = OcrMode.AUTO

@@ -78,7 +78,7 @@ def test_key_rotation_re_encrypts_and_old_key_is_gone(archive, settings) -> None
     c = customers.add_customer(archive, name="张伟", **SECRETS)
     before = archive.store.get_customer(c.id).phone
     old_ring = load_keyring(settings.key_file, settings.data_dir)
-    assert rotate_key(archive, settings.key_file, settings.data_dir) == 1
+    assert rotate_key(archive, settings.key_file, settings.data_dir).customers == 1
     new_ring = load_keyring(settings.key_file, settings.data_dir)
     assert list(new_ring.keys) == [new_ring.current] and new_ring.current not in old_ring.keys
     after = archive.store.get_customer(c.id)
