@@ -17,8 +17,9 @@ Two things differ from ``GridFSBucket``'s own upload, both on purpose:
   them and ``sweep_orphans`` removes the others. (Chunks that differ from the content being put,
   say plaintext left by a crash before encryption was turned on, are overwritten.)
 - **Crash-safe replace** (re-encryption, ``docstore.blobcrypt``): the new form is put complete
-  under ``{sha256}.new``, the files document is pointed at it (readers follow), the chunks are
-  overwritten from it, and only then is the pointer dropped; a rerun finishes a swap it finds.
+  under ``{sha256}.new``, the files document is pointed at it (readers follow while it exists),
+  the chunks and length are overwritten from it, the stage is dropped, then the pointer;
+  ``finish_replacements`` (or the next replace of that blob) completes a swap a crash cut short.
 """
 
 from __future__ import annotations
@@ -145,32 +146,46 @@ class GridFsBlobStore:
             self._swap(sha256, stage)
 
     def _swap(self, sha256: str, stage: str) -> None:
+        """Point readers at the complete stage, copy its chunks over, fix the length, drop the
+        stage, and only then the pointer; rerun from any point, it ends the same."""
         staged = self.files.find_one({"_id": stage})
-        old = self.files.find_one_and_update({"_id": sha256},
-                                             {"$set": {"metadata.replaced_by": stage}})
-        if staged is None or old is None:
-            raise NotFound("attachment", stage if staged is None else sha256)
-        now = datetime.now(timezone.utc)
-        length, size = int(staged["length"]), int(staged["chunkSize"])
-        count = -(-length // size)
-        for n in range(count):
-            self.chunks.replace_one({"_id": chunk_id(sha256, n)},
-                                    self._chunk(sha256, n, self._read_chunk(stage, n), now),
-                                    upsert=True)
-        old_count = -(-int(old["length"]) // int(old.get("chunkSize") or CHUNK_SIZE))
-        self._delete_chunks(sha256, old_count, start=count)
-        self.files.update_one({"_id": sha256}, {
-            "$set": {"length": length, "chunkSize": size, "uploadDate": now},
-            "$unset": {"metadata.replaced_by": ""}})
-        self.delete(stage)
+        if staged is not None:
+            old = self.files.find_one_and_update({"_id": sha256},
+                                                 {"$set": {"metadata.replaced_by": stage}})
+            if old is None:
+                raise NotFound("attachment", sha256)
+            now = datetime.now(timezone.utc)
+            length, size = int(staged["length"]), int(staged["chunkSize"])
+            count = -(-length // size)
+            for n in range(count):
+                self.chunks.replace_one({"_id": chunk_id(sha256, n)},
+                                        self._chunk(sha256, n, self._read_chunk(stage, n), now),
+                                        upsert=True)
+            old_count = -(-int(old["length"]) // int(old.get("chunkSize") or CHUNK_SIZE))
+            self._delete_chunks(sha256, old_count, start=count)
+            self.files.update_one({"_id": sha256}, {
+                "$set": {"length": length, "chunkSize": size, "uploadDate": now}})
+            self.delete(stage)
+        self.files.update_one({"_id": sha256}, {"$unset": {"metadata.replaced_by": ""}})
+
+    def finish_replacements(self) -> int:
+        """Finish the swaps a crash interrupted (readers already see their new form); returns
+        how many. One query over ``fs.files``: run it before a batch of replaces."""
+        with self._reachable():
+            pending = [f["_id"] for f in self.files.find(
+                {"metadata.replaced_by": {"$exists": True}}, {"_id": 1})]
+            for sha256 in pending:
+                self._swap(sha256, sha256 + STAGE)
+            return len(pending)
 
     # -- reading -----------------------------------------------------------------------------
     def open(self, sha256: str) -> BinaryIO:
         with self._reachable():
             meta = self.files.find_one({"_id": sha256})
             stage = ((meta or {}).get("metadata") or {}).get("replaced_by")
-            if stage:  # a replace is copying chunks: the complete new form is the stage
-                sha256, meta = stage, self.files.find_one({"_id": stage})
+            staged = self.files.find_one({"_id": stage}) if stage else None
+            if staged is not None:  # a replace is copying chunks: the stage is complete
+                sha256, meta = stage, staged
         if meta is None:
             raise NotFound("attachment", sha256)
         raw = GridFsReader(self, sha256, int(meta["length"]), int(meta["chunkSize"]))

@@ -138,6 +138,9 @@ class EncryptedBlobStore:
     def replace(self, sha256: str, source: Path, *, verified: bool = False) -> None:
         self.inner.replace(sha256, source, verified=verified)
 
+    def finish_replacements(self) -> int:
+        return self.inner.finish_replacements()
+
     def close(self) -> None:
         self.inner.close()
 

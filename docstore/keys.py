@@ -94,6 +94,7 @@ def _reseal_all(blobs: object, report: SealReport, progress: Progress | None,
     """Bring every attachment to the current key; plaintext ones only if ``plaintext``."""
     if not isinstance(blobs, EncryptedBlobStore):
         return
+    blobs.finish_replacements()  # a killed run's swap in flight: completed, not redone
     for sha in list(blobs.iter_hashes()):  # a list: the stores are rewritten as we go
         try:
             key_id = blobs.key_id(sha)
