@@ -213,3 +213,37 @@ def test_verify_catches_a_tampered_encrypted_attachment(sealed, tmp_path) -> Non
     with pytest.raises(BadInput, match="segment 0") as caught:
         export(archive, result.document_id, tmp_path / "out.txt")
     assert caught.value.reason is Reason.CORRUPT and sha in caught.value.message
+
+
+def test_backups_carry_plaintext_inside_the_sealed_file_and_restore_seals_again(
+        sealed, tmp_path) -> None:
+    import tarfile
+
+    from docstore.backup import backup
+    from docstore.backupfile import SealedReader, blob_member
+    from docstore.restore import restore
+    from tests.conftest import make_settings, wipe
+
+    archive, settings = sealed
+    text = _text_file(tmp_path / "in")
+    [result] = ingest(archive, [text])
+    sha = show(archive, result.document_id).sha256
+    out = tmp_path / "full.backup"
+    backup(archive, out, data_dir=settings.data_dir, backend=settings.backend)
+    with SealedReader(out, archive.cipher.ring) as stream, \
+            tarfile.open(fileobj=stream, mode="r|") as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}
+    assert members[blob_member(sha)] == text.read_bytes()  # independent of blob encryption
+    assert PHRASE.encode() not in out.read_bytes()
+    target_settings = make_settings(settings.backend, tmp_path / "target").model_copy(
+        update={"key_file": settings.key_file, "encrypt_attachments": True})
+    target = open_archive(target_settings)
+    try:
+        restore(target, [out], data_dir=target_settings.data_dir)
+        assert target.blobs.key_id(sha) == target.cipher.ring.current
+        with target.blobs.open(sha) as stream:
+            assert stream.read() == text.read_bytes()
+        assert PHRASE.encode() not in _stored_bytes(target, target_settings)
+    finally:
+        target.close()
+        wipe(target_settings)
