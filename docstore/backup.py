@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 from .access import Permission, require
 from .archive import Archive
 from .backupfile import (CONFIG, MANIFEST, FORMAT, HashingReader, Header, SealedWriter,
-                         blob_member, new_salt, table_member)
+                         ZeroFillReader, blob_member, new_salt, table_member)
 from .crypto import KeyRing
 from .dump import Row, canonical
 from .errors import NotFound, UsageError
@@ -152,8 +152,8 @@ class _Members:
             with stream:
                 size = stream.seek(0, os.SEEK_END)
                 stream.seek(0)
-                if self.add(blob_member(sha), stream, size) != sha:
-                    report.damaged_blobs.append(sha)
+                if self.add(blob_member(sha), ZeroFillReader(stream, size), size) != sha:
+                    report.damaged_blobs.append(sha)  # modified, or sealed and tampered
             sent.add(sha)
             report.blobs += 1
         return sent

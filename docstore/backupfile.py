@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .crypto import KeyRing
-from .errors import BadInput, Reason
+from .errors import ArchiveError, BadInput, Reason
 from .segments import SegmentReader, SegmentWriter
 
 MAGIC = b"ARCHIVE-BACKUP 1\n"
@@ -146,6 +146,35 @@ class HashingReader(io.RawIOBase):
         buffer[: len(data)] = data
         self.sha256.update(data)
         self.bytes += len(data)
+        return len(data)
+
+
+class ZeroFillReader(io.RawIOBase):
+    """Passes ``size`` bytes of a stream through; when reading fails part-way (an encrypted
+    attachment failing authentication), the rest reads as zeros, so the tar member stays
+    well-formed and its hash, not an abort, reports the damage. ``error`` keeps the cause."""
+
+    def __init__(self, inner: BinaryIO, size: int) -> None:
+        self._inner = inner
+        self._left = size
+        self.error: ArchiveError | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        want = min(len(buffer), self._left)
+        if self.error is None:
+            try:
+                data = self._inner.read(want)
+            except ArchiveError as exc:
+                self.error, data = exc, b""
+        else:
+            data = b""
+        if self.error is not None:
+            data = bytes(want)
+        buffer[: len(data)] = data
+        self._left -= len(data)
         return len(data)
 
 

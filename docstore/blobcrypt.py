@@ -94,6 +94,8 @@ class EncryptedBlobStore:
         self.name = inner.name
 
     def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet (copy, unpickling): no recursion
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     # -- the BlobStore port --------------------------------------------------------------------

@@ -213,6 +213,33 @@ def test_verify_catches_a_tampered_encrypted_attachment(sealed, tmp_path) -> Non
     with pytest.raises(BadInput, match="segment 0") as caught:
         export(archive, result.document_id, tmp_path / "out.txt")
     assert caught.value.reason is Reason.CORRUPT and sha in caught.value.message
+    from docstore.backup import backup
+
+    made = backup(archive, tmp_path / "b.backup", data_dir=settings.data_dir,
+                  backend=settings.backend)  # goes on, like with a modified plaintext blob
+    assert made.damaged_blobs == [sha] and made.blobs == 1
+
+
+def test_ocr_reads_the_sealed_scan_and_seals_its_searchable_pdf(sealed, tmp_path) -> None:
+    from docstore.reocr import retry_ocr
+    from docstore.samples import write_scan
+    from docstore.settings import OcrMode
+    from indexer.extract import DefaultExtractor
+    from tests.scans import require_ocr
+
+    require_ocr()
+    archive, settings = sealed
+    scan = write_scan(tmp_path / "身份证扫描.pdf", ["身份证明复印件", "客户：张三丰"])
+    archive.extractor = DefaultExtractor(OcrMode.NEVER)
+    [result] = ingest(archive, [scan])
+    assert show(archive, result.document_id).needs_ocr
+    archive.extractor = DefaultExtractor(OcrMode.AUTO, settings.ocr_languages)
+    assert retry_ocr(archive).done == [result.document_id]  # OCR'd from the sealed original
+    doc = show(archive, result.document_id)
+    assert doc.text_source == "ocr" and doc.searchable_sha256
+    assert archive.blobs.key_id(doc.searchable_sha256) == archive.cipher.ring.current
+    hits = search(archive, SearchQuery(text="身份证明")).hits
+    assert [h.document_id for h in hits] == [doc.id]
 
 
 def test_backups_carry_plaintext_inside_the_sealed_file_and_restore_seals_again(
