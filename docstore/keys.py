@@ -91,28 +91,38 @@ def encrypt_attachments(archive: Archive, progress: Progress | None = None) -> S
 
 def _reseal_all(blobs: object, report: SealReport, progress: Progress | None,
                 plaintext: bool) -> None:
-    """Bring every attachment to the current key; plaintext ones only if ``plaintext``."""
+    """Bring every attachment to the current key; plaintext ones only if ``plaintext``. Passes
+    repeat over attachments stored meanwhile (another process still holding the old key), so
+    that none is left behind when the old key is dropped."""
     if not isinstance(blobs, EncryptedBlobStore):
         return
     blobs.finish_replacements()  # a killed run's swap in flight: completed, not redone
-    for sha in list(blobs.iter_hashes()):  # a list: the stores are rewritten as we go
-        try:
-            key_id = blobs.key_id(sha)
-            if key_id == blobs.ring.current:
-                report.already += 1
-                continue
-            if key_id is None and not plaintext:
-                report.plaintext += 1
-                continue
-            blobs.reseal(sha)
-        except NotFound:  # disposed of meanwhile
-            continue
-        except ArchiveError as exc:  # tampered, or under a key the ring lacks
-            report.failed[sha] = exc.message
-            continue
-        report.sealed += 1
-        if progress is not None:
-            progress(sha)
+    seen: set[str] = set()
+    while todo := [sha for sha in blobs.iter_hashes() if sha not in seen]:
+        seen.update(todo)  # a list first: the stores are rewritten as we go
+        for sha in todo:
+            _reseal(blobs, sha, report, progress, plaintext)
+
+
+def _reseal(blobs: EncryptedBlobStore, sha: str, report: SealReport, progress: Progress | None,
+            plaintext: bool) -> None:
+    try:
+        key_id = blobs.key_id(sha)
+        if key_id == blobs.ring.current:
+            report.already += 1
+            return
+        if key_id is None and not plaintext:
+            report.plaintext += 1
+            return
+        blobs.reseal(sha)
+    except NotFound:  # disposed of meanwhile
+        return
+    except ArchiveError as exc:  # tampered, or under a key the ring lacks
+        report.failed[sha] = exc.message
+        return
+    report.sealed += 1
+    if progress is not None:
+        progress(sha)
 
 
 def _use(archive: Archive, ring: KeyRing) -> None:

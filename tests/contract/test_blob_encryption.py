@@ -179,6 +179,32 @@ def test_rotation_reseals_attachments_before_dropping_the_old_key(sealed, tmp_pa
     assert _verify(archive, settings).ok
 
 
+def test_an_attachment_stored_under_the_old_key_during_rotation_is_resealed(sealed,
+                                                                            tmp_path) -> None:
+    archive, settings = sealed
+    ingest(archive, [_text_file(tmp_path / "in")])
+    other = open_archive(settings)  # another process, still holding only the old key
+    late = _text_file(tmp_path / "late", "补交的身份证.txt", "轮换期间入库")
+    late_sha = hashlib.sha256(late.read_bytes()).hexdigest()
+
+    def meanwhile(sha: str) -> None:
+        if not other.blobs.exists(late_sha):
+            other.blobs.put(late_sha, late)
+
+    try:
+        report = rotate_key(archive, settings.key_file, settings.data_dir, progress=meanwhile)
+        assert report.sealed == 2
+        fresh = open_archive(settings)
+        try:
+            assert fresh.blobs.key_id(late_sha) == fresh.cipher.ring.current
+            with fresh.blobs.open(late_sha) as stream:
+                assert stream.read() == late.read_bytes()
+        finally:
+            fresh.close()
+    finally:
+        other.close()
+
+
 def test_a_missing_key_names_the_attachment_and_the_key(sealed, tmp_path) -> None:
     archive, settings = sealed
     [result] = ingest(archive, [_text_file(tmp_path / "in")])
