@@ -60,7 +60,8 @@ class BlobHeader:
     segment_bytes: int = SEGMENT
 
     def to_line(self) -> bytes:
-        return json.dumps({**asdict(self), "cipher": "AES-256-GCM"}, sort_keys=True).encode() + b"\n"
+        data = {**asdict(self), "cipher": "AES-256-GCM"}
+        return json.dumps(data, sort_keys=True).encode() + b"\n"
 
     @classmethod
     def parse(cls, line: bytes, sha256: str) -> BlobHeader | None:
@@ -104,8 +105,9 @@ class EncryptedBlobStore:
             return self.inner.put(sha256, source, verified=verified)
         if self.inner.exists(sha256):
             return None
-        with open(source, "rb") as src, self._sealed(src, sha256, os.fstat(src.fileno()).st_size) as tmp:
-            self.inner.put(sha256, tmp, verified=True)
+        with open(source, "rb") as src:
+            with self._sealed(src, sha256, os.fstat(src.fileno()).st_size) as tmp:
+                self.inner.put(sha256, tmp, verified=True)
         return None
 
     def open(self, sha256: str) -> BinaryIO:
@@ -126,7 +128,8 @@ class EncryptedBlobStore:
 
         reader = SegmentReader(stream, aead, digest, header.segment_bytes, damaged,
                                length=header.length)
-        return io.BufferedReader(reader, buffer_size=header.segment_bytes)  # type: ignore[return-value]
+        buffered = io.BufferedReader(reader, buffer_size=header.segment_bytes)
+        return buffered  # type: ignore[return-value]
 
     def exists(self, sha256: str) -> bool:
         return self.inner.exists(sha256)

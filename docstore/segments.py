@@ -122,7 +122,7 @@ class SegmentReader(io.RawIOBase):
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if self.length is None:
-            raise io.UnsupportedOperation("a sealed stream of unknown length is read straight through")
+            raise io.UnsupportedOperation("a stream of unknown length is read straight through")
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.length}[whence]
         self._pos = max(0, base + offset)
         return self._pos
