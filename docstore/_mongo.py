@@ -131,6 +131,17 @@ def _json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _filterable(field: str, value: Any) -> bool:
+    return (isinstance(value, (str, int)) and not isinstance(value, bool)
+            and not field.startswith("$") and "." not in field)
+
+
+def _record(key: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A workflow record: its JSON, plus its plain top-level values under ``f`` to filter on."""
+    return {"_id": key, "data": _json(data),
+            "f": {k: v for k, v in data.items() if _filterable(k, v)}}
+
+
 def _put(collection: Any, doc: dict[str, Any]) -> None:
     """Insert or replace by ``_id`` without an upsert (concurrent upserts can both insert)."""
     try:
@@ -454,13 +465,13 @@ class MongoRecordStore:
     @_reachable
     def add_record(self, kind: str, key: str, data: dict[str, Any]) -> None:
         try:
-            self._records(kind).insert_one({"_id": key, "data": _json(data)})
+            self._records(kind).insert_one(_record(key, data))
         except DuplicateKeyError as exc:
             raise Conflict(f"{kind} {key} exists") from exc
 
     @_reachable
     def put_record(self, kind: str, key: str, data: dict[str, Any]) -> None:
-        _put(self._records(kind), {"_id": key, "data": _json(data)})
+        _put(self._records(kind), _record(key, data))
 
     @_reachable
     def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
@@ -469,7 +480,10 @@ class MongoRecordStore:
 
     @_reachable
     def iter_records(self, kind: str, **where: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-        for raw in self._resumable(self._records(kind), {}):
+        """Equality on plain top-level values is filtered by the server (on ``f``, the copy of
+        them beside the JSON); the rest here."""
+        query = {f"f.{k}": v for k, v in where.items() if _filterable(k, v)}
+        for raw in self._resumable(self._records(kind), query):
             data = json.loads(raw["data"])
             if all(data.get(field) == value for field, value in where.items()):
                 yield raw["_id"], data

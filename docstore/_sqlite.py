@@ -336,9 +336,13 @@ class SqliteRecordStore:
         return json.loads(row[0]) if row else None
 
     def iter_records(self, kind: str, **where: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-        rows = self.conn.execute("SELECT key, data FROM records WHERE kind = ? ORDER BY key",
-                                 (kind,)).fetchall()
-        for key, raw in rows:
+        """Equality on plain text and integer values is filtered in SQL; the rest here."""
+        sql, args = "SELECT key, data FROM records WHERE kind = ?", [kind]
+        for field, value in where.items():
+            if isinstance(value, (str, int)) and not isinstance(value, bool):
+                sql += " AND json_extract(data, ?) = ?"
+                args += [f'$."{field}"', value]
+        for key, raw in self.conn.execute(sql + " ORDER BY key", args).fetchall():
             data = json.loads(raw)
             if all(data.get(field) == value for field, value in where.items()):
                 yield key, data

@@ -166,10 +166,15 @@ def _data(model: Loan | Repair) -> dict[str, Any]:
 
 
 def _refuse_if_out(archive: Archive, archive_no: str) -> None:
-    for loan in open_loans(archive, archive_no):
-        if loan.kind is LoanKind.ORIGINAL:
-            raise Conflict(f"the original of {archive_no} is out: lent to {loan.borrower} since "
-                           f"{local(archive, loan.out_at)} ({loan.id}); it must come back first")
+    """The dossier's ``loan.out`` claim, read by key, says whether its original is out (a
+    claim is settled first): no scan of every loan on each borrow."""
+    claim = archive.store.get_record(ORIGINAL_OUT, archive_no)
+    held = archive.store.get_record(LOAN, claim["loan"]["id"]) if claim and "loan" in claim \
+        else None
+    if held is not None and held["status"] in OPEN:
+        loan = Loan.model_validate(held)
+        raise Conflict(f"the original of {archive_no} is out: lent to {loan.borrower} since "
+                       f"{local(archive, loan.out_at)} ({loan.id}); it must come back first")
 
 
 def _settle_claim(archive: Archive, archive_no: str) -> None:

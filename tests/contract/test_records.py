@@ -23,6 +23,13 @@ def test_records_add_is_a_unique_claim_put_replaces_and_where_filters(archive: A
     assert [k for k, _ in store.iter_records("loan")] == ["L000001", "L000002"]
     assert [k for k, _ in store.iter_records("loan", status="out")] == ["L000002"]
     assert list(store.iter_records("repair")) == []
+    store.add_record("loan", "L000003", {"archive_no": "NQ-2026-HT-0042", "pages": 3,
+                                         "check": None, "copied": {"页": [1, 2]}})
+    assert [k for k, _ in store.iter_records("loan", archive_no="NQ-2026-HT-0042", pages=3)] == [
+        "L000003"]
+    assert [k for k, _ in store.iter_records("loan", copied={"页": [1, 2]})] == ["L000003"]
+    assert [k for k, _ in store.iter_records("loan", pages="3")] == []  # types are kept
+    store.delete_record("loan", "L000003")
     store.delete_record("loan", "L000002")
     assert store.get_record("loan", "L000002") is None
     assert store.get_record("hold", "L000001") is None  # kinds are apart
