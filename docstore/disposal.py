@@ -265,6 +265,7 @@ def execute(archive: Archive, disposal_id: str, *, pause: float = 0.0,
         for item in disposal.items:
             if item.archive_no not in disposal.dossiers_done:
                 _destroy_dossier(archive, disposal, item, needed, pause, progress)
+        _save(archive, disposal)  # once: the stores say what is done (tombstones, status)
         _wipe_customers(archive, disposal, keep)
         archive.index.scrub()
         archive.store.scrub()
@@ -360,8 +361,9 @@ def _close_dossier(archive: Archive, disposal: Disposal, item: ListedDossier) ->
                                    customer_id=item.customer_id,
                                    details={"disposal": disposal.id,
                                             "documents": len(item.documents)})
-    disposal.dossiers_done.append(item.archive_no)
-    _save(archive, disposal)
+    disposal.dossiers_done.append(item.archive_no)  # saved after the last dossier: a rerun
+    # finds the others done by their tombstones and status, without rewriting a long list
+    # once per dossier
 
 
 def _wipe_customers(archive: Archive, disposal: Disposal, keep: set[str]) -> None:
