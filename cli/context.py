@@ -13,6 +13,9 @@ from rich.console import Console
 from docstore.archive import Archive
 from docstore.settings import Settings
 
+PIPE_WIDTH = 200
+"""Output to a file or a pipe is not cut to 80 columns: tables keep whole lines for grep."""
+
 
 @dataclass
 class AppContext:
@@ -20,7 +23,8 @@ class AppContext:
     json_output: bool = False
     verbose: int = 0
     _archive: Archive | None = field(default=None, repr=False)
-    out: Console = field(default_factory=lambda: Console(soft_wrap=True, highlight=False))
+    out: Console = field(default_factory=lambda: Console(
+        soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else PIPE_WIDTH))
     err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
 
     @property

@@ -176,10 +176,7 @@ def list_(app: AppContext, customer_id: str | None, status: str | None, overdue:
         return
     rows = [(d.archive_no, d.customer_id, workflow.stage_of(d).value, d.project or d.title,
              _where(d)) for d in found]
-    shown = table(["档号", "customer", "stage", "project", "due / location"], rows)
-    for column in shown.columns:
-        column.overflow = "fold"  # never cut a 档号 or a cabinet position short
-    app.out.print(shown)
+    app.out.print(table(["档号", "customer", "stage", "project", "due / location"], rows))
 
 
 def _where(d: Dossier) -> str | None:

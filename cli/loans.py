@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from docstore import loans as workflow
 from docstore.models import Loan, Repair
@@ -145,16 +144,8 @@ def list_(app: AppContext, overdue: bool, open_only: bool, archive_no: str | Non
     rows = [(x.id, x.archive_no, KIND[x.kind], x.status, x.borrower, x.purpose,
              workflow.local(a, x.out_at), workflow.local(a, x.due_at),
              workflow.days_overdue(a, x, now) or "") for x in found]
-    app.out.print(_keep_ids(table(["id", "档号", "kind", "status", "borrower", "purpose", "out",
-                                   "due", "overdue"], rows)))
-
-
-def _keep_ids(grid: Table) -> Table:
-    """Ids and 档号 are never cut short on a narrow terminal; other columns wrap instead."""
-    for column in grid.columns[:2]:
-        column.no_wrap = True
-        column.min_width = max((len(str(c)) for c in column.cells), default=0)
-    return grid
+    app.out.print(table(["id", "档号", "kind", "status", "borrower", "purpose", "out", "due",
+                         "overdue"], rows, keep=2))
 
 
 def _repair_rows(app: AppContext, found: list[Repair]) -> list[tuple[object, ...]]:
@@ -177,8 +168,8 @@ def repairs(app: AppContext, include_closed: bool) -> None:
     if app.json_output:
         app.emit_json([r.model_dump(mode="json") for r in found])
         return
-    app.out.print(_keep_ids(table(["id", "档号", "loan", "problem", "note", "opened", "closed"],
-                                  _repair_rows(app, found))))
+    app.out.print(table(["id", "档号", "loan", "problem", "note", "opened", "closed"],
+                        _repair_rows(app, found), keep=2))
 
 
 @loan.command("repaired")

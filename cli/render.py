@@ -24,8 +24,16 @@ def highlight(snippet: str) -> str:
     return "".join(out)
 
 
-def table(columns: Sequence[str], rows: Iterable[Sequence[object]], title: str | None = None) -> Table:
+def table(columns: Sequence[str], rows: Iterable[Sequence[object]], title: str | None = None,
+          *, keep: int = 1) -> Table:
+    """Nothing is ever cut short with "…": the first ``keep`` columns (ids, 档号) stay whole on
+    one line, the others wrap when the terminal is narrow."""
     t = Table(*columns, title=title, show_lines=False, header_style="bold")
     for row in rows:
         t.add_row(*(escape("" if v is None else str(v)) for v in row))
+    for n, column in enumerate(t.columns):
+        column.overflow = "fold"
+        if n < keep:
+            column.no_wrap = True
+            column.min_width = max((len(str(c)) for c in column.cells), default=0)
     return t

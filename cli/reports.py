@@ -51,7 +51,7 @@ def monthly(app: AppContext, month: str | None, fmt: str | None, out: Path | Non
         workflow.write_pdf(app.archive, got, out)
     elif fmt == "table":
         rows = [workflow.cells(app.archive, r) for r in got.rows]
-        app.out.print(table(workflow.HEADINGS, rows, title=workflow.title(got)))
+        app.out.print(table(workflow.HEADINGS, rows, title=workflow.title(got), keep=2))
         app.out.print(workflow.summary(app.archive, got), markup=False)
     else:
         writer = workflow.write_csv if fmt == "csv" else workflow.write_json

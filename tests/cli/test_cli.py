@@ -268,3 +268,26 @@ def test_consent_and_exact_phone_lookup(run, tmp_path: Path) -> None:
     assert code == 0 and "consent of" in out
     code, out, _ = run("--json", "customer", "show", customer)
     assert json.loads(out)["consent"]["date"] == "2026-11-20"
+
+
+def test_tables_piped_to_a_file_keep_whole_lines(run) -> None:
+    """Not a terminal: no 80-column cut, no "…" — a grep of the output finds whole values."""
+    name = "杭州华建科技有限公司滨江花园二期幕墙工程项目部（含地下车库及配套设施）"
+    assert run("customer", "add", "--name", name, "--industry", "建筑工程施工总承包")[0] == 0
+    code, out, _ = run("customer", "list")
+    assert code == 0 and "…" not in out
+    assert any(name in line and "C000001" in line and "建筑工程施工总承包" in line
+               for line in out.splitlines())
+
+
+def test_tables_on_a_narrow_terminal_wrap_but_never_cut_ids() -> None:
+    from rich.console import Console
+
+    from cli.render import table
+
+    console = Console(width=40, record=True)
+    console.print(table(["id", "档号", "note"], [("L000001", "NQ-2026-HT-0042", "封面破损" * 8)],
+                        keep=2))
+    text = console.export_text()
+    assert "L000001" in text and "NQ-2026-HT-0042" in text and "…" not in text
+    assert "".join(ch for ch in text if ch in "封面破损").count("封面破损") == 8  # all there
