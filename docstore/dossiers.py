@@ -34,9 +34,14 @@ from .archive import Archive
 from .checklists import missing_kinds, required_kinds
 from .errors import Conflict, Incomplete, InvalidValue, NotFound
 from .models import Document, Dossier, DossierStatus
+from .runlock import Locked, run_lock
 
 if TYPE_CHECKING:
     from .ingest import IngestOptions
+
+
+CHANGE_LOCK_TTL = timedelta(minutes=5)
+"""A change takes milliseconds; a lock older than this was left by a killed process."""
 
 
 class Stage(StrEnum):
@@ -291,11 +296,19 @@ def shelve(archive: Archive, archive_no: str, location: str) -> Dossier:
 def _changing(archive: Archive, archive_no: str,
               action: Action) -> Iterator[tuple[Dossier, Stage]]:
     """Check permission, read the dossier and the stage ``action`` leads to, all inside one
-    store transaction (on SQLite: no other writer between the check and the change)."""
+    store transaction (on SQLite: no other writer between the check and the change) and under
+    the dossier's change lock (MongoDB has no transactions: two finalizes at once would both
+    pass the check; the second is refused instead)."""
     require(archive, Permission.DOSSIER, dossier=archive_no)
-    with archive.store.transaction():
-        dossier = get(archive, archive_no)
-        yield dossier, advance(dossier, action)
+    try:
+        with run_lock(archive, f"dossier:{archive_no.strip()}", ttl=CHANGE_LOCK_TTL):
+            with archive.store.transaction():
+                dossier = get(archive, archive_no)
+                yield dossier, advance(dossier, action)
+    except Locked as exc:
+        who = exc.holder.get("user", "someone else")
+        raise Conflict(f"dossier {archive_no} is being changed by {who} right now; "
+                       "try again") from exc
 
 
 def _save(archive: Archive, dossier: Dossier, operation: str, details: dict[str, object],

@@ -30,6 +30,10 @@ class Locked(ArchiveError):
 
     code = "locked"
 
+    def __init__(self, message: str, holder: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder or {}
+
 
 def _alive(pid: int) -> bool:
     try:
@@ -79,7 +83,7 @@ def _claim(archive: Archive, name: str, mine: dict[str, object], now: datetime) 
     if not _stale(holder, now):
         raise Locked(f"another {name} run holds the lock (user {holder.get('user')}, host "
                      f"{holder.get('host')}, pid {holder.get('pid')}, since {holder.get('since')});"
-                     " this run is skipped")
+                     " this run is skipped", holder)
     try:  # only one run may take over this particular stale holder
         archive.store.add_record(KIND, f"{name}:takeover:{holder['token']}", mine)
     except Conflict as exc:

@@ -315,3 +315,24 @@ def test_permissions_staff_reads_but_changes_nothing(archive) -> None:
     assert [d.archive_no for d in dossiers.list_dossiers(archive)] == [number]
     assert archive.store.get_dossier(number).completed_at is None
     assert operations(archive)[-4:] == ["denied", "denied", "denied", "dossier.list"]
+
+
+def test_a_change_while_another_is_under_way_is_refused_not_lost(archive, tmp_path: Path) -> None:
+    """MongoDB has no transactions: the dossier's change lock makes the second of two
+    simultaneous changes fail cleanly (on SQLite the transaction already serialises them)."""
+    from docstore.runlock import run_lock
+
+    customer_id, _ = office(archive)
+    number = open_ht(archive, customer_id)
+    dossiers.complete(archive, number)
+    other = archive.user
+    archive.user = "王经理"
+    with run_lock(archive, f"dossier:{number}", ttl=dossiers.CHANGE_LOCK_TTL):
+        archive.user = other
+        with pytest.raises(Conflict, match=f"dossier {number} is being changed by 王经理"):
+            dossiers.finalize(archive, number, override=None)
+        assert archive.store.get_dossier(number).status is DossierStatus.TEMPORARY
+    archive.user = "王经理"
+    d = dossiers.finalize(archive, number, override="竣工图由设计院补交")  # lock released
+    assert d.status is DossierStatus.FORMAL
+    assert [k for k, _ in archive.store.iter_records("lock")] == []
