@@ -361,13 +361,15 @@ class MongoRecordStore:
         return self._document(raw) if raw else None
 
     @_reachable
-    def iter_documents(self, *, pending_only: bool = False,
-                       archive_no: str | None = None) -> Iterator[Document]:
+    def iter_documents(self, *, pending_only: bool = False, archive_no: str | None = None,
+                       customer_id: str | None = None) -> Iterator[Document]:
         """One cursor sorted by ``_id``, fetched ``BATCH`` documents at a time; if the server
         drops the cursor (idle timeout), it resumes after the last ``_id`` seen. Marking
         documents while iterating (``reindex --pending``) is safe: ``_id`` never changes."""
-        if archive_no is not None:
-            for raw in self._resumable(self.documents, {"archive_no": archive_no}):
+        if archive_no is not None or customer_id is not None:
+            query = {k: v for k, v in (("archive_no", archive_no), ("customer_id", customer_id))
+                     if v is not None}
+            for raw in self._resumable(self.documents, query):
                 document = self._document(raw)
                 if not pending_only or document.index_state is IndexState.PENDING:
                     yield document

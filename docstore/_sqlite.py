@@ -242,14 +242,17 @@ class SqliteRecordStore:
                                 (document_id,)).fetchone()
         return _document(row) if row else None
 
-    def iter_documents(self, *, pending_only: bool = False,
-                       archive_no: str | None = None) -> Iterator[Document]:
+    def iter_documents(self, *, pending_only: bool = False, archive_no: str | None = None,
+                       customer_id: str | None = None) -> Iterator[Document]:
         """Pages by id so 100k documents are never held in memory at once."""
         where = "AND index_state = 'pending'" if pending_only else ""
         args: tuple[Any, ...] = ()
         if archive_no is not None:
             where += " AND json_extract(data, '$.archive_no') = ?"
-            args = (archive_no,)
+            args += (archive_no,)
+        if customer_id is not None:
+            where += " AND customer_id = ?"
+            args += (customer_id,)
         last = ""
         while True:
             rows = self.conn.execute(

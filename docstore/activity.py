@@ -248,6 +248,13 @@ def last_activities(archive: Archive) -> dict[str, datetime]:
     return latest
 
 
-def last_activity(archive: Archive, customer_id: str) -> datetime | None:
-    """One customer's effective last activity (``archive customer show``)."""
-    return last_activities(archive).get(customer_id)
+def last_activity(archive: Archive, customer: Customer) -> datetime | None:
+    """One customer's effective last activity (``archive customer show``), reading only what
+    is theirs: their documents, and the loans of their dossiers."""
+    moments = [customer.created_at, customer.last_activity_at]
+    moments += [doc.created_at for doc in archive.store.iter_documents(customer_id=customer.id)]
+    for dossier in archive.store.list_dossiers(customer_id=customer.id):
+        for _, loan in archive.store.iter_records("loan", archive_no=dossier.archive_no):
+            moments += [loan.get(m) for m in ("requested_at", "out_at", "returned_at")]
+    known = [m for m in map(_aware, moments) if m is not None]
+    return max(known) if known else None

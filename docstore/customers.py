@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .access import Permission, may, require
+from .activity import last_activity
 from .archive import Archive
 from .crypto import PERSONAL_FIELDS, Cipher, mask
 from .errors import ArchiveError, BadInput, InvalidValue, NotFound, Reason
@@ -86,8 +87,12 @@ def get_customer(archive: Archive, customer_id: str) -> Customer:
 
 
 def show_customer(archive: Archive, customer_id: str) -> Customer:
+    """The customer, with ``last_activity_at`` the effective last activity (transactions,
+    documents filed, loans of their dossiers), which is what cleanup judges by."""
     require(archive, Permission.CUSTOMER_READ, customer_id=customer_id)
-    customer = _shown(archive, _stored(archive, customer_id))
+    stored = _stored(archive, customer_id)
+    customer = _shown(archive, stored).model_copy(
+        update={"last_activity_at": last_activity(archive, stored)})
     archive.journal.record(archive.user, "customer.show", customer_id=customer_id)
     return customer
 

@@ -147,3 +147,14 @@ def test_csv_import_refuses_bad_rows_and_a_rerun_adds_nothing(archive, aged, tmp
     last = archive.store.get_customer(aged["old"]).last_activity_at
     assert last.isoformat() == "2026-02-28T16:00:00+00:00"  # 03-01 00:00 in Asia/Shanghai
     assert run_cleanup(archive, "3y").customers == []  # 华建 is active again
+
+
+def test_customer_show_gives_the_activity_cleanup_judges_by(archive, aged) -> None:
+    """Read for one customer only (their documents and their dossiers' loans), it agrees with
+    the one-pass computation cleanup uses."""
+    everyone = activity.last_activities(archive)
+    old = customers.show_customer(archive, aged["old"])
+    assert old.last_activity_at == at(2013, 2) == everyone[aged["old"]]  # the 2013 loan
+    zhang = customers.show_customer(archive, aged["active"])
+    assert zhang.last_activity_at == everyone[aged["active"]]
+    assert zhang.last_activity_at.year == 2025  # the transaction, not his 2012 documents
