@@ -33,6 +33,7 @@ from .activity import last_activities
 from .archive import Archive
 from .cleanup import blocked, open_loan_counts
 from .crypto import PERSONAL_FIELDS
+from .dossiers import get as find_dossier
 from .errors import Conflict, NotFound, PermissionDenied
 from .models import TOMBSTONE, CustomerStatus, Dossier, DossierStatus
 from .retention import ensure_retention, local_date
@@ -184,7 +185,7 @@ def propose(archive: Archive, archive_nos: Iterable[str] = (), *, eligible: bool
         raise Conflict("name the dossiers (--dossier 档号) or ask for every --eligible one")
     activity, listed = last_activities(archive), _listed_elsewhere(archive)
     loans = open_loan_counts(archive)
-    candidates = [_dossier(archive, n) for n in wanted] or list(archive.store.list_dossiers())
+    candidates = [find_dossier(archive, n) for n in wanted] or list(archive.store.list_dossiers())
     chosen, refused = [], {}
     for dossier in candidates:
         current, why = _why_not(archive, dossier, activity, listed, loans)
@@ -204,13 +205,6 @@ def propose(archive: Archive, archive_nos: Iterable[str] = (), *, eligible: bool
                                         "dossiers": [i.archive_no for i in disposal.items],
                                         "documents": sum(len(i.documents) for i in disposal.items)})
     return disposal
-
-
-def _dossier(archive: Archive, archive_no: str) -> Dossier:
-    dossier = archive.store.get_dossier(archive_no)
-    if dossier is None:
-        raise NotFound("dossier", archive_no)
-    return dossier
 
 
 # -- approve --------------------------------------------------------------------------------------
@@ -278,7 +272,7 @@ def _recheck(archive: Archive, disposal: Disposal,
     refused = {}
     for item in disposal.items if items is None else items:
         if item.archive_no not in disposal.dossiers_done:
-            why = blocked(archive, _dossier(archive, item.archive_no))
+            why = blocked(archive, find_dossier(archive, item.archive_no))
             if why:
                 refused[item.archive_no] = why
     if refused:
@@ -352,7 +346,7 @@ def destroyed(archive: Archive, disposal_id: str) -> list[str]:
 def _close_dossier(archive: Archive, disposal: Disposal, item: ListedDossier) -> None:
     if item.archive_no in disposal.dossiers_done:
         return
-    dossier = _dossier(archive, item.archive_no)
+    dossier = find_dossier(archive, item.archive_no)
     if dossier.status is not DossierStatus.DISPOSED:
         with archive.store.transaction():
             archive.store.update_dossier(dossier.model_copy(update={
