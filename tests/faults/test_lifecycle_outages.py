@@ -109,11 +109,15 @@ def test_mongodb_lost_mid_execute_fails_clearly_and_a_rerun_finishes(settings, a
     ["dispose", "execute", "X000001"],
     ["hold", "list"],
     ["verify"],
+    ["backup", "{tmp}/全量备份.backup"],
+    ["migrate", "--to", "embedded", "--target-data-dir", "{tmp}/target"],
+    ["customer", "transaction", "add", "C000001", "--amount", "12000", "--note", "维保合同续签"],
 ], ids=lambda a: " ".join(a[:2]))
 def test_new_commands_with_mongodb_unreachable_exit_1_naming_the_url(args, tmp_path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ARCHIVE_MONGO_URI": CLOSED_MONGO,
            "ARCHIVE_ES_URL": CLOSED_ES, "ARCHIVE_DATA_DIR": str(tmp_path / "data"),
            "ARCHIVE_USER": "内勤-王芳", "ARCHIVE_KEY_FILE": str(tmp_path / "keys" / "k")}
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     result = subprocess.run(archive_cmd(*args), cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 1, (result.stdout, result.stderr)
