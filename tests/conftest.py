@@ -27,14 +27,19 @@ NO_SERVERS = ("needs real servers: set ARCHIVE_TEST_MONGO_URI and ARCHIVE_TEST_E
               "(start them with scripts/services.sh start)")
 
 
-def make_settings(backend: str, tmp_path: Path) -> Settings:
-    if backend == "embedded":
-        return Settings(data_dir=tmp_path / "data", backend=Backend.EMBEDDED, user="tester",
-                        key_file=tmp_path / "keys" / "archive.key")
+def require_servers() -> None:
+    """Skip without the real servers, saying why; in CI (ARCHIVE_REQUIRE_SERVERS=1) fail."""
     if not (MONGO_URI and ES_URL):
         if REQUIRE_SERVERS:
             pytest.fail(NO_SERVERS)
         pytest.skip(NO_SERVERS)
+
+
+def make_settings(backend: str, tmp_path: Path) -> Settings:
+    if backend == "embedded":
+        return Settings(data_dir=tmp_path / "data", backend=Backend.EMBEDDED, user="tester",
+                        key_file=tmp_path / "keys" / "archive.key")
+    require_servers()
     tag = uuid.uuid4().hex[:10]
     return Settings(data_dir=tmp_path / "data", backend=Backend.MONGO, user="tester",
                     mongo_uri=MONGO_URI, mongo_db=f"archive_test_{tag}", es_url=ES_URL,

@@ -12,7 +12,7 @@ import pytest
 
 from cli.main import main
 from docstore.samples import write_pdf
-from tests.conftest import ES_URL, MONGO_URI, make_settings, wipe
+from tests.conftest import make_settings, wipe
 
 
 @pytest.fixture
@@ -103,7 +103,6 @@ def test_backup_needs_an_admin(filled, tmp_path: Path, monkeypatch) -> None:
     assert not (tmp_path / "x.backup").exists()
 
 
-@pytest.mark.skipif(not (MONGO_URI and ES_URL), reason="needs the MongoDB and ES test servers")
 def test_migrate_to_mongo_as_a_subprocess(filled, tmp_path: Path) -> None:
     """The installed script, end to end: migrate, then use the archive on MongoDB."""
     target = make_settings("mongo", tmp_path / "m")

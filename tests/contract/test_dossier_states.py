@@ -11,7 +11,6 @@ import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, invariant, rule,
@@ -22,7 +21,7 @@ from docstore import access, customers, dossiers
 from docstore.dossiers import TRANSITIONS, Action, Stage
 from docstore.errors import ArchiveError, PermissionDenied
 from docstore.models import DossierStatus
-from tests.conftest import ES_URL, MONGO_URI, make_settings, wipe
+from tests.conftest import make_settings, require_servers, wipe
 from tests.helpers import ingest
 
 KINDS = ["施工合同", "竣工验收报告", "竣工图", "补充协议"]
@@ -190,8 +189,8 @@ class MongoDossierLifecycle(DossierLifecycle):
     backend = "mongo"
 
 
-@pytest.mark.skipif(not (MONGO_URI and ES_URL), reason="needs real servers (scripts/services.sh)")
 def test_no_command_sequence_reaches_an_illegal_state_on_mongo() -> None:
+    require_servers()
     run_state_machine_as_test(MongoDossierLifecycle, settings=settings(
         max_examples=4, stateful_step_count=20, deadline=None,
         suppress_health_check=[HealthCheck.too_slow]))
