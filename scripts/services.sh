@@ -439,25 +439,23 @@ cmd_stop() {
 	return 0
 }
 
+service_status() {  # name pidfile pattern ping-command url
+	if pid_alive "$2" "$3" && $4; then
+		echo "$1: up (pid $(cat "$2")) $5"
+	elif pid_alive "$2" "$3"; then
+		echo "$1: starting or unhealthy (pid $(cat "$2")) $5"; return 1
+	else
+		echo "$1: down"; return 1
+	fi
+}
+
 cmd_status() {
 	local rc=0
 	if want ferretdb; then
-		if pid_alive "$FERRET_PIDFILE" "$FERRET_PATTERN" && ferret_ping; then
-			echo "ferretdb: up (pid $(cat "$FERRET_PIDFILE")) $MONGO_URI"
-		elif pid_alive "$FERRET_PIDFILE" "$FERRET_PATTERN"; then
-			echo "ferretdb: starting or unhealthy (pid $(cat "$FERRET_PIDFILE")) $MONGO_URI"; rc=1
-		else
-			echo "ferretdb: down"; rc=1
-		fi
+		service_status ferretdb "$FERRET_PIDFILE" "$FERRET_PATTERN" ferret_ping "$MONGO_URI" || rc=1
 	fi
 	if want es; then
-		if pid_alive "$ES_PIDFILE" "$ES_PATTERN" && es_ready; then
-			echo "elasticsearch: up (pid $(cat "$ES_PIDFILE")) $ES_URL"
-		elif pid_alive "$ES_PIDFILE" "$ES_PATTERN"; then
-			echo "elasticsearch: starting or unhealthy (pid $(cat "$ES_PIDFILE")) $ES_URL"; rc=1
-		else
-			echo "elasticsearch: down"; rc=1
-		fi
+		service_status elasticsearch "$ES_PIDFILE" "$ES_PATTERN" es_ready "$ES_URL" || rc=1
 	fi
 	return $rc
 }
