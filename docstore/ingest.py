@@ -20,7 +20,7 @@ import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -141,9 +141,8 @@ def resolve_dossier(archive: Archive, options: IngestOptions) -> IngestOptions:
     elif options.customer_id and dossier.customer_id != options.customer_id:
         raise InvalidValue("dossier", archive_no, f"belongs to customer {dossier.customer_id}")
     check_accepts_documents(dossier, options.late)
-    return IngestOptions(**{**options.__dict__, "archive_no": archive_no,
-                            "customer_id": dossier.customer_id,
-                            "category": options.category or dossier.category})
+    return replace(options, archive_no=archive_no, customer_id=dossier.customer_id,
+                   category=options.category or dossier.category)
 
 
 @dataclass
