@@ -17,8 +17,7 @@ from .archive import Archive
 from .errors import NotFound
 from .journal import ChainBreak, verify_chain
 from .models import JournalEntry
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from .spreadsheet import formula_safe
 
 
 @dataclass(frozen=True)
@@ -73,12 +72,6 @@ def annotate(archive: Archive, seq: int, note: str) -> JournalEntry:
                                   details={"annotates": seq})
 
 
-def _safe(value: object) -> str:
-    """Spreadsheet-formula-safe cell: a leading = + - @ would run as a formula in Excel."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 COLUMNS = ("seq", "at", "operator", "operation", "customer_id", "dossier", "document_id",
            "department", "remarks", "details", "prev_hash", "hash")
 
@@ -93,7 +86,7 @@ def export(archive: Archive, out: TextIO, fmt: str, where: JournalFilter = Journ
         data = entry.model_dump(mode="json")
         if writer:
             data["details"] = json.dumps(data["details"], ensure_ascii=False, sort_keys=True)
-            writer.writerow([_safe(data[c]) for c in COLUMNS])
+            writer.writerow([formula_safe(data[c]) for c in COLUMNS])
         else:
             out.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
         count += 1

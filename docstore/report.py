@@ -21,8 +21,8 @@ from . import loans
 from .access import Permission, may, require
 from .archive import Archive
 from .errors import InvalidValue
-from .journal_ops import _safe as formula_safe
 from .models import Loan, LoanKind
+from .spreadsheet import formula_safe
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 KIND_LABEL = {LoanKind.ORIGINAL: "原件", LoanKind.COPY: "影印"}
