@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
 from docstore import dossiers as workflow
 from docstore.batch import Batch
+from docstore.loans import local
 from docstore.models import Dossier
 from docstore.workers import default_jobs
 
@@ -141,13 +141,12 @@ def show(app: AppContext, archive_no: str) -> None:
         app.emit_json({**d.model_dump(mode="json"), "stage": workflow.stage_of(d).value,
                        "documents": [doc.model_dump(mode="json", exclude={"text"}) for doc in docs]})
         return
-    zone = ZoneInfo(app.archive.timezone)
     fields = [("档号", d.archive_no), ("stage", workflow.stage_of(d).value), ("customer", d.customer_id),
               ("category", d.category), ("project", d.project), ("contract date", d.contract_date),
               ("completed", d.completed_at), ("finalise by", d.finalize_due),
               ("finalised", d.finalized_at), ("by", d.finalized_by),
               ("override", d.finalize_override), ("location", d.location)]
-    rows = [(k, f"{v.astimezone(zone):%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v)
+    rows = [(k, local(app.archive, v) if isinstance(v, datetime) else v)
             for k, v in fields if v is not None]
     app.out.print(table(["field", "value"], rows))
     rows = [(doc.id, doc.kind, doc.filename, doc.doc_date) for doc in docs]

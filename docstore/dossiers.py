@@ -112,7 +112,7 @@ def open_dossier(archive: Archive, *, customer_id: str, category: str, project: 
     required_kinds(archive, category)  # an unknown category is refused here, not at finalising
     numbers.check_code("category", category)
     dept = numbers.check_code("dept", dept or archive.dossier_rules.dept)
-    today = _local_today(archive)
+    today = retention.local_date(archive, archive.clock())
     if contract_date is not None and contract_date > today:
         raise InvalidValue("contract date", contract_date.isoformat(), f"is after today ({today})")
     year = (contract_date or today).year
@@ -227,7 +227,7 @@ def documents_of(archive: Archive, archive_no: str) -> list[Document]:
 def complete(archive: Archive, archive_no: str, received_on: date | None = None) -> Dossier:
     """竣工文档 received: the dossier must be finalised within ``finalize_days``."""
     with _changing(archive, archive_no, Action.COMPLETE) as (dossier, stage):
-        today = _local_today(archive)
+        today = retention.local_date(archive, archive.clock())
         received = received_on or today
         if received > today:
             raise InvalidValue("received date", received.isoformat(), f"is after today ({today})")
@@ -362,7 +362,3 @@ def gaps(archive: Archive, prefix: str | None = None) -> list[numbers.SeriesGaps
     archive.journal.record(archive.user, "dossier.gaps",
                            details={"prefix": prefix, "missing": sum(len(g.missing) for g in found)})
     return found
-
-
-def _local_today(archive: Archive) -> date:
-    return archive.clock().astimezone(ZoneInfo(archive.timezone)).date()
