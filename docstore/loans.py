@@ -118,8 +118,7 @@ def borrow(archive: Archive, archive_no: str, *, purpose: str, copy: bool = Fals
     person = _borrower(archive, borrower or operator)
     now = archive.clock()
     if not copy:
-        _settle_claim(archive, archive_no)
-        _refuse_if_out(archive, archive_no)
+        _refuse_if_out(archive, _settle_claim(archive, archive_no))
     loan = Loan(id=_next_id(archive, "loan", "L"), archive_no=archive_no, dossier_id=dossier.id,
                 kind=LoanKind.COPY if copy else LoanKind.ORIGINAL, borrower=person.name,
                 department=person.department, purpose=purpose.strip(),
@@ -165,32 +164,40 @@ def _data(model: Loan | Repair) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
-def _refuse_if_out(archive: Archive, archive_no: str) -> None:
-    """The dossier's ``loan.out`` claim, read by key, says whether its original is out (a
-    claim is settled first): no scan of every loan on each borrow."""
-    claim = archive.store.get_record(ORIGINAL_OUT, archive_no)
-    held = archive.store.get_record(LOAN, claim["loan"]["id"]) if claim and "loan" in claim \
-        else None
-    if held is not None and held["status"] in OPEN:
-        loan = Loan.model_validate(held)
-        raise Conflict(f"the original of {archive_no} is out: lent to {loan.borrower} since "
+def _refuse_if_out(archive: Archive, loan: Loan | None) -> None:
+    """Conflict naming who has the original, when ``loan`` (the claim's open loan) is out."""
+    if loan is not None:
+        raise Conflict(f"the original of {loan.archive_no} is out: lent to {loan.borrower} since "
                        f"{local(archive, loan.out_at)} ({loan.id}); it must come back first")
 
 
-def _settle_claim(archive: Archive, archive_no: str) -> None:
+def _claimed_loan(archive: Archive, archive_no: str) -> Loan | None:
+    """The open loan holding the dossier's ``loan.out`` claim, read by key: no scan of every
+    loan on each borrow."""
+    claim = archive.store.get_record(ORIGINAL_OUT, archive_no)
+    held = archive.store.get_record(LOAN, claim["loan"]["id"]) if claim and "loan" in claim \
+        else None
+    return Loan.model_validate(held) if held is not None and held["status"] in OPEN else None
+
+
+def _settle_claim(archive: Archive, archive_no: str) -> Loan | None:
     """Finish what a crash left of the dossier's ``loan.out`` claim, with writes of its own
     (they must stick even when this borrow is then refused): a claim without its loan record
     (a borrow died after claiming) is completed from the claim, which holds the whole loan; a
-    claim whose loan came back (a return died before releasing it) is released."""
+    claim whose loan came back (a return died before releasing it) is released. Returns the
+    loan whose original is out, if any."""
     claim = archive.store.get_record(ORIGINAL_OUT, archive_no)
     if claim is None or "loan" not in claim:
-        return
+        return None
     held = Loan.model_validate(claim["loan"])
     current = archive.store.get_record(LOAN, held.id)
     if current is None:
         _finish_crashed_borrow(archive, held)
-    elif current["status"] not in OPEN:
+        return held
+    if current["status"] not in OPEN:
         archive.store.delete_record(ORIGINAL_OUT, archive_no)
+        return None
+    return Loan.model_validate(current)
 
 
 def _claim_original(archive: Archive, loan: Loan) -> None:
@@ -200,7 +207,7 @@ def _claim_original(archive: Archive, loan: Loan) -> None:
     try:
         archive.store.add_record(ORIGINAL_OUT, loan.archive_no, {"loan": _data(loan)})
     except Conflict:
-        _refuse_if_out(archive, loan.archive_no)
+        _refuse_if_out(archive, _claimed_loan(archive, loan.archive_no))
         raise Conflict(f"the original of {loan.archive_no} is being lent by someone else; "
                        "try again") from None
 
