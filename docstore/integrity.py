@@ -133,8 +133,8 @@ def _counting(items: Iterable[Any], check: Check) -> Iterable[Any]:
 
 
 def _attachments(archive: Archive, inv: _Inventory) -> list[Check]:
-    """One read of each attachment: present (integrity), hash (authenticity), opens
-    (usability)."""
+    """One open of each attachment: present (integrity), hash (authenticity), opens
+    (usability; the same stream, rewound)."""
     present = Check("integrity", "every record has its attachment",
                     note=f"{inv.tombstones} disposed document(s) keep no attachment by design"
                     if inv.tombstones else None)
@@ -151,16 +151,17 @@ def _attachments(archive: Archive, inv: _Inventory) -> list[Check]:
             genuine.problem(f"{item.owner}: {exc.message}")
             continue
         genuine.checked += 1
-        try:
-            digest = _digest(stream)
-        except ArchiveError as exc:  # a sealed blob failing authentication, or its key gone
-            genuine.problem(f"{item.owner}: {exc.message}")
-            continue
-        if digest.hexdigest() != item.sha256:
-            genuine.problem(f"{item.owner}: attachment {item.sha256} now hashes to "
-                            f"{digest.hexdigest()} (modified)")
-            continue
-        reason = _unusable(archive, item)
+        with stream:
+            try:
+                digest = _digest(stream)
+            except ArchiveError as exc:  # a sealed blob failing authentication, or its key gone
+                genuine.problem(f"{item.owner}: {exc.message}")
+                continue
+            if digest != item.sha256:
+                genuine.problem(f"{item.owner}: attachment {item.sha256} now hashes to "
+                                f"{digest} (modified)")
+                continue
+            reason = _unusable(stream, item)
         if reason is not None:
             usable.problem(f"{item.owner}: {reason}")
         if item.media_type and (item.media_type == "application/pdf"
@@ -169,30 +170,31 @@ def _attachments(archive: Archive, inv: _Inventory) -> list[Check]:
     return [genuine, present, usable]
 
 
-def _digest(stream: Any) -> Any:
-    with stream:
-        digest = hashlib.sha256()
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest
+def _digest(stream: Any) -> str:
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
-def _unusable(archive: Archive, item: Needed) -> str | None:
-    """Why a PDF or image cannot be used, or None."""
+def _unusable(stream: Any, item: Needed) -> str | None:
+    """Why a PDF or image cannot be used, or None; ``stream`` is read from its start."""
     kind = item.media_type or ""
+    if kind != "application/pdf" and not kind.startswith("image/"):
+        return None
     try:
-        with archive.blobs.open(item.sha256) as stream:
-            if kind == "application/pdf":
-                from pypdf import PdfReader
+        stream.seek(0)
+        if kind == "application/pdf":
+            from pypdf import PdfReader
 
-                pages = len(PdfReader(stream).pages)
-                if item.page_count is not None and pages != item.page_count:
-                    return f"PDF has {pages} page(s), its record says {item.page_count}"
-            elif kind.startswith("image/"):
-                from PIL import Image
+            pages = len(PdfReader(stream).pages)
+            if item.page_count is not None and pages != item.page_count:
+                return f"PDF has {pages} page(s), its record says {item.page_count}"
+        else:
+            from PIL import Image
 
-                with Image.open(stream) as image:
-                    image.load()
+            with Image.open(stream) as image:
+                image.load()
     except Exception as exc:  # any parser failure is the finding itself
         return f"does not open as {kind}: {type(exc).__name__}: {exc}"
     return None
