@@ -10,8 +10,6 @@ from docstore.models import Loan, Repair
 from .context import AppContext, pass_app
 from .render import table
 
-KIND = {"original": "原件", "copy": "影印"}
-
 
 def _loan_json(app: AppContext, loan: Loan) -> dict[str, object]:
     archive = app.archive
@@ -141,7 +139,7 @@ def list_(app: AppContext, overdue: bool, open_only: bool, archive_no: str | Non
         app.emit_json([_loan_json(app, x) for x in found])
         return
     a, now = app.archive, app.archive.clock()
-    rows = [(x.id, x.archive_no, KIND[x.kind], x.status, x.borrower, x.purpose,
+    rows = [(x.id, x.archive_no, workflow.KIND_LABEL[x.kind], x.status, x.borrower, x.purpose,
              workflow.local(a, x.out_at), workflow.local(a, x.due_at),
              workflow.days_overdue(a, x, now) or "") for x in found]
     app.out.print(table(["id", "档号", "kind", "status", "borrower", "purpose", "out", "due",

@@ -39,6 +39,8 @@ from .models import (Dossier, DossierStatus, Loan, LoanCheck, LoanKind, LoanStat
 
 LOAN, REPAIR, ORIGINAL_OUT = "loan", "repair", "loan.out"
 OPEN = (LoanStatus.REQUESTED, LoanStatus.OUT)
+KIND_LABEL = {LoanKind.ORIGINAL: "原件", LoanKind.COPY: "影印"}
+"""How the office names the two kinds (the loan list, the monthly report)."""
 
 
 # -- time ------------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from .models import Loan, LoanKind
 from .spreadsheet import formula_safe
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-KIND_LABEL = {LoanKind.ORIGINAL: "原件", LoanKind.COPY: "影印"}
 
 
 class ReportRow(BaseModel):
@@ -123,7 +122,7 @@ HEADINGS = ("借阅号", "档号", "类型", "借阅人", "部门", "用途", "�
 
 def cells(archive: Archive, row: ReportRow) -> list[str]:
     """One row as people read it (the table and the PDF)."""
-    return [row.loan_id, row.archive_no, KIND_LABEL[row.kind], row.borrower,
+    return [row.loan_id, row.archive_no, loans.KIND_LABEL[row.kind], row.borrower,
             row.department or "", row.purpose, loans.local(archive, row.out_since),
             loans.local(archive, row.due), str(row.days_overdue) if row.days_overdue else ""]
 
