@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import BinaryIO, TextIO
+from xml.sax.saxutils import escape as _xml
 
 from pydantic import BaseModel
 
@@ -184,7 +185,3 @@ def write_pdf(archive: Archive, report: MonthlyReport, out: Path | BinaryIO) -> 
                             author=report.generated_by, leftMargin=12 * mm, rightMargin=12 * mm,
                             topMargin=12 * mm, bottomMargin=12 * mm)
     doc.build(story)
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
