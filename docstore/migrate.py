@@ -132,7 +132,7 @@ def _copy_blobs(source: Archive, target: Archive, report: MigrationReport,
                 report.problems.append(f"attachment {sha} in the source does not match its "
                                        "hash: not copied (run archive verify on the source)")
                 continue
-            target.blobs.put(sha, Path(tmp.name))
+            target.blobs.put(sha, Path(tmp.name), verified=True)
         report.blobs_copied += 1
         tell("blobs", report.blobs_copied)
 

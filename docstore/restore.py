@@ -165,7 +165,7 @@ def _take(archive: Archive, member: str, stream: Any, into: Path, bad_blobs: dic
     if member.startswith("blobs/"):
         sha = member.removeprefix("blobs/")
         if digest == sha:
-            archive.blobs.put(sha, target)
+            archive.blobs.put(sha, target, verified=True)
             staged.blobs += 1
         else:
             bad_blobs[sha] = digest
