@@ -255,7 +255,7 @@ def execute(archive: Archive, disposal_id: str, *, pause: float = 0.0,
                                                    "started_at": archive.clock()})
             _save(archive, disposal)
         keep = _live_hashes(archive, disposal)
-        needed = keep | _evidence(archive)
+        needed = keep | set(_evidence(archive))
         for item in disposal.items:
             if item.archive_no not in disposal.dossiers_done:
                 _destroy_dossier(archive, disposal, item, needed, pause, progress)
@@ -291,10 +291,10 @@ def _live_hashes(archive: Archive, disposal: Disposal) -> set[str]:
     return keep
 
 
-def _evidence(archive: Archive, *, besides: str | None = None) -> set[str]:
-    """Consent evidence kept for customers (all, or all but ``besides``)."""
-    return {c.consent.evidence_sha256 for c in archive.store.list_customers(limit=10**9)
-            if c.consent and c.id != besides}
+def _evidence(archive: Archive) -> Counter[str]:
+    """Consent evidence kept for customers: hash → how many customers' consent it proves."""
+    return Counter(c.consent.evidence_sha256 for c in archive.store.list_customers(limit=10**9)
+                   if c.consent)
 
 
 def _customers(disposal: Disposal) -> set[str]:
@@ -364,16 +364,19 @@ def _wipe_customers(archive: Archive, disposal: Disposal, keep: set[str]) -> Non
     """Personal data goes when nothing live is left of the customer; the name stays, because
     accountability needs to say whose archive was destroyed."""
     with_documents = {d.customer_id for d in archive.store.iter_documents()}
+    live = {d.customer_id for d in archive.store.list_dossiers()
+            if d.status is not DossierStatus.DISPOSED}
+    evidence_users = _evidence(archive)  # read once; kept current as consents are wiped
     for customer_id in sorted(_customers(disposal) - set(disposal.customers_wiped)):
-        live = any(d.status is not DossierStatus.DISPOSED
-                   for d in archive.store.list_dossiers(customer_id=customer_id))
         stored = archive.store.get_customer(customer_id)
-        if live or customer_id in with_documents or stored is None:
+        if customer_id in live or customer_id in with_documents or stored is None:
             continue
         fields = [f for f in PERSONAL_FIELDS if getattr(stored, f)]
         evidence = stored.consent.evidence_sha256 if stored.consent else None
-        if evidence and evidence not in keep | _evidence(archive, besides=customer_id):
-            archive.blobs.delete(evidence)
+        if evidence:
+            evidence_users[evidence] -= 1
+            if evidence not in keep and evidence_users[evidence] <= 0:
+                archive.blobs.delete(evidence)
         with archive.store.transaction():
             archive.store.update_customer(stored.model_copy(update={
                 **{f: None for f in PERSONAL_FIELDS}, "lookup": {}, "consent": None,
