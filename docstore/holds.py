@@ -9,15 +9,9 @@ from __future__ import annotations
 
 from .access import Permission, require
 from .archive import Archive
-from .errors import Conflict, InvalidValue, NotFound
+from .dossiers import get as find_dossier
+from .errors import Conflict, InvalidValue
 from .models import Dossier, DossierStatus, Hold
-
-
-def _dossier(archive: Archive, archive_no: str) -> Dossier:
-    dossier = archive.store.get_dossier(archive_no)
-    if dossier is None:
-        raise NotFound("dossier", archive_no)
-    return dossier
 
 
 def _reason(reason: str) -> str:
@@ -30,7 +24,7 @@ def set_hold(archive: Archive, archive_no: str, reason: str) -> Dossier:
     require(archive, Permission.APPROVE, dossier=archive_no, details={"operation": "hold.set"})
     reason = _reason(reason)
     with archive.store.transaction():
-        dossier = _dossier(archive, archive_no)
+        dossier = find_dossier(archive, archive_no)
         if dossier.status is DossierStatus.DISPOSED:
             raise Conflict(f"dossier {archive_no} was disposed of on {dossier.disposed_at:%Y-%m-%d}"
                            "; there is nothing left to hold")
@@ -51,7 +45,7 @@ def release_hold(archive: Archive, archive_no: str, reason: str) -> Dossier:
             details={"operation": "hold.release"})
     reason = _reason(reason)
     with archive.store.transaction():
-        dossier = _dossier(archive, archive_no)
+        dossier = find_dossier(archive, archive_no)
         if dossier.hold is None:
             raise Conflict(f"dossier {archive_no} is not on hold")
         released = dossier.model_copy(update={"hold": None})
