@@ -167,14 +167,6 @@ class Attachments:
         return self.needed
 
 
-def required_blobs(rows: Iterable[Row]) -> set[str]:
-    """The hashes of ``Attachments`` over ``rows``."""
-    attachments = Attachments()
-    for row in rows:
-        attachments.feed(row)
-    return {n.sha256 for n in attachments.result()}
-
-
 def referenced_blobs(rows: Iterable[Row]) -> Iterator[str]:
     """Every attachment hash the rows point at: those above, and any ``…sha256`` field of any
     workflow record, so blobs of record kinds added later are still seen as referenced."""

@@ -30,7 +30,7 @@ from .backupfile import (CONFIG, MANIFEST, HashingReader, Header, SealedReader, 
                          read_header)
 from .crypto import KeyRing
 from .documents import reindex
-from .dump import Row, rank, required_blobs
+from .dump import Attachments, Row, rank
 from .errors import BadInput, Conflict, PermissionDenied, Reason, UsageError
 from .models import Role, User
 from .settings import CONFIG_NAME
@@ -84,8 +84,7 @@ def restore(archive: Archive, files: list[Path], *, data_dir: Path,
         staged = [_unpack(archive, path, ring, Path(tmp) / str(i))
                   for i, path in enumerate(files)]
         last = staged[-1]
-        _check_operator(archive, last)
-        report.missing_blobs = _missing_blobs(archive, last)
+        report.missing_blobs = _survey(archive, last)
         if occupied:
             archive.store.clear()  # sequences stay: numbers given out are never given again
         archive.store.put_record(IN_PROGRESS, "restore", {"ids": report.ids})
@@ -209,19 +208,20 @@ def _rows(staged: _Staged) -> Iterator[Row]:
                 yield table, row["key"], row["data"]
 
 
-def _check_operator(archive: Archive, staged: _Staged) -> None:
-    """Whoever restores must be allowed to back up and restore in the archive restored."""
-    users = {key: User.model_validate(data) for table, key, data in _rows(staged)
-             if table == "users"}
+def _survey(archive: Archive, staged: _Staged) -> list[str]:
+    """One pass over the staged records, before any is loaded. Whoever restores must be allowed
+    to back up and restore in the archive restored. Returns the attachments the records need
+    that none of the files brought (missing from the archive already when the backup was made):
+    reported, not refused, the rest is still worth having."""
+    users: dict[str, User] = {}
+    attachments = Attachments()
+    for table, key, data in map(attachments.feed, _rows(staged)):
+        if table == "users":
+            users[key] = User.model_validate(data)
     user = users.get(archive.user)
     if user is None or Permission.BACKUP not in ROLE_PERMISSIONS[user.role]:
         admins = sorted(n for n, u in users.items() if u.role is Role.ADMIN)
         raise PermissionDenied(f"{archive.user} is not an admin of the archive in this backup; "
                                f"restore as one of: {', '.join(admins) or '(none)'}")
-
-
-def _missing_blobs(archive: Archive, staged: _Staged) -> list[str]:
-    """Attachments the records need that none of the files brought (missing from the archive
-    already when the backup was made). Reported, not refused: the rest is still worth having."""
-    wanted = required_blobs(_rows(staged))
+    wanted = {n.sha256 for n in attachments.result()}
     return sorted(sha for sha in wanted - set(staged.damaged) if not archive.blobs.exists(sha))
