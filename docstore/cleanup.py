@@ -104,12 +104,8 @@ def decide(archive: Archive, dossier: Dossier, result: Evaluation,
         plan.decision, plan.why = Decision.KEPT, block
     elif result.expired(today):
         plan.decision, plan.why = Decision.ELIGIBLE, f"retention expired on {until}"
-    elif result.permanent:
-        plan.why = "kept permanently"
-    elif until:
-        plan.why = f"retention not expired: kept until {until}"
     else:
-        plan.why = result.note or "retention not set"
+        plan.why = result.why_kept()
     if result.note and plan.decision is not Decision.KEPT and result.note not in plan.why:
         plan.why += f" ({result.note})"
     return plan

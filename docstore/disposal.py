@@ -159,11 +159,7 @@ def _why_not(archive: Archive, dossier: Dossier, activity: dict[str, datetime],
     result = ensure_retention(archive, dossier, activity.get(dossier.customer_id))
     if result.expired(local_date(archive, archive.clock())):
         return result.dossier, None
-    if result.permanent:
-        return result.dossier, "kept permanently"
-    until = result.dossier.retention_until
-    return result.dossier, (f"retention not expired: kept until {until}" if until
-                            else result.note or "retention not set")
+    return result.dossier, result.why_kept()
 
 
 def _listed(archive: Archive, dossier: Dossier) -> ListedDossier:

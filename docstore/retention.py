@@ -108,6 +108,15 @@ class Evaluation:
         until = self.dossier.retention_until
         return not self.permanent and until is not None and until < today
 
+    def why_kept(self) -> str:
+        """Why a dossier that has not expired is kept (cleanup's plan, disposal's refusal)."""
+        if self.permanent:
+            return "kept permanently"
+        until = self.dossier.retention_until
+        if until:
+            return f"retention not expired: kept until {until}"
+        return self.note or "retention not set"
+
 
 def local_date(archive: Archive, at: datetime) -> date:
     aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
