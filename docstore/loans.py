@@ -133,7 +133,10 @@ def borrow(archive: Archive, archive_no: str, *, purpose: str, copy: bool = Fals
         archive.journal.record(operator, "loan.borrow", dossier=archive_no, details={
             "loan": loan.id, "kind": loan.kind.value, "status": loan.status.value,
             "borrower": loan.borrower})
-        archive.store.add_record(LOAN, loan.id, _data(loan))
+        try:
+            archive.store.add_record(LOAN, loan.id, _data(loan))
+        except Conflict:  # MongoDB: another counter's borrow took our claim for a crash's
+            pass  # leftover and wrote this very loan from it (the id is ours alone)
     return loan
 
 
