@@ -164,11 +164,11 @@ def _verify_records(source: Archive, target: Archive, report: MigrationReport) -
 def sample_queries(documents: Iterable[Document], count: int = SAMPLE_SEARCHES) -> list[str]:
     """A word from each of up to ``count`` documents spread over the archive: its longest word
     among the first fifty, so the query is specific."""
-    docs = [d for d in documents if d.text.strip()]
-    step = max(1, len(docs) // count)
+    texts = [d.text[:2000] for d in documents if d.text.strip()]  # not every whole document
+    step = max(1, len(texts) // count)
     out = []
-    for doc in docs[::step][:count]:
-        candidates = [w for w in words(normalize(doc.text[:2000]))[:50] if len(w) >= 2]
+    for text in texts[::step][:count]:
+        candidates = [w for w in words(normalize(text))[:50] if len(w) >= 2]
         if candidates:
             out.append(max(candidates, key=len))
     return list(dict.fromkeys(out))
