@@ -22,7 +22,6 @@ from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +30,7 @@ from indexer.normalize import decode_text
 from .access import Permission, require
 from .archive import Archive
 from .errors import BadInput, Conflict, InvalidValue, NotFound, Reason
+from .loans import zone
 from .models import Customer, CustomerStatus
 
 KIND = "transaction"
@@ -61,7 +61,7 @@ def parse_when(archive: Archive, value: str | date | datetime) -> datetime:
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(archive.timezone))
+        value = value.replace(tzinfo=zone(archive))
     return value.astimezone(timezone.utc)
 
 

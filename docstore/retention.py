@@ -23,12 +23,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
 from .archive import Archive
 from .errors import InvalidValue
+from .loans import zone
 from .models import Dossier
 
 PERMANENT = "permanent"
@@ -120,7 +120,7 @@ class Evaluation:
 
 def local_date(archive: Archive, at: datetime) -> date:
     aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-    return aware.astimezone(ZoneInfo(archive.timezone)).date()
+    return aware.astimezone(zone(archive)).date()
 
 
 def _start(archive: Archive, dossier: Dossier, event: Event,
