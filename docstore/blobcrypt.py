@@ -156,18 +156,17 @@ class EncryptedBlobStore:
             header, _ = _read_header(stream, sha256)
         return header.key_id if header else None
 
-    def reseal(self, sha256: str) -> bool:
+    def reseal(self, sha256: str) -> None:
         """Store the blob sealed under the current key (from plaintext or an older key), by an
-        atomic replace of the stored form; False when it already was. A crash leaves either
-        form, both readable while the ring holds their keys."""
-        if self.key_id(sha256) == self.ring.current:
-            return False
+        atomic replace of the stored form; the caller has asked ``key_id`` whether it needs it
+        (sealing is deterministic, so resealing a blob already under the current key rewrites
+        the same bytes). A crash leaves either form, both readable while the ring holds their
+        keys."""
         with self.open(sha256) as src:
             length = src.seek(0, io.SEEK_END)
             src.seek(0)
             with self._sealed(src, sha256, length) as tmp:
                 self.inner.replace(sha256, tmp, verified=True)
-        return True
 
     def _secret(self, sha256: str, key_id: str) -> bytes:
         secret = self.ring.keys.get(key_id)
