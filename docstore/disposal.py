@@ -37,6 +37,7 @@ from .dossiers import get as find_dossier
 from .errors import Conflict, NotFound, PermissionDenied
 from .models import TOMBSTONE, CustomerStatus, Dossier, DossierStatus
 from .retention import ensure_retention, local_date
+from .runlock import run_lock
 
 KIND = "disposal"
 CERTIFICATE = "certificate"
@@ -234,8 +235,6 @@ def execute(archive: Archive, disposal_id: str, *, pause: float = 0.0,
             progress: Progress | None = None) -> Disposal:
     """Destroy what the approved list names; rerun to finish an interrupted execute.
     ``pause``: seconds to wait after each document (to spread the load)."""
-    from .runlock import run_lock
-
     require(archive, Permission.DISPOSE, details={"disposal": disposal_id})
     with run_lock(archive, f"dispose-{disposal_id}"):
         disposal = get_disposal(archive, disposal_id)
@@ -448,11 +447,6 @@ def certificate_bytes(archive: Archive, disposal_id: str, kind: str = "pdf") -> 
     archive.journal.record(archive.user, "dispose.certificate",
                            details={"disposal": disposal_id, "format": kind})
     return data
-
-
-def tombstone(archive: Archive, document_id: str) -> dict[str, object] | None:
-    """What is left of a disposed document (None when it was never disposed of)."""
-    return archive.store.get_record(TOMBSTONE, document_id)
 
 
 def write_certificate(archive: Archive, disposal_id: str, out: Path) -> str:
