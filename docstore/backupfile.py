@@ -136,7 +136,6 @@ class HashingReader(io.RawIOBase):
     def __init__(self, inner: BinaryIO) -> None:
         self._inner = inner
         self.sha256 = hashlib.sha256()
-        self.bytes = 0
 
     def readable(self) -> bool:
         return True
@@ -145,7 +144,6 @@ class HashingReader(io.RawIOBase):
         data = self._inner.read(len(buffer))
         buffer[: len(data)] = data
         self.sha256.update(data)
-        self.bytes += len(data)
         return len(data)
 
 

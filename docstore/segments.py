@@ -46,11 +46,6 @@ def aad(header_digest: bytes, index: int, final: bool) -> bytes:
     return header_digest + struct.pack(">QB", index, int(final))
 
 
-def sealed_size(length: int, size: int) -> int:
-    """Bytes the segments of ``length`` plaintext bytes take (an empty stream is one segment)."""
-    return length + max(1, -(-length // size)) * OVERHEAD
-
-
 class SegmentWriter(io.RawIOBase):
     """A writable stream sealing what it is given into segments written to ``out``.
     ``close`` seals the last segment; it leaves ``out`` open."""
