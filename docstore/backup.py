@@ -20,8 +20,10 @@ import secrets
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -124,13 +126,14 @@ class _Members:
             self.add(name, f, len(raw))  # type: ignore[arg-type]
 
     def tables(self, rows: Iterable[Row]) -> dict[str, int]:
-        """One member per table, spooled to a temporary file so its size is known."""
+        """One member per table, spooled to a temporary file so its size is known (the dump's
+        rows come in table order, grouped here without holding a table in memory)."""
         counts: dict[str, int] = {}
-        for table, lines in _by_table(rows):
+        for table, lines in groupby(rows, key=itemgetter(0)):
             self.work_dir.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryFile(dir=self.work_dir) as spool:
                 counts[table] = 0
-                for key, data in lines:
+                for _table, key, data in lines:
                     spool.write(canonical({"key": key, "data": data}).encode() + b"\n")
                     counts[table] += 1
                 size = spool.tell()
@@ -157,25 +160,6 @@ class _Members:
             sent.add(sha)
             report.blobs += 1
         return sent
-
-
-def _by_table(rows: Iterable[Row]) -> Iterator[tuple[str, Iterator[tuple[str, dict[str, Any]]]]]:
-    """Group the dump's rows (already in table order) without holding a table in memory."""
-    iterator = iter(rows)
-    pending = next(iterator, None)
-    while pending is not None:
-        table = pending[0]
-
-        def lines() -> Iterator[tuple[str, dict[str, Any]]]:
-            nonlocal pending
-            while pending is not None and pending[0] == table:
-                yield pending[1], pending[2]
-                pending = next(iterator, None)
-
-        group = lines()
-        yield table, group
-        for _ in group:  # drain what the consumer left
-            pass
 
 
 def _manifest(header: Header, report: BackupReport, members: dict[str, Any]) -> dict[str, Any]:
