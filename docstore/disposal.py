@@ -431,7 +431,7 @@ def _put_blob(archive: Archive, sha: str, data: bytes) -> None:
     tmp = archive.work_dir / f"cert-{sha}.part"
     tmp.write_bytes(data)
     try:
-        archive.blobs.put(sha, tmp)
+        archive.blobs.put(sha, tmp, verified=True)
     finally:
         tmp.unlink(missing_ok=True)
 

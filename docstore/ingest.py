@@ -259,7 +259,7 @@ class Ingestor:
         if existing is None:
             return self._disposed(path, doc_id)
         if not archive.blobs.exists(staged.sha256):  # repair after a lost blob
-            archive.blobs.put(staged.sha256, staged.path)
+            archive.blobs.put(staged.sha256, staged.path, verified=True)
         if existing.journal_seq is None:  # a crash fell between record and journal entry
             self._journal_ingest(existing, existing.filename, repaired=True)
         if existing.index_state == "pending" and not archive.index.shares_store_transaction:
@@ -285,11 +285,12 @@ class Ingestor:
         archive = self.archive
         name = display_path(path.name)
         doc_id = document_id_for(staged.sha256)
-        archive.blobs.put(staged.sha256, staged.path)
+        # our own staging copy, hashed while it was written: no second read to check it
+        archive.blobs.put(staged.sha256, staged.path, verified=True)
         searchable = None
         if extraction.searchable_pdf is not None:  # kept beside the untouched original
             searchable = sha256_of(extraction.searchable_pdf)
-            archive.blobs.put(searchable, extraction.searchable_pdf)
+            archive.blobs.put(searchable, extraction.searchable_pdf, verified=True)
         doc = Document(
             id=doc_id, sha256=staged.sha256, size=staged.size, filename=name,
             media_type=media_type, page_count=extraction.page_count, text=extraction.text,

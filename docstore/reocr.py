@@ -48,7 +48,7 @@ def retry_ocr(archive: Archive) -> OcrRetryReport:
             searchable = None
             if extraction.searchable_pdf is not None:
                 searchable = sha256_of(extraction.searchable_pdf)
-                archive.blobs.put(searchable, extraction.searchable_pdf)
+                archive.blobs.put(searchable, extraction.searchable_pdf, verified=True)
             updated = doc.model_copy(update={
                 "text": extraction.text, "text_source": extraction.source, "needs_ocr": False,
                 "ocr_error": None, "searchable_sha256": searchable,
