@@ -1,10 +1,12 @@
-"""archive user add|list|role"""
+"""archive user add|list|role|password|disable|enable"""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from docstore import access
+from docstore import access, credentials
 from docstore.models import Role
 
 from .context import AppContext, pass_app
@@ -38,7 +40,7 @@ def add(app: AppContext, name: str, role: str, department: str | None) -> None:
     """
     created = access.add_user(app.archive, name, role, department)
     if app.json_output:
-        app.emit_json(created.model_dump(mode="json"))
+        app.emit_json(created.public())
     else:
         app.out.print(f"added user {created.name} ({created.role.value})", markup=False)
 
@@ -54,10 +56,12 @@ def list_(app: AppContext) -> None:
     """
     users = access.list_users(app.archive)
     if app.json_output:
-        app.emit_json([u.model_dump(mode="json") for u in users])
+        app.emit_json([u.public() for u in users])
     else:
-        app.out.print(table(["name", "role", "department"],
-                            [(u.name, u.role.value, u.department) for u in users]))
+        app.out.print(table(["name", "role", "department", "password", "state"],
+                            [(u.name, u.role.value, u.department,
+                              "set" if u.password_hash else "-",
+                              "disabled" if u.disabled else "enabled") for u in users]))
 
 
 @user.command("role")
@@ -73,6 +77,62 @@ def role(app: AppContext, name: str, role: str) -> None:
     """
     updated = access.set_role(app.archive, name, role)
     app.out.print(f"{updated.name} is now {updated.role.value}", markup=False)
+
+
+@user.command("password")
+@click.argument("name")
+@pass_app
+def password(app: AppContext, name: str) -> None:
+    """Set a password: your own, or anyone's as an admin (journaled, never the password).
+
+    On a terminal it is asked twice, hidden; otherwise the first line of standard input is
+    the password (like `docker login --password-stdin`), so scripts never put it on the
+    command line.
+
+    \b
+    Example:
+      archive user password 王芳
+      printf '%s\n' "$NEW_PASSWORD" | archive user password 王芳
+    """
+    secret = read_secret(f"new password for {name}")
+    credentials.set_password(app.archive, name, secret)
+    app.out.print(f"password set for {name}", markup=False)
+
+
+@user.command("disable")
+@click.argument("name")
+@pass_app
+def disable(app: AppContext, name: str) -> None:
+    """Disable a user: they can no longer log in or act; their history stays (admins only).
+
+    \b
+    Example:
+      archive user disable 李四
+    """
+    credentials.disable_user(app.archive, name)
+    app.out.print(f"{name} is disabled", markup=False)
+
+
+@user.command("enable")
+@click.argument("name")
+@pass_app
+def enable(app: AppContext, name: str) -> None:
+    """Enable a disabled user again (admins only).
+
+    \b
+    Example:
+      archive user enable 李四
+    """
+    credentials.enable_user(app.archive, name)
+    app.out.print(f"{name} is enabled", markup=False)
+
+
+def read_secret(prompt: str) -> str:
+    """A secret from the terminal (asked twice, hidden) or the first line of piped stdin."""
+    if sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
 
 
 COMMANDS = [user]

@@ -1,6 +1,7 @@
 """docstore: the archive's records, workflows and storage ports (no CLI, no search engine)."""
 
 from .archive import Archive
+from .credentials import authenticate, disable_user, enable_user, set_password
 from .errors import (ArchiveError, BackendUnavailable, BadInput, ExitCode, IndexUnavailable,
                      InvalidValue, NotFound, PermissionDenied, Reason, StoreBusy, UsageError)
 from .models import (Customer, Document, Dossier, IngestResult, IngestStatus, JournalEntry,
@@ -14,4 +15,5 @@ __all__ = [
     "Customer", "Document", "Dossier", "IngestResult", "IngestStatus", "JournalEntry",
     "SearchHit", "SearchQuery", "SearchResults", "BlobStore", "Extractor", "RecordStore",
     "SearchIndex", "Backend", "Settings", "load_settings",
+    "authenticate", "set_password", "disable_user", "enable_user",
 ]

@@ -50,7 +50,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 def may(archive: Archive, permission: Permission) -> bool:
     """Whether the current operator has ``permission`` (no journal entry: not an attempt)."""
     user = archive.store.get_user(archive.user)
-    return user is not None and permission in ROLE_PERMISSIONS[user.role]
+    return user is not None and not user.disabled and permission in ROLE_PERMISSIONS[user.role]
+
+
+def enabled_admins(archive: Archive) -> list[str]:
+    """Names of the admins who can still act (not disabled)."""
+    return [u.name for u in archive.store.list_users() if u.role is Role.ADMIN and not u.disabled]
 
 
 def bootstrap(archive: Archive) -> User | None:
@@ -70,9 +75,9 @@ def require(archive: Archive, permission: Permission, **journal: object) -> User
             or archive.store.get_user(archive.user))
     if user is not None:
         archive.journal.department = user.department
-    if user is not None and permission in ROLE_PERMISSIONS[user.role]:
+    if user is not None and not user.disabled and permission in ROLE_PERMISSIONS[user.role]:
         return user
-    role = user.role.value if user else "not a user of this archive"
+    role = ("disabled" if user.disabled else user.role.value) if user else "not a user of this archive"
     details = {**dict(journal.pop("details", None) or {}),  # type: ignore[call-overload]
                "permission": str(permission), "role": role}
     archive.journal.record(archive.user, "denied", remarks=f"missing permission {permission}",
@@ -97,7 +102,12 @@ def set_role(archive: Archive, name: str, role: str) -> User:
     current = archive.store.get_user(name)
     if current is None:
         raise NotFound("user", name)
-    updated = current.model_copy(update={"role": _role(role)})
+    new_role = _role(role)
+    if (current.role is Role.ADMIN and new_role is not Role.ADMIN
+            and enabled_admins(archive) == [name]):
+        raise InvalidValue("role of", name, "is the last enabled admin's; make another user "
+                                            "admin first (`archive user role NAME admin`)")
+    updated = current.model_copy(update={"role": new_role})
     archive.store.put_user(updated)
     archive.journal.record(archive.user, "user.role",
                            details={"name": name, "from": current.role.value, "to": updated.role.value})

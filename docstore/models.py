@@ -76,6 +76,15 @@ class User(_Model):
     role: Role
     department: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    password_hash: str | None = Field(default=None, repr=False)
+    """Argon2id hash (``docstore.credentials``); None: no password set, cannot log in by one."""
+    disabled: bool = False
+    """A disabled user keeps their journal history but can neither log in nor act."""
+
+    def public(self) -> dict[str, Any]:
+        """The record as shown to people and scripts: never the password hash."""
+        return {**self.model_dump(mode="json", exclude={"password_hash"}),
+                "has_password": self.password_hash is not None}
 
 
 class DossierStatus(StrEnum):
