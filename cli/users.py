@@ -17,7 +17,8 @@ ROLES = click.Choice([r.value for r in Role])
 
 @click.group("user")
 def user() -> None:
-    """Users and their roles: admin, archivist (内勤), manager (内勤部经理), staff, auditor.
+    """Users and their roles: admin, archivist (内勤), manager (内勤部经理), gm (总经理),
+    staff, auditor.
 
     \b
     Example:

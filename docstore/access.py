@@ -43,6 +43,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: frozenset(_ARCHIVIST | {Permission.LOG_READ, Permission.APPROVE}),
     Role.ARCHIVIST: frozenset(_ARCHIVIST),
     Role.STAFF: frozenset(_STAFF),
+    # 总经理: reads the report and the journal and approves like a manager; personal data stays
+    # masked unless an admin grants a role that has it
+    Role.GM: frozenset(_STAFF | {Permission.LOG_READ, Permission.APPROVE}),
     Role.AUDITOR: frozenset({Permission.LOG_READ}),
 }
 

@@ -67,6 +67,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     ARCHIVIST = "archivist"  # 内勤
     MANAGER = "manager"  # 内勤部经理: approves copies and disposals
+    GM = "gm"  # 总经理: the monthly report, analytics and the journal; approves like a manager
     STAFF = "staff"  # borrows
     AUDITOR = "auditor"  # reads the journal
 

@@ -39,6 +39,7 @@ ALLOWED = {
                 "verify", "log", "log.export"},
     "archivist": {"search", "show", "get", "ingest", "customer.show", "customer.add", "reindex",
                   "verify"},
+    "gm": {"search", "show", "customer.show", "log", "log.export"},
     "staff": {"search", "show", "customer.show"},
     "auditor": {"log", "log.export"},
     "stranger": set(),

@@ -324,3 +324,26 @@ def test_counters_in_four_processes_lend_an_original_once(archive, settings) -> 
     lent = [r for r in results if r != "refused"]
     assert len(lent) == 1 and results.count("refused") == 3, results
     assert [x.id for x in loans.open_loans(archive, HT)] == lent
+
+
+def test_the_general_manager_approves_reads_the_report_and_sees_masked_data(archive) -> None:
+    """总经理 (gm): approves copies like a manager (never their own), reads the monthly report
+    and the journal, but neither lends originals nor sees personal data unmasked."""
+    from docstore import journal_ops, report
+
+    office(archive)
+    archive.user = "tester"  # the admin
+    access.add_user(archive, "总经理", "gm", department="总经办")
+    customer = customers.add_customer(archive, name="张伟", phone="13912345678")
+    archive.user = "李强"
+    asked = loans.borrow(archive, HT, purpose="结算审计", copy=True, what="施工合同第1-5页")
+    archive.user = "总经理"
+    assert loans.approve(archive, asked.id).approved_by == "总经理"
+    own = loans.borrow(archive, JG, purpose="经营分析", copy=True, what="竣工图")
+    with pytest.raises(PermissionDenied, match="their own request"):
+        loans.approve(archive, own.id)
+    assert [r.loan_id for r in report.monthly(archive, "2026-11").rows] == [asked.id]
+    assert journal_ops.list_entries(archive, journal_ops.JournalFilter(), limit=5)
+    assert customers.show_customer(archive, customer.id).phone == "139****5678"
+    with pytest.raises(PermissionDenied, match="loan.lend"):
+        loans.borrow(archive, JG, purpose="结算审计", borrower="李强")
