@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from rich.markup import escape
 from rich.table import Table
 
-from indexer.snippet import MARK_CLOSE, MARK_OPEN
-
-_MARKED = re.compile(re.escape(MARK_OPEN) + "(.*?)" + re.escape(MARK_CLOSE))
+from docstore.models import SnippetPart
 
 
-def highlight(snippet: str) -> str:
-    """Snippet with <mark> tags → rich markup, everything else escaped."""
-    out, pos = [], 0
-    for m in _MARKED.finditer(snippet):
-        out.append(escape(snippet[pos : m.start()]))
-        out.append(f"[bold red]{escape(m.group(1))}[/bold red]")
-        pos = m.end()
-    out.append(escape(snippet[pos:]))
-    return "".join(out)
+def highlight(snippet: Sequence[SnippetPart]) -> str:
+    """Snippet parts → rich markup: matches bold red, all text escaped."""
+    return "".join(f"[bold red]{escape(p.text)}[/bold red]" if p.highlight else escape(p.text)
+                   for p in snippet)
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[object]], title: str | None = None,

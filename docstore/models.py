@@ -286,10 +286,20 @@ class SearchQuery(_Model):
     limit: int = Field(default=10, ge=1, le=1000)
 
 
+class SnippetPart(_Model):
+    """One run of a snippet: plain text, or a run the query matched (``highlight``). A snippet
+    is a list of these and never HTML, so document text cannot inject markup into a page or a
+    terminal: each face escapes the text and draws the highlight its own way (as paperless-ngx
+    returns ``[{"text": …, "term": 0}]``)."""
+
+    text: str
+    highlight: bool = False
+
+
 class SearchHit(_Model):
     document_id: str
     score: float
-    snippet: str
+    snippet: list[SnippetPart]
     archive_no: str | None = None
     filename: str
     title: str | None = None

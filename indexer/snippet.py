@@ -1,12 +1,17 @@
-"""Highlighted snippets, computed the same way for every backend from the stored text."""
+"""Highlighted snippets, computed the same way for every backend from the stored text.
+
+A snippet is a list of ``SnippetPart`` (text, highlighted?), never text with markup in it:
+the CLI draws highlights as terminal colours, the web as ``<mark>`` around escaped text."""
 
 from __future__ import annotations
 
 import re
 
+from docstore.models import SnippetPart
+
 from .normalize import normalize_with_map
 
-MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
+ELLIPSIS = "…"
 _SPACES = re.compile(r"\s+")
 
 
@@ -37,29 +42,46 @@ def _best_window(spans: list[tuple[int, int]], width: int) -> int:
     return best_start
 
 
-def make_snippet(text: str, needles: list[str], width: int = 80) -> str:
-    """About ``width`` characters of ``text`` around the best cluster of matches, marked with
-    ``<mark>…</mark>``; the start of the text when nothing matches literally."""
+def make_snippet(text: str, needles: list[str], width: int = 80) -> list[SnippetPart]:
+    """About ``width`` characters of ``text`` around the best cluster of matches, the matches
+    as highlighted parts; the start of the text when nothing matches literally."""
     head = text[: width * 40]  # snippets come from the first pages; bounded work per hit
     norm, where = normalize_with_map(head)
     spans = _matches(norm, [n for n in needles if n])
     if not spans:
-        return _one_line(head[:width]) + ("…" if len(text) > width else "")
+        return _parts([(head[:width] + (ELLIPSIS if len(text) > width else ""), False)])
     start_n = max(0, _best_window(spans, width) - width // 4)
     end_n = min(len(norm), start_n + width)
     start, end = where[start_n], (where[end_n - 1] + 1 if end_n else 0)
-    out: list[str] = ["…" if start > 0 else ""]
+    runs: list[tuple[str, bool]] = [(ELLIPSIS if start > 0 else "", False)]
     cursor = start
     for s, e in spans:
         if e <= start_n or s >= end_n:
             continue
         s_o, e_o = where[max(s, start_n)], where[min(e, end_n) - 1] + 1
-        out += [text[cursor:s_o], MARK_OPEN, text[s_o:e_o], MARK_CLOSE]
+        runs += [(text[cursor:s_o], False), (text[s_o:e_o], True)]
         cursor = e_o
-    out.append(text[cursor:end])
-    out.append("…" if end < len(text) else "")
-    return _one_line("".join(out))
+    runs += [(text[cursor:end], False), (ELLIPSIS if end < len(text) else "", False)]
+    return _parts(runs)
 
 
-def _one_line(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+def _parts(runs: list[tuple[str, bool]]) -> list[SnippetPart]:
+    """Whitespace runs become one space, the ends are trimmed, neighbours of one kind merge."""
+    parts: list[SnippetPart] = []
+    for text, marked in runs:
+        text = _SPACES.sub(" ", text)
+        if not text:
+            continue
+        if parts and parts[-1].highlight == marked:
+            parts[-1] = SnippetPart(text=parts[-1].text + text, highlight=marked)
+        else:
+            parts.append(SnippetPart(text=text, highlight=marked))
+    if parts:
+        parts[0] = parts[0].model_copy(update={"text": parts[0].text.lstrip()})
+        parts[-1] = parts[-1].model_copy(update={"text": parts[-1].text.rstrip()})
+    return [p for p in parts if p.text]
+
+
+def plain(parts: list[SnippetPart]) -> str:
+    """The snippet's text without highlights (for logs and tests)."""
+    return "".join(p.text for p in parts)

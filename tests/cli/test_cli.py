@@ -62,7 +62,7 @@ def test_search_show_get_round_trip(run, tmp_path: Path) -> None:
     assert set(hit) >= {"document_id", "archive_no", "filename", "customer_id", "score", "snippet"}
     assert (hit["document_id"], hit["archive_no"], hit["filename"], hit["customer_id"]) == (
         doc_id, "NQ-2026-HT-0042", "竣工验收报告.pdf", customer)
-    assert "<mark>竣工验收</mark>" in hit["snippet"]
+    assert {"text": "竣工验收", "highlight": True} in hit["snippet"]
 
     code, out, err = run("search", "竣工验收")
     assert code == 0 and "竣工验收报告.pdf" in out and "1 hit(s)" in err
@@ -171,7 +171,8 @@ def test_installed_console_script_runs_demo(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     first = report["searches"][0]
-    assert first["query"] == "施工合同" and "<mark>" in first["hits"][0]["snippet"]
+    assert first["query"] == "施工合同" and any(
+        part["highlight"] for part in first["hits"][0]["snippet"])
     dossier, loan = report["dossier"], report["loan"]
     assert (dossier["status"], dossier["location"], dossier["finalize_override"]) == (
         "shelved", "3号柜-2层-15", "竣工图由设计院补交")

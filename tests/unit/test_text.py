@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from indexer import segment
 from indexer.normalize import clean_text, normalize, normalize_with_map
 from indexer.query import parse
-from indexer.snippet import make_snippet
+from docstore.models import SnippetPart
+from indexer.snippet import make_snippet, plain
 
 
 def test_full_width_and_case_fold() -> None:
@@ -49,12 +50,21 @@ def test_query_of_only_punctuation_has_no_terms() -> None:
 def test_snippet_marks_matches_on_the_original_text() -> None:
     text = "前言。" + "无关内容" * 50 + "本合同的ＬＥＤ照明灯具验收合格。" + "结尾" * 50
     snippet = make_snippet(text, parse("led照明").highlights)
-    assert "<mark>ＬＥＤ照明</mark>" in snippet
-    assert snippet.startswith("…") and snippet.endswith("…")
+    assert [p.text for p in snippet if p.highlight] == ["ＬＥＤ照明"]
+    assert plain(snippet).startswith("…") and plain(snippet).endswith("…")
 
 
 def test_snippet_without_literal_match_starts_at_the_beginning() -> None:
-    assert make_snippet("客户档案首页内容", ["不存在"]) == "客户档案首页内容"
+    assert make_snippet("客户档案首页内容", ["不存在"]) == [SnippetPart(text="客户档案首页内容")]
+
+
+def test_snippet_carries_markup_in_documents_as_text_never_as_tags() -> None:
+    """A document that contains HTML: the snippet holds it as text, beside the highlight."""
+    text = "说明<script>alert(1)</script>施工合同<img src=x onerror=alert(2)>"
+    snippet = make_snippet(text, parse("施工合同").highlights, width=200)
+    assert snippet == [SnippetPart(text="说明<script>alert(1)</script>"),
+                       SnippetPart(text="施工合同", highlight=True),
+                       SnippetPart(text="<img src=x onerror=alert(2)>")]
 
 
 @given(st.text(alphabet=st.sampled_from(list("档案檔 工程ＡＢa1-\n　，。")), max_size=60))
