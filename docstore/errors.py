@@ -36,6 +36,9 @@ class Reason(StrEnum):
     UNKNOWN_DOSSIER = "unknown_dossier"
     DISPOSED = "disposed"  # the same content was destroyed under a disposal (鉴定销毁)
     WRONG_KEY = "wrong_key"  # a backup sealed with a key the key file does not hold
+    MACRO_ENABLED = "macro_enabled"  # .docm/.xlsm/.pptm: refused, never opened by Office here
+    ZIP_BOMB = "zip_bomb"  # a zip (or OOXML/OFD package) past the size/ratio/count/depth limits
+    LEGACY_FORMAT = "legacy_format"  # .doc/.xls/.ppt/WPS: needs a conversion to a modern format
 
 
 class ArchiveError(Exception):

@@ -237,6 +237,11 @@ class Document(_Model):
     title: str | None = None
     doc_date: date | None = None
     batch_id: str | None = None
+    parent_id: str | None = None
+    """The container it came out of (an e-mail's attachment, a zip's member), when it did."""
+    metadata: dict[str, str] = Field(default_factory=dict)
+    """Fields read from the file itself: an e-mail's from/to/subject, an e-invoice's number,
+    date, amount, seller and buyer (see ``indexer.formats``). Searchable with the text."""
     index_state: IndexState = IndexState.PENDING
     journal_seq: int | None = None
     """The journal entry of its ingest; None until written. Without transactions (MongoDB) a
@@ -332,3 +337,5 @@ class IngestResult(_Model):
     needs_ocr: bool = False
     indexed: bool = False
     pages: int | None = None
+    parent_id: str | None = None
+    """For a member of a container (attachment, zip member): the container's document id."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
@@ -172,12 +173,36 @@ class Extraction:
     searchable_pdf: Path | None = None
     """A searchable PDF made by OCR, beside the input: the caller stores it, then removes it."""
     ocr_error: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    """Fields the file itself states (e-mail headers, e-invoice fields): kept on the Document."""
+    title: str | None = None
+    """The file's own title (an e-mail's subject), used when the user gave none."""
+    doc_date: date | None = None
+    """The file's own date (an e-mail's Date, an invoice's 开票日期), when the user gave none."""
+    parts: list[Part] = field(default_factory=list)
+    """Files inside a container (attachments, zip members), written beside the input: the
+    caller ingests each as its own document linked to this one, then removes them."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One file out of a container: ``path`` to its bytes, or ``error`` why it could not be
+    taken out (the caller reports it by ``name`` and goes on)."""
+
+    name: str
+    """Its name inside the container (a zip member's path, an attachment's file name)."""
+    path: Path | None = None
+    error: tuple[str, str] | None = None
+    """(reason code, detail) when the member was refused (encrypted, too large …)."""
 
 
 @runtime_checkable
 class Extractor(Protocol):
     """Turns a file into text. Raises ``BadInput`` (naming the file) for corrupt, encrypted,
-    empty or unsupported files; returns ``needs_ocr=True`` for scans without a text layer."""
+    empty or unsupported files; returns ``needs_ocr=True`` for scans without a text layer.
+
+    Runs in ingest's worker processes: implementations MUST be picklable, and everything
+    they return (an ``Extraction`` and the files it names) MUST be plain values and files."""
 
     def media_type(self, path: Path) -> str: ...
     def extract(self, path: Path, media_type: str) -> Extraction: ...

@@ -17,6 +17,7 @@ from docstore.models import TextSource
 from docstore.ports import Extraction
 from docstore.settings import OcrMode
 
+from . import formats
 from .normalize import clean_text, decode_text
 
 log = logging.getLogger(__name__)
@@ -38,16 +39,17 @@ IMAGE_TYPES = {"image/png", "image/jpeg", "image/tiff", "image/gif", "image/bmp"
 
 
 def sniff(path: Path) -> str:
-    """Media type from the first bytes; the suffix only decides between text kinds."""
+    """Media type from the first bytes (a zip's or OLE file's from what it holds); the suffix
+    only decides between text kinds and recognises e-mails."""
     with open(path, "rb") as f:
         head = f.read(16)
     for magic, media in _MAGIC:
         if head.startswith(magic):
-            return media
+            return formats.refine(path, media)
     suffix = path.suffix.lower()
     if suffix in _TEXT_SUFFIXES:
         return _TEXT_SUFFIXES[suffix]
-    return "application/octet-stream"
+    return formats.refine(path, "application/octet-stream")
 
 
 def extract_pdf(path: Path) -> Extraction:
@@ -95,6 +97,7 @@ EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
     "text/markdown": extract_plain,
     "text/csv": extract_plain,
     **{media: extract_image for media in IMAGE_TYPES},
+    **formats.EXTRACTORS,
 }
 
 
@@ -115,7 +118,8 @@ class DefaultExtractor:
         extractor = EXTRACTORS.get(media_type)
         if extractor is None:
             raise BadInput(path, Reason.UNSUPPORTED_TYPE,
-                           f"unsupported file type {media_type} (supported: PDF, text, images)")
+                           f"unsupported file type {media_type} (supported: PDF, text, images, "
+                           "Word/Excel/PowerPoint, OFD, e-mail, zip)")
         base = extractor(path)
         if not self._wants_ocr(base, media_type):
             return base

@@ -39,7 +39,7 @@ def _no_pages_pdf(path: Path) -> Path:
         ("encrypted.pdf", _encrypted_pdf, "encrypted"),
         ("empty.pdf", lambda p: p.write_bytes(b""), "empty"),
         ("no-pages.pdf", _no_pages_pdf, "no_pages"),
-        ("report.docx", lambda p: p.write_bytes(b"PK\x03\x04" + os.urandom(64)), "unsupported_type"),
+        ("report.docx", lambda p: p.write_bytes(b"PK\x03\x04" + os.urandom(64)), "corrupt"),
         ("data.bin", lambda p: p.write_bytes(os.urandom(256)), "unsupported_type"),
         ("latin1.txt", lambda p: p.write_bytes("café \xff\xfe".encode("latin-1") + b"\x81\x30"),
          "corrupt"),
