@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -11,7 +12,7 @@ import click
 from rich.console import Console
 
 from docstore.archive import Archive
-from docstore.settings import Settings
+from docstore.settings import Settings, load_settings
 
 PIPE_WIDTH = 200
 """Output to a file or a pipe is not cut to 80 columns: tables keep whole lines for grep."""
@@ -25,7 +26,27 @@ class AppContext:
     _archive: Archive | None = field(default=None, repr=False)
     out: Console = field(default_factory=lambda: Console(
         soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else PIPE_WIDTH))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False,
+                                                         soft_wrap=True))
+    """Messages are never hard-wrapped: a path or an id stays on one line for logs and grep."""
+
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """The group options given (data_dir, backend, user): kept so a global option given after
+    the subcommand can rebuild the settings from all of them."""
+
+    def override(self, name: str, value: Any) -> None:
+        """Apply a global option given after the subcommand (cli/options.py)."""
+        if self._archive is not None:
+            raise click.UsageError(f"--{name.replace('_', '-')} must come before arguments that "
+                                   "open the archive")
+        if name == "json_output":
+            self.json_output = True
+        elif name == "verbose":
+            self.verbose += value
+            apply_verbosity(self.verbose)
+        else:
+            self.overrides[name] = value
+            self.settings = load_settings(**self.overrides)
 
     @property
     def archive(self) -> Archive:
@@ -47,6 +68,11 @@ class AppContext:
     @property
     def interactive(self) -> bool:
         return not self.json_output and sys.stderr.isatty()
+
+
+def apply_verbosity(verbose: int) -> None:
+    """-v info, -vv debug; libraries only log, the CLI sets the level."""
+    logging.getLogger().setLevel(max(logging.WARNING - 10 * verbose, logging.DEBUG))
 
 
 class JsonArrayWriter:

@@ -148,7 +148,7 @@ def show(app: AppContext, archive_no: str) -> None:
               ("override", d.finalize_override), ("location", d.location)]
     rows = [(k, local(app.archive, v) if isinstance(v, datetime) else v)
             for k, v in fields if v is not None]
-    app.out.print(table(["field", "value"], rows))
+    app.out.print(table(["field", "value"], rows, zone=app.archive.timezone))
     rows = [(doc.id, doc.kind, doc.filename, doc.doc_date) for doc in docs]
     app.out.print(table(["document", "kind", "file", "date"], rows, title="documents"))
 

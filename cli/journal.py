@@ -12,7 +12,7 @@ from docstore import journal_ops as workflow
 from docstore.errors import PartialFailure
 
 from .context import AppContext, pass_app
-from .render import table
+from .render import local_time, table
 
 
 def _filters(func):  # type: ignore[no-untyped-def]
@@ -55,9 +55,10 @@ def log(ctx: click.Context, limit: int, **filters: object) -> None:
     if app.json_output:
         app.emit_json([e.model_dump(mode="json") for e in found])
         return
-    rows = [(e.seq, f"{e.at:%Y-%m-%d %H:%M:%S}", e.operator, e.operation, e.dossier or "",
+    zone = app.archive.timezone
+    rows = [(e.seq, local_time(e.at, zone), e.operator, e.operation, e.dossier or "",
              e.document_id or "", e.remarks or "", _brief(e.details)) for e in found]
-    app.out.print(table(["#", "time (UTC)", "operator", "operation", "档号", "document",
+    app.out.print(table(["#", f"time ({zone})", "operator", "operation", "档号", "document",
                          "remarks", "details"], rows))
 
 

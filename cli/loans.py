@@ -65,7 +65,7 @@ def borrow(app: AppContext, archive_no: str, purpose: str, copy: bool, what: str
         text = f"{made.id}: copy of {archive_no} requested for {made.borrower}; waiting for approval"
     else:
         text = (f"{made.id}: original of {archive_no} lent to {made.borrower}, due back "
-                f"{workflow.local(app.archive, made.due_at)}")
+                f"{workflow.local(app.archive, made.due_at)} ({app.archive.timezone})")
     _done(app, made, text)
 
 
@@ -143,7 +143,7 @@ def list_(app: AppContext, overdue: bool, open_only: bool, archive_no: str | Non
              workflow.local(a, x.out_at), workflow.local(a, x.due_at),
              workflow.days_overdue(a, x, now) or "") for x in found]
     app.out.print(table(["id", "档号", "kind", "status", "borrower", "purpose", "out", "due",
-                         "overdue"], rows, keep=2))
+                         "overdue"], rows, keep=2, zone=a.timezone))
 
 
 def _repair_rows(app: AppContext, found: list[Repair]) -> list[tuple[object, ...]]:
@@ -167,7 +167,7 @@ def repairs(app: AppContext, include_closed: bool) -> None:
         app.emit_json([r.model_dump(mode="json") for r in found])
         return
     app.out.print(table(["id", "档号", "loan", "problem", "note", "opened", "closed"],
-                        _repair_rows(app, found), keep=2))
+                        _repair_rows(app, found), keep=2, zone=app.archive.timezone))
 
 
 @loan.command("repaired")

@@ -11,7 +11,8 @@ import click
 from docstore.errors import ArchiveError, ExitCode
 from docstore.settings import load_settings
 
-from .context import AppContext
+from .context import AppContext, apply_verbosity
+from .options import accept_anywhere
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -34,11 +35,11 @@ def cli(ctx: click.Context, data_dir: str | None, backend: str | None, user: str
       archive ingest ./竣工文档 --customer C000001 --dossier NQ-2026-HT-0042
       archive search 施工合同
     """
-    level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
-    settings = load_settings(data_dir=data_dir, backend=backend, user=user)
-    ctx.obj = AppContext(settings=settings, json_output=json_output, verbose=verbose)
+    logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    apply_verbosity(verbose)
+    overrides = {"data_dir": data_dir, "backend": backend, "user": user}
+    ctx.obj = AppContext(settings=load_settings(**overrides), json_output=json_output,
+                         verbose=verbose, overrides=overrides)
 
 
 def _register() -> None:
@@ -49,6 +50,7 @@ def _register() -> None:
                    reports, cleanup, backup):
         for command in module.COMMANDS:
             cli.add_command(command)
+    accept_anywhere(cli)
 
 
 _register()

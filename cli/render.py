@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 from collections.abc import Iterable, Sequence
 
 from rich.markup import escape
@@ -17,10 +19,12 @@ def highlight(snippet: Sequence[SnippetPart]) -> str:
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[object]], title: str | None = None,
-          *, keep: int = 1) -> Table:
+          *, keep: int = 1, zone: str | None = None) -> Table:
     """Nothing is ever cut short with "…": the first ``keep`` columns (ids, 档号) stay whole on
-    one line, the others wrap when the terminal is narrow."""
-    t = Table(*columns, title=title, show_lines=False, header_style="bold")
+    one line, the others wrap when the terminal is narrow. ``zone`` names the time zone the
+    table's times are shown in, under the table."""
+    caption = f"times in {zone}" if zone else None
+    t = Table(*columns, title=title, caption=caption, show_lines=False, header_style="bold")
     for row in rows:
         t.add_row(*(escape("" if v is None else str(v)) for v in row))
     for n, column in enumerate(t.columns):
@@ -29,3 +33,11 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[object]], title: str |
             column.no_wrap = True
             column.min_width = max((len(str(c)) for c in column.cells), default=0)
     return t
+
+
+def local_time(at: datetime | None, zone: str) -> str:
+    """A journal time as the office reads it, to the second: 2026-11-03 09:30:12."""
+    if at is None:
+        return ""
+    aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")

@@ -6,7 +6,9 @@ import csv
 import json
 import subprocess
 import shutil
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -14,7 +16,7 @@ from pypdf import PdfReader
 from cli.main import main
 from cli.wiring import open_archive
 from docstore.models import Dossier, DossierStatus
-from docstore.settings import load_settings
+from docstore.settings import Settings, load_settings
 
 HT = "NQ-2026-HT-0001"
 
@@ -114,7 +116,10 @@ def test_damaged_return_and_repairs(run) -> None:
 
 def test_monthly_report_formats(run, tmp_path: Path) -> None:
     run("王芳", "loan", "borrow", HT, "--purpose", "=cmd|' /C calc'!A0", "--borrower", "李强")
-    month = json.loads(run("王芳", "--json", "loan", "list")[1])[0]["out_at"][:7]
+    out_at = json.loads(run("王芳", "--json", "loan", "list")[1])[0]["out_at"]
+    # the report counts months in office time, not in UTC (they differ 16:00–24:00 UTC at month end)
+    office = ZoneInfo(Settings.model_fields["timezone"].default)
+    month = f"{datetime.fromisoformat(out_at).astimezone(office):%Y-%m}"
     code, out, err = run("王经理", "--json", "report", "monthly", "--month", month)
     data = json.loads(out)
     assert code == 0 and data["month"] == month and data["generated_by"] == "王经理"

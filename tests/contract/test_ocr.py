@@ -13,6 +13,7 @@ from docstore.models import SearchQuery
 from docstore.samples import write_pdf
 from docstore.settings import OcrMode
 from indexer.extract import DefaultExtractor
+from indexer.normalize import clean_text, normalize
 from tests.helpers import ingest
 from tests.scans import cer, require_ocr, scanned_image, scanned_pdf
 
@@ -45,7 +46,9 @@ def test_scanned_pdf_is_ocrd_searchable_and_original_untouched(archive, tmp_path
     assert hashlib.sha256((tmp_path / "orig.pdf").read_bytes()).hexdigest() == doc.sha256
     export(archive, doc.id, tmp_path / "searchable.pdf", searchable=True)
     layer = "".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "searchable.pdf").pages)
-    assert "合同" in layer.replace(" ", "")
+    # compared after the product's own normalisation: pypdf releases differ in what they emit
+    # around the OCR layer's glyphs (spaces, NULs before each character in pypdf 7.1)
+    assert "合同" in normalize(clean_text(layer))
 
 
 @pytest.mark.parametrize("name", ["扫描件.png", "扫描件.jpg", "两页.tiff"])
