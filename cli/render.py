@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
-from collections.abc import Iterable, Sequence
 
 from rich.markup import escape
 from rich.table import Table
