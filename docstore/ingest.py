@@ -298,8 +298,9 @@ class Ingestor:
             text_source=extraction.source, needs_ocr=extraction.needs_ocr,
             ocr_error=extraction.ocr_error, searchable_sha256=searchable,
             customer_id=opts.customer_id, archive_no=opts.archive_no, category=opts.category,
-            title=opts.title or Path(name).stem, doc_date=opts.doc_date, batch_id=opts.batch_id,
-            created_by=archive.user, created_at=archive.clock(),
+            title=opts.title or extraction.title or Path(name).stem,
+            doc_date=opts.doc_date or extraction.doc_date, batch_id=opts.batch_id,
+            metadata=extraction.metadata, created_by=archive.user, created_at=archive.clock(),
         )
         indexed = False
         with archive.store.transaction():

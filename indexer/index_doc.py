@@ -27,8 +27,10 @@ class IndexDoc:
 
 
 def searchable_text(doc: Document) -> str:
-    """Title and file name are searchable too: staff often remember only those."""
-    return "\n".join(part for part in (doc.title, doc.filename, doc.text) if part)
+    """Title and file name are searchable too: staff often remember only those; so are the
+    fields read from the file (an invoice's number and seller, an e-mail's sender)."""
+    fields = " ".join(doc.metadata.values())
+    return "\n".join(part for part in (doc.title, doc.filename, fields, doc.text) if part)
 
 
 def to_index_doc(doc: Document) -> IndexDoc:

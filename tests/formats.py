@@ -116,3 +116,113 @@ def encrypted_office(source: Path, target: Path, password: str = "密码-2026") 
 def copy(source: Path, target: Path) -> Path:
     shutil.copyfile(source, target)
     return target
+
+
+# --- OFD (GB/T 33190) -------------------------------------------------------------------------
+
+OFD_NS = "http://www.ofdspec.org/2016"
+OFD_TEXT = "关于印发档案管理办法的通知"
+INVOICE = {"invoice_no": "26332000000012345678", "invoice_date": "2026-03-15",
+           "amount": "1130.00", "seller": "浙江易控软件有限公司", "buyer": "杭州华建科技有限公司"}
+
+Placed = tuple[float, float, str]
+"""(x, y, text) in millimetres from the page's top-left corner."""
+
+
+def _text_objects(items: list[tuple[int, Placed]]) -> str:
+    return "".join(
+        f'<ofd:TextObject ID="{oid}" Boundary="{x} {y - 4} 120 6" Font="9" Size="3.5">'
+        f'<ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="4" DeltaX="g {len(t) - 1} 3.5">'
+        f"{_xml_escape(t)}</ofd:TextCode></ofd:TextObject>" for oid, (x, y, t) in items)
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def write_ofd(path: Path, pages: list[list[Placed]], *, template: list[Placed] | None = None,
+              tags: dict[str, int] | None = None, custom_datas: dict[str, str] | None = None,
+              attachment_xml: str | None = None) -> Path:
+    """An OFD package as the standard lays it out: OFD.xml → Doc_0/Document.xml → pages'
+    Content.xml (TextObject/TextCode), a template page every page uses, optionally the
+    e-invoice custom tags (``tags``: field element → ID of the page object holding it, as
+    ``fp:eInvoice`` does), DocInfo CustomDatas and an XML attachment."""
+    ns = f'xmlns:ofd="{OFD_NS}"'
+    datas = "".join(f'<ofd:CustomData Name="{k}">{v}</ofd:CustomData>'
+                    for k, v in (custom_datas or {}).items())
+    parts = {
+        "OFD.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {ns} Version="1.1" DocType="OFD">'
+                   f"<ofd:DocBody><ofd:DocInfo><ofd:DocID>a1b2</ofd:DocID>"
+                   f"{'<ofd:CustomDatas>' + datas + '</ofd:CustomDatas>' if datas else ''}"
+                   f"</ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+    }
+    oid = 100
+    page_refs = []
+    for n, placed in enumerate(pages):
+        items = []
+        for item in placed:
+            oid += 1
+            items.append((oid, item))
+        page_refs.append(f'<ofd:Page ID="{n + 1}" BaseLoc="Pages/Page_{n}/Content.xml"/>')
+        uses = '<ofd:Template TemplateID="2" ZOrder="Background"/>' if template else ""
+        parts[f"Doc_0/Pages/Page_{n}/Content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {ns}>{uses}<ofd:Content>'
+            f'<ofd:Layer ID="{50 + n}">{_text_objects(items)}</ofd:Layer></ofd:Content></ofd:Page>')
+    tpl = ""
+    if template:
+        tpl = '<ofd:TemplatePage ID="2" BaseLoc="Tpls/Tpl_0/Content.xml"/>'
+        parts["Doc_0/Tpls/Tpl_0/Content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {ns}><ofd:Content><ofd:Layer ID="3">'
+            f"{_text_objects([(10 + i, t) for i, t in enumerate(template)])}"
+            f"</ofd:Layer></ofd:Content></ofd:Page>")
+    extra = ""
+    if tags:
+        extra += "<ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags>"
+        parts["Doc_0/Tags/CustomTags.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:CustomTags {ns}><ofd:CustomTag '
+            f'NameSpace="http://www.edrm.org.cn/schema/e-invoice/2019" TypeID="0">'
+            f"<ofd:FileLoc>CustomTag.xml</ofd:FileLoc></ofd:CustomTag></ofd:CustomTags>")
+        fields = "".join(f'<fp:{name}><ofd:ObjectRef PageRef="1">{ref}</ofd:ObjectRef></fp:{name}>'
+                         for name, ref in tags.items())
+        parts["Doc_0/Tags/CustomTag.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><fp:eInvoice {ns} '
+            f'xmlns:fp="http://www.edrm.org.cn/schema/e-invoice/2019">{fields}</fp:eInvoice>')
+    if attachment_xml:
+        extra += "<ofd:Attachments>Attachs/Attachments.xml</ofd:Attachments>"
+        parts["Doc_0/Attachs/Attachments.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Attachments {ns}><ofd:Attachment '
+            f'ID="9" Name="invoice" Format="xml"><ofd:FileLoc>invoice.xml</ofd:FileLoc>'
+            f"</ofd:Attachment></ofd:Attachments>")
+        parts["Doc_0/Attachs/invoice.xml"] = attachment_xml
+    parts["Doc_0/Document.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}><ofd:CommonData>'
+        f"<ofd:MaxUnitID>{oid + 1}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297"
+        f"</ofd:PhysicalBox></ofd:PageArea>{tpl}</ofd:CommonData><ofd:Pages>{''.join(page_refs)}"
+        f"</ofd:Pages>{extra}</ofd:Document>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts.items():
+            z.writestr(name, text.encode("utf-8"))
+    return path
+
+
+def write_official_ofd(path: Path) -> Path:
+    """A two-page 公文 whose text objects are stored out of reading order."""
+    return write_ofd(path, [
+        [(30, 60, "各部门："), (60, 30, OFD_TEXT), (30, 70, "现将《档案管理办法》印发给你们，请遵照执行。")],
+        [(150, 250, "二〇二六年三月一日"), (30, 40, "附件：档案管理办法")],
+    ])
+
+
+def write_invoice_ofd(path: Path, invoice: dict[str, str] = INVOICE, *, tagged: bool = True) -> Path:
+    """An e-invoice: labels on the template page, values on the page, and (``tagged``) the
+    ``eInvoice`` custom tags pointing at the value objects (IDs 101… in page order)."""
+    values = [(40, 20, invoice["invoice_no"]), (150, 20, "2026年03月15日"),
+              (40, 40, invoice["buyer"]), (140, 40, invoice["seller"]),
+              (120, 90, "¥" + invoice["amount"]), (40, 90, "壹仟壹佰叁拾元整"),
+              (30, 60, "*信息技术服务*软件维护费")]
+    labels = [(10, 20, "发票号码："), (120, 20, "开票日期："), (10, 40, "购买方 名称："),
+              (110, 40, "销售方 名称："), (10, 90, "价税合计（大写）"), (100, 90, "（小写）"),
+              (80, 10, "电子发票（普通发票）")]
+    tags = {"InvoiceNo": 101, "IssueDate": 102, "BuyerName": 103, "SellerName": 104,
+            "TotalTax-includedAmount": 105} if tagged else None
+    return write_ofd(path, [values], template=labels, tags=tags)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from docstore.ports import Extraction
 
-from . import archives, kinds, office
+from . import archives, kinds, office, ofd
 
 
 def refine(path: Path, media_type: str) -> str:
@@ -28,6 +28,7 @@ def refine(path: Path, media_type: str) -> str:
 EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
     **office.EXTRACTORS,
     **archives.EXTRACTORS,
+    **ofd.EXTRACTORS,
 }
 
 __all__ = ["EXTRACTORS", "kinds", "refine"]
