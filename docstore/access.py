@@ -56,6 +56,13 @@ def may(archive: Archive, permission: Permission) -> bool:
     return user is not None and not user.disabled and permission in ROLE_PERMISSIONS[user.role]
 
 
+def permissions(archive: Archive) -> frozenset[Permission]:
+    """What the current operator may do, so a face shows only the actions that can succeed
+    (no journal entry: a question, not an attempt). The workflows still check each action."""
+    user = archive.store.get_user(archive.user)
+    return frozenset() if user is None or user.disabled else ROLE_PERMISSIONS[user.role]
+
+
 def enabled_admins(archive: Archive) -> list[str]:
     """Names of the admins who can still act (not disabled)."""
     return [u.name for u in archive.store.list_users() if u.role is Role.ADMIN and not u.disabled]

@@ -85,3 +85,20 @@ def _parts(runs: list[tuple[str, bool]]) -> list[SnippetPart]:
 def plain(parts: list[SnippetPart]) -> str:
     """The snippet's text without highlights (for logs and tests)."""
     return "".join(p.text for p in parts)
+
+
+def mark_all(text: str, needles: list[str]) -> list[SnippetPart]:
+    """The whole ``text`` as parts, every literal match of ``needles`` highlighted (a document's
+    page in the browser shows the query marked); whitespace is kept as it is."""
+    norm, where = normalize_with_map(text)
+    parts: list[SnippetPart] = []
+    cursor = 0
+    for s, e in _matches(norm, [n for n in needles if n]):
+        s_o, e_o = where[s], where[e - 1] + 1
+        if s_o > cursor:
+            parts.append(SnippetPart(text=text[cursor:s_o]))
+        parts.append(SnippetPart(text=text[s_o:e_o], highlight=True))
+        cursor = e_o
+    if cursor < len(text):
+        parts.append(SnippetPart(text=text[cursor:]))
+    return parts

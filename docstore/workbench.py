@@ -1,0 +1,88 @@
+"""工作台: what each person has to do today, by what their role lets them do.
+
+One read of the loans and the open dossiers answers every section; a section the operator's
+role cannot act on stays empty (the workflows behind each action still check). Journaled as
+``workbench`` with the counts shown, like every other read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from . import loans
+from .access import Permission, permissions, require
+from .archive import Archive
+from .dossiers import Stage, is_overdue as dossier_overdue, stage_of
+from .models import Dossier, DossierStatus, Loan, LoanKind, LoanStatus
+
+MY_RECENT = 20
+"""How many of one's own requests the workbench lists (the newest first)."""
+
+
+class CopyRequest(BaseModel):
+    loan: Loan
+    own: bool
+    """The approver's own request (or one made for them): another manager must approve it."""
+
+
+class DossierDue(BaseModel):
+    dossier: Dossier
+    overdue: bool
+
+
+class Workbench(BaseModel):
+    at: datetime
+    due_today: list[Loan] = Field(default_factory=list)
+    """Originals out and due back tonight (the clerk's desk)."""
+    overdue: list[Loan] = Field(default_factory=list)
+    to_approve: list[CopyRequest] = Field(default_factory=list)
+    to_finalize: list[DossierDue] = Field(default_factory=list)
+    """Completion documents received: finalise by ``finalize_due`` (the 5-day rule)."""
+    mine: list[Loan] = Field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"due_today": len(self.due_today), "overdue": len(self.overdue),
+                "to_approve": len(self.to_approve), "to_finalize": len(self.to_finalize),
+                "mine": len(self.mine)}
+
+
+def workbench(archive: Archive) -> Workbench:
+    """The operator's to-dos (empty sections for a role with none, e.g. an auditor). Someone
+    who is not a user, or is disabled, is refused."""
+    can = permissions(archive)
+    if not can:
+        require(archive, Permission.READ)  # refused and journaled, naming a permission
+    now = archive.clock()
+    bench = Workbench(at=now)
+    for loan in loans.iter_loans(archive):
+        if Permission.LEND in can and loan.status is LoanStatus.OUT and loan.kind is LoanKind.ORIGINAL:
+            (bench.overdue if loans.is_overdue(archive, loan, now) else bench.due_today).append(loan)
+        if Permission.APPROVE in can and loan.status is LoanStatus.REQUESTED:
+            bench.to_approve.append(_request(archive, loan))
+        if Permission.BORROW in can and archive.user in (loan.borrower, loan.requested_by):
+            bench.mine.append(loan)
+    bench.mine = sorted(bench.mine, key=lambda loan: loan.requested_at, reverse=True)[:MY_RECENT]
+    if Permission.DOSSIER in can:
+        due = [d for d in archive.store.list_dossiers(status=DossierStatus.TEMPORARY)
+               if stage_of(d) is Stage.COMPLETED]
+        bench.to_finalize = [DossierDue(dossier=d, overdue=dossier_overdue(d, now))
+                             for d in sorted(due, key=lambda d: d.finalize_due or now)]
+    archive.journal.record(archive.user, "workbench", details=bench.counts)
+    return bench
+
+
+def copy_requests(archive: Archive) -> list[CopyRequest]:
+    """审批中心: copies waiting for a decision, oldest first, each saying whether it is the
+    approver's own (which ``loans.approve`` refuses)."""
+    require(archive, Permission.APPROVE)
+    found = [_request(archive, loan)
+             for loan in loans.iter_loans(archive) if loan.status is LoanStatus.REQUESTED]
+    archive.journal.record(archive.user, "loan.list", details={"requested": len(found)})
+    return found
+
+
+def _request(archive: Archive, loan: Loan) -> CopyRequest:
+    return CopyRequest(loan=loan, own=archive.user in (loan.borrower, loan.requested_by))

@@ -1,0 +1,154 @@
+"""The web application: settings → archives (one per concurrent request) → routes → pages.
+
+``create_app(settings)`` is what ``archive serve`` runs and what the browser tests start in a
+thread. Routes are thin (``web/routes``): check the session, call one workflow of the library
+with the logged-in user as operator, render a template. Rules and permission checks live in
+the workflows; an ``ArchiveError`` becomes a page here, in one place, with the HTTP status
+its kind calls for (a refused permission is 403, and the workflow has journaled it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from docstore.archive import Archive
+from docstore.errors import (ArchiveError, BackendUnavailable, Conflict, ExitCode, NotFound,
+                             PermissionDenied)
+from docstore.settings import Settings
+
+from .pages import LoginRequired, render_error
+from .security import Throttle
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+
+
+class ArchivePool:
+    """Archives opened once and reused, each serving one request at a time (its ``user`` is
+    that request's operator). Opening one per request would reopen SQLite, the blob folder
+    or the MongoDB/Elasticsearch clients every time."""
+
+    def __init__(self, opener: Callable[[], Archive],
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self._opener = opener
+        self._clock = clock
+        self._free: queue.LifoQueue[Archive] = queue.LifoQueue()
+        self._opened: list[Archive] = []
+
+    @contextmanager
+    def borrow(self, user: str) -> Iterator[Archive]:
+        try:
+            archive = self._free.get_nowait()
+        except queue.Empty:
+            archive = self._opener()
+            if self._clock is not None:
+                archive.clock = self._clock
+            self._opened.append(archive)
+        archive.user = user
+        try:
+            yield archive
+        finally:
+            archive.user = ""
+            self._free.put(archive)
+
+    def close(self) -> None:
+        for archive in self._opened:
+            archive.close()
+        self._opened.clear()
+
+
+@dataclass
+class WebState:
+    settings: Settings
+    pool: ArchivePool
+    throttle: Throttle = field(default_factory=Throttle)
+    login_hours: float = 10.0
+    """A login lasts at most this long (a working day), however active the session."""
+    process_user: str = ""
+    """Who runs the server: the operator of journal entries made before anyone logged in."""
+
+
+def create_app(settings: Settings, *, session_hours: float = 2.0,
+               clock: Callable[[], datetime] | None = None,
+               secure_cookies: bool = False) -> FastAPI:
+    """The app over the archive ``settings`` describe. ``session_hours``: idle time after
+    which the session cookie expires. ``clock``: the archives' clock (tests move time)."""
+    from cli.wiring import open_archive  # the one composition root, shared with the CLI
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    pool = ArchivePool(lambda: open_archive(settings), clock)
+    app.state.web = WebState(settings=settings, pool=pool, process_user=settings.user)
+    secret = os.environ.get("ARCHIVE_WEB_SECRET") or secrets.token_urlsafe(48)
+    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="archive_session",
+                       max_age=int(session_hours * 3600), same_site="strict",
+                       https_only=secure_cookies)
+    app.middleware("http")(_security_headers)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _routes(app)
+    app.add_exception_handler(ArchiveError, _archive_error)  # type: ignore[arg-type]
+    app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
+    app.router.add_event_handler("shutdown", pool.close)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    return app
+
+
+def _routes(app: FastAPI) -> None:
+    from .routes import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router)
+
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+async def _security_headers(request: Request, call_next: Callable) -> Response:
+    response: Response = await call_next(request)
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if "text/html" in response.headers.get("content-type", ""):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def status_for(exc: ArchiveError) -> int:
+    """The HTTP status of a library error: the one mapping, as ``cli.main`` maps exit codes."""
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, BackendUnavailable):
+        return 503
+    return 400 if exc.exit_code in (ExitCode.USAGE, ExitCode.FAILED) else 500
+
+
+async def _archive_error(request: Request, exc: ArchiveError) -> HTMLResponse:
+    return render_error(request, status_for(exc), exc.message)
+
+
+async def _login_required(request: Request, exc: LoginRequired) -> Response:
+    target = "/login?next=" + exc.next_path if exc.next_path not in ("", "/") else "/login"
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)

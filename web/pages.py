@@ -1,0 +1,109 @@
+"""Rendering and the per-request operator: what every route gets.
+
+``Desk`` is a FastAPI dependency: it checks the session (no login → the login page), lends
+the route an archive acting as the logged-in user, and renders templates with the user's
+language, CSRF token and permissions (to show only the actions that can succeed; the
+workflows check again)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from docstore.access import permissions
+from docstore.archive import Archive
+from docstore.dossiers import stage_of
+
+from .i18n import LANGUAGES, Formatter, pick
+from .security import csrf_token, session_user
+
+TEMPLATES = Path(__file__).with_name("templates")
+ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                  trim_blocks=True, lstrip_blocks=True)
+
+
+LABELS = {
+    # loans
+    "requested": "待审批", "out": "借出中", "returned": "已归还", "refused": "已拒绝",
+    "original": "原件", "copy": "影印", "copy.out": "已批准", "ok": "完好", "damaged": "损坏", "missing": "缺失",
+    # dossier stages
+    "temporary": "临时档案", "completed": "临时档案（竣工文档已收）", "formal": "正式档案",
+    "shelved": "已入柜", "disposed": "已销毁",
+    # customers
+    "person": "个人", "company": "单位", "active": "正常", "archived": "已归档",
+}
+"""Stored values (English) as people read them; templates pass them through ``_``."""
+ENV.globals.update(LABELS=LABELS, stage_of=stage_of)
+
+
+class LoginRequired(Exception):
+    """No valid session: the caller is sent to the login page, then back to ``next_path``."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site (never ``//evil.example`` or a full URL) is a place to return to."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def formatter(request: Request) -> Formatter:
+    state = request.app.state.web
+    return Formatter(pick(request.cookies.get("lang")), state.settings.timezone)
+
+
+def render(request: Request, template: str, status: int = 200, *, user: str | None = None,
+           can: frozenset[str] = frozenset(), **context: Any) -> HTMLResponse:
+    fmt = formatter(request)
+    html = ENV.get_template(template).render(
+        request=request, _=fmt.gettext, fmt=fmt, lang=fmt.lang, languages=LANGUAGES,
+        user=user, can=can, csrf=csrf_token(request), path=request.url.path,
+        here=quote(str(request.url.path) + ("?" + request.url.query if request.url.query else ""),
+                   safe=""), **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def render_error(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", status, user=session_user(request), code=status,
+                  message=message)
+
+
+class Desk:
+    """The logged-in operator's view of the archive for one request."""
+
+    def __init__(self, request: Request, archive: Archive) -> None:
+        self.request = request
+        self.archive = archive
+        self._can: frozenset[str] | None = None
+
+    @property
+    def user(self) -> str:
+        return self.archive.user
+
+    @property
+    def can(self) -> frozenset[str]:
+        if self._can is None:
+            self._can = frozenset(str(p) for p in permissions(self.archive))
+        return self._can
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return render(self.request, template, status, user=self.user, can=self.can, **context)
+
+
+def desk(request: Request) -> Iterator[Desk]:
+    """FastAPI dependency: the session's user at the archive, or the way to the login page."""
+    name = session_user(request)
+    if name is None:
+        query = "?" + request.url.query if request.url.query else ""
+        raise LoginRequired(quote(request.url.path + query, safe="/"))
+    with request.app.state.web.pool.borrow(name) as archive:
+        yield Desk(request, archive)
