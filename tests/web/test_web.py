@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from docstore.journal_ops import JournalFilter, entries
 
-from .conftest import NARROW, WIDE, Site
+from .conftest import Site
 from .office import PASSWORD
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -68,7 +69,9 @@ def test_search_highlights_pages_and_bookmarks(site: Site, browser) -> None:
     page.wait_for_url(re.compile(r".*/search\?q=.*"))
     marks = page.locator(".snippet mark").all_inner_texts()
     assert marks and all("施工" in m or "合同" in m for m in marks), marks
-    assert "找到" in page.locator(".summary").inner_text()
+    expect(page.locator(".summary")).to_contain_text("第 1–2 条结果")
+    expect(page.locator("#facets .facet-customer")).to_contain_text(site.office.customer)
+    expect(page.locator("#facets .facet-year")).to_contain_text("2026")
     site.shot(page, "search-1280")
     bookmarked = page.url
     fresh = site.open(browser)

@@ -3,13 +3,14 @@ parameter is in the URL, so a search can be bookmarked or sent to a colleague.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from docstore.browse import search_page
+from docstore.browse import search_facets, search_page
 from docstore.errors import InvalidValue
 from docstore.models import SearchQuery
 
@@ -20,24 +21,40 @@ FILTERS = ("q", "customer", "category", "archive_no", "from", "to")
 
 
 @router.get("/search")
-def search(request: Request, q: str = "", customer: str = "", category: str = "",
-           archive_no: str = "", page: int = 1, at: Desk = Depends(desk)) -> Response:
-    params = {k: v for k, v in request.query_params.items() if k in FILTERS and v}
-    date_from, date_to = params.get("from", ""), params.get("to", "")
-    if not q.strip():
+def search(request: Request, page: int = 1, at: Desk = Depends(desk)) -> Response:
+    params = _params(request)
+    if "q" not in params:
         return at.render("search.html", form=params, result=None, link=None)
-    query = SearchQuery(text=q.strip(), customer_id=customer or None, category=category or None,
-                        archive_no=archive_no or None, date_from=_day("from", date_from),
-                        date_to=_day("to", date_to))
-    result = search_page(at.archive, query, page)
+    result = search_page(at.archive, _query(params), page)
+    return at.render("search.html", form=params, result=result, link=_linker(params))
 
+
+@router.get("/search/facets")
+def facets(request: Request, at: Desk = Depends(desk)) -> Response:
+    """Counts per customer/category/year, loaded by the search page after it is shown."""
+    params = _params(request)
+    found = search_facets(at.archive, _query(params))
+    return at.render("_facets.html", facets=found, link=_linker(params))
+
+
+def _params(request: Request) -> dict[str, str]:
+    return {k: v.strip() for k, v in request.query_params.items() if k in FILTERS and v.strip()}
+
+
+def _query(params: dict[str, str]) -> SearchQuery:
+    return SearchQuery(text=params.get("q", ""), customer_id=params.get("customer"),
+                       category=params.get("category"), archive_no=params.get("archive_no"),
+                       date_from=_day("from", params.get("from", "")),
+                       date_to=_day("to", params.get("to", "")))
+
+
+def _linker(params: dict[str, str]) -> Callable[..., str]:
     def link(**changes: object) -> str:
         """This search's URL with some parameters changed (a page, a facet)."""
         merged = {**params, **changes}
         return "/search?" + urlencode({k: v for k, v in merged.items()
                                        if v not in (None, "") and (k, v) != ("page", 1)})
-
-    return at.render("search.html", form=params, result=result, link=link)
+    return link
 
 
 def _day(name: str, value: str) -> date | None:
