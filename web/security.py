@@ -8,7 +8,8 @@
 - Every POST carries the session's CSRF token, in the form field ``csrf`` or the header
   ``X-CSRF-Token`` (htmx sends it from ``hx-headers`` on ``<body>``).
 - Failed logins are counted per user name and per client address; after ``MAX_FAILURES``
-  within ``WINDOW`` seconds that name (or address) is locked for ``LOCK_SECONDS``, and every
+  within ``WINDOW`` seconds that name is locked for ``LOCK_SECONDS`` (an address after
+  ``ADDRESS_FACTOR`` times as many: an office behind one NAT address shares it), and every
   failure waits a little longer than the one before (at most ``MAX_DELAY``).
 """
 
@@ -31,6 +32,7 @@ MAX_FAILURES = 5
 WINDOW = 15 * 60.0
 LOCK_SECONDS = 15 * 60.0
 MAX_DELAY = 2.0
+ADDRESS_FACTOR = 4
 
 
 class CsrfRejected(PermissionDenied):
@@ -101,7 +103,8 @@ class Throttle:
                 seen.append(now)
                 while seen and seen[0] < now - self.window:
                     seen.popleft()
-                if len(seen) >= self.max_failures:
+                limit = self.max_failures * (ADDRESS_FACTOR if key.startswith("ip:") else 1)
+                if len(seen) >= limit:
                     self._locked_until[key] = now + self.lock_seconds
                     seen.clear()
                 worst = max(worst, len(seen))
