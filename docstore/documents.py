@@ -6,7 +6,9 @@ import logging
 import shutil
 from dataclasses import dataclass
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from .access import Permission, require
 from .archive import Archive
@@ -77,6 +79,18 @@ def show(archive: Archive, document_id: str) -> Document:
     archive.journal.record(archive.user, "show", document_id=doc.id, customer_id=doc.customer_id,
                            dossier=doc.archive_no)
     return doc
+
+
+@contextmanager
+def preview_source(archive: Archive, document_id: str) -> Iterator[tuple[Document, BinaryIO]]:
+    """A document and its stored bytes, to render a page preview from (read permission: the
+    text is shown to the same people). Journaled as ``preview``; not an export."""
+    require(archive, Permission.READ, document_id=document_id)
+    doc = get_document(archive, document_id)
+    archive.journal.record(archive.user, "preview", document_id=doc.id,
+                           customer_id=doc.customer_id, dossier=doc.archive_no)
+    with archive.blobs.open(doc.sha256) as stream:
+        yield doc, stream
 
 
 def export(archive: Archive, document_id: str, out: Path, *, searchable: bool = False) -> Document:

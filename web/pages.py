@@ -7,7 +7,7 @@ workflows check again)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 
 from docstore.access import permissions
 from docstore.archive import Archive
@@ -99,11 +100,18 @@ class Desk:
         return render(self.request, template, status, user=self.user, can=self.can, **context)
 
 
-def desk(request: Request) -> Iterator[Desk]:
-    """FastAPI dependency: the session's user at the archive, or the way to the login page."""
+async def desk(request: Request) -> AsyncIterator[Desk]:
+    """FastAPI dependency: the session's user at the archive, or the way to the login page.
+    Async, so taking an archive from the pool costs no hop to a worker thread (only opening a
+    new one does)."""
     name = session_user(request)
     if name is None:
         query = "?" + request.url.query if request.url.query else ""
         raise LoginRequired(quote(request.url.path + query, safe="/"))
-    with request.app.state.web.pool.borrow(name) as archive:
+    pool = request.app.state.web.pool
+    archive = pool.take() or await run_in_threadpool(pool.open)
+    archive.user = name
+    try:
         yield Desk(request, archive)
+    finally:
+        pool.give_back(archive)

@@ -30,6 +30,9 @@ def test_staff_see_masked_phone_and_cannot_download(site: Site, browser) -> None
     assert page.locator("td.phone").all_inner_texts() == ["138****8000"]
     page.goto(f"{site.url}/documents/{site.office.contract_doc}")
     assert "施工合同" in page.locator("h1").inner_text()
+    preview = page.locator("#previews img").first  # a rendered page, no download needed
+    expect(preview).to_have_js_property("complete", True)
+    assert preview.evaluate("img => img.naturalWidth") > 500
     assert page.get_by_role("button", name="下载原件").count() == 0
     assert page.locator("a[href*='/download']").count() == 0
     refused = page.request.get(f"{site.url}/documents/{site.office.contract_doc}/download")

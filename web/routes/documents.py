@@ -13,6 +13,7 @@ from starlette.background import BackgroundTask
 
 from docstore import documents, journal_ops
 from indexer import parse_query
+from indexer.preview import can_preview, render_page
 from indexer.snippet import mark_all
 
 from ..pages import Desk, desk
@@ -20,6 +21,8 @@ from ..pages import Desk, desk
 router = APIRouter()
 SHOWN_CHARS = 200_000
 """A longer text is cut on the page (the download has all of it)."""
+PREVIEW_PAGES = 5
+"""Pages shown as images on the document's page (the first ones)."""
 
 
 @router.get("/documents/{document_id}")
@@ -27,7 +30,8 @@ def show(document_id: str, q: str = "", at: Desk = Depends(desk)) -> Response:
     doc = documents.show(at.archive, document_id)
     text = doc.text[:SHOWN_CHARS]
     parts = mark_all(text, parse_query(q).highlights) if q.strip() else None
-    return at.render("document.html", doc=doc, text=text, parts=parts, q=q,
+    pages = range(1, min(doc.page_count or 1, PREVIEW_PAGES) + 1) if can_preview(doc.media_type) else ()
+    return at.render("document.html", doc=doc, text=text, parts=parts, q=q, pages=pages,
                      cut=len(doc.text) > SHOWN_CHARS)
 
 
@@ -43,6 +47,13 @@ def download(document_id: str, searchable: bool = False, at: Desk = Depends(desk
     return FileResponse(folder / "file", filename=name,
                         media_type="application/pdf" if searchable else doc.media_type,
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+@router.get("/documents/{document_id}/pages/{page}.png")
+def page_image(document_id: str, page: int, at: Desk = Depends(desk)) -> Response:
+    with documents.preview_source(at.archive, document_id) as (doc, stream):
+        png = render_page(stream, doc.media_type, page)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.get("/documents/{document_id}/history")
