@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from docstore import documents as workflow
-from docstore.access import bootstrap
 from docstore.errors import PartialFailure
 from docstore.integrity import ASPECTS, verify_archive
 from docstore.keys import SealReport, encrypt_attachments, rotate_key
@@ -25,8 +24,8 @@ def init(app: AppContext) -> None:
     Example:
       archive --data-dir /srv/archive init
     """
-    archive = app.archive
-    admin = bootstrap(archive)  # the first user of a new archive becomes its admin
+    archive = app.open("init")  # the only command that makes an archive, a key and an admin
+    admin = archive.user if app.proof and app.proof.method == "new-archive" else None
     archive.journal.record(archive.user, "init", details={"backend": app.settings.backend})
     where = app.settings.data_dir if app.settings.backend == "embedded" else app.settings.mongo_uri
     if app.json_output:
@@ -34,7 +33,7 @@ def init(app: AppContext) -> None:
     else:
         app.out.print(f"archive ready ({app.settings.backend}) at {where}", markup=False)
         if admin is not None:
-            app.out.print(f"{admin.name} is its admin", markup=False)
+            app.out.print(f"{admin} is its admin", markup=False)
 
 
 @click.command("reindex")

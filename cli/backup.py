@@ -62,7 +62,9 @@ def restore(app: AppContext, files: tuple[Path, ...], force: bool) -> None:
       archive --data-dir /srv/新档案 restore /mnt/备份/full.backup
       archive --backend mongo restore full.backup inc-1.backup inc-2.backup
     """
-    report = run_restore(app.archive, list(files), data_dir=app.settings.data_dir, force=force)
+    # into a new data folder or database: the store is made here, the key must exist already
+    archive = app.open("restore")
+    report = run_restore(archive, list(files), data_dir=app.settings.data_dir, force=force)
     if app.json_output:
         app.emit_json(report.__dict__)
     else:

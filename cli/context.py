@@ -6,12 +6,13 @@ import json
 import logging
 import sys
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import click
 from rich.console import Console
 
 from docstore.archive import Archive
+from docstore.identity import Proof
 from docstore.settings import Settings, load_settings
 
 PIPE_WIDTH = 200
@@ -24,6 +25,8 @@ class AppContext:
     json_output: bool = False
     verbose: int = 0
     _archive: Archive | None = field(default=None, repr=False)
+    proof: Proof | None = None
+    """How the acting person was proven (set when the archive is opened)."""
     out: Console = field(default_factory=lambda: Console(
         soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else PIPE_WIDTH))
     err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False,
@@ -50,10 +53,24 @@ class AppContext:
 
     @property
     def archive(self) -> Archive:
-        if self._archive is None:
-            from .wiring import open_archive
+        """The existing archive, with the acting person proven; never creates one."""
+        return self.open()
 
-            self._archive = open_archive(self.settings)
+    def open(self, purpose: Literal["use", "init", "restore"] = "use") -> Archive:
+        """``init`` (``archive init``, and the demo's own archive) creates the archive, its key
+        and its admin; ``restore`` may create the store but never a key (the backup needs the
+        old one) nor an admin (the backup brings its users); ``use`` creates nothing."""
+        if self._archive is None:
+            from .wiring import open_archive, prove
+
+            archive = open_archive(self.settings, create=purpose != "use",
+                                   new_key=purpose == "init")
+            try:
+                self.proof = prove(archive, self.settings, new_admin=purpose == "init")
+            except BaseException:
+                archive.close()
+                raise
+            self._archive = archive
             click.get_current_context().call_on_close(self.close)
         return self._archive
 

@@ -32,7 +32,7 @@ def demo(app: AppContext, folder: Path | None) -> None:
     if app.settings.backend == "embedded":
         app.settings = load_settings(data_dir=str(folder / "data"), user=app.settings.user,
                                      key_file=str(folder / "demo.key"))
-    report = run_demo(app.archive, folder)
+    report = run_demo(app.open("init"), folder)
     if app.json_output:
         app.emit_json({"folder": str(folder), "customers": report.customers,
                        "ingested": [r.model_dump(mode="json") for r in report.ingested],

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from docstore import access, credentials
+from docstore import access, credentials, identity
 from docstore.models import Role
 
 from .context import AppContext, pass_app
@@ -126,6 +127,30 @@ def enable(app: AppContext, name: str) -> None:
     """
     credentials.enable_user(app.archive, name)
     app.out.print(f"{name} is enabled", markup=False)
+
+
+@user.command("token")
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write it (default: ARCHIVE_TOKEN_FILE, ~/.config/archive/token).")
+@click.option("--revoke", is_flag=True, help="Forget your token: the file proves nothing more.")
+@pass_app
+def token(app: AppContext, path: Path | None, revoke: bool) -> None:
+    """Write a token file that proves who you are, so `--user` needs no password.
+
+    Run it once as yourself (with ARCHIVE_PASSWORD when you are not the OS login); the file is
+    yours alone (mode 0600). A new token replaces the old one.
+
+    \b
+    Example:
+      ARCHIVE_PASSWORD=… archive --user 王经理 user token
+      archive --user 王经理 search 合同          # proven by the token file from now on
+    """
+    if revoke:
+        identity.revoke_token(app.archive)
+        app.out.print(f"token of {app.archive.user} revoked", markup=False)
+        return
+    written = identity.issue_token(app.archive, path or app.settings.token_file)
+    app.out.print(f"token for {app.archive.user} written to {written} (mode 0600)", markup=False)
 
 
 def read_secret(prompt: str) -> str:

@@ -1,12 +1,17 @@
-"""The composition root: settings → adapters → an ``Archive``. The only place adapters meet."""
+"""The composition root: settings → adapters → an ``Archive``. The only place adapters meet,
+and the place where the acting person is proven (``prove``), once for every command."""
 
 from __future__ import annotations
 
+import os
+
+from docstore import identity
 from docstore.archive import Archive
 from docstore.blobcrypt import EncryptedBlobStore
 from docstore.crypto import Cipher, load_keyring
+from docstore.errors import NotInitialised
 from docstore.ports import BlobStore, RecordStore, SearchIndex
-from docstore.settings import Backend, Settings
+from docstore.settings import Backend, Settings, default_user
 from indexer.extract import DefaultExtractor
 
 
@@ -14,40 +19,78 @@ def _extractor(settings: Settings) -> DefaultExtractor:
     return DefaultExtractor(settings.ocr, settings.ocr_languages)
 
 
-def _cipher(settings: Settings) -> Cipher:
-    return Cipher(load_keyring(settings.key_file, settings.data_dir))
+def _cipher(settings: Settings, new_key: bool) -> Cipher:
+    return Cipher(load_keyring(settings.key_file, settings.data_dir, create=new_key))
 
 
-def open_archive(settings: Settings) -> Archive:
+def open_archive(settings: Settings, *, create: bool = True, new_key: bool | None = None) -> Archive:
+    """The archive ``settings`` name. ``create=False``: it must exist (``NotInitialised``,
+    naming where, otherwise). A key file is made only for a new archive and only when
+    ``new_key`` (default: ``create``): an existing archive whose key is missing fails
+    instead of being sealed under a new key its data does not know."""
+    new_key = create if new_key is None else new_key
     if settings.backend is Backend.MONGO:
-        return _open_mongo(settings)
-    return _open_embedded(settings)
+        return _open_mongo(settings, create, new_key)
+    return _open_embedded(settings, create, new_key)
 
 
-def _open_embedded(settings: Settings) -> Archive:
+def prove(archive: Archive, settings: Settings, *, new_admin: bool = False) -> identity.Proof:
+    """The CLI's identity: the OS login, or the ``--user`` it proves (``docstore.identity``)."""
+    claim = identity.Claim(name=settings.user, os_login=default_user(),
+                           password=os.environ.get("ARCHIVE_PASSWORD"),
+                           token_file=settings.token_file)
+    return identity.establish(archive, claim, new_admin=new_admin)
+
+
+def _missing(where: str) -> NotInitialised:
+    return NotInitialised(f"no archive at {where}; create one with `archive init` (or check "
+                          "--data-dir / ARCHIVE_DATA_DIR, --backend and the MongoDB settings)")
+
+
+def _open_embedded(settings: Settings, create: bool, new_key: bool) -> Archive:
     from docstore._fsblobs import FsBlobStore, sweep
     from docstore._sqlite import SqliteRecordStore
     from indexer._fts5 import Fts5Index
 
+    new = not settings.db_path.exists()
+    if new and not create:
+        raise _missing(f"{settings.data_dir} ({settings.db_path.name} not found)")
     store = SqliteRecordStore(settings.db_path, settings.lock_timeout)
+    if not create and not store.list_users():
+        store.close()
+        raise _missing(str(settings.data_dir))
     blobs = FsBlobStore(settings.blob_dir)
     blobs.sweep_temp()
     sweep(settings.work_dir.glob("stage-*"), older_than=3600.0)
-    return _archive(settings, store, blobs, Fts5Index(store.conn, store.transaction))
+    return _archive(settings, store, blobs, Fts5Index(store.conn, store.transaction),
+                    new_key=new and new_key)
 
 
-def _open_mongo(settings: Settings) -> Archive:
+def _open_mongo(settings: Settings, create: bool, new_key: bool) -> Archive:
     from docstore._gridfs import GridFsBlobStore
     from docstore._mongo import MongoRecordStore
     from indexer._elastic import ElasticIndex
 
+    from docstore._mongo import redact
+
     store = MongoRecordStore(settings.mongo_uri, settings.mongo_db)
+    new = not store.list_users() and store.last_journal_entry() is None
+    if new and not create:
+        store.close()
+        raise _missing(f"{redact(settings.mongo_uri)} database {settings.mongo_db}")
     blobs = GridFsBlobStore(store.db)
-    return _archive(settings, store, blobs, ElasticIndex(settings.es_url, settings.es_index))
+    return _archive(settings, store, blobs, ElasticIndex(settings.es_url, settings.es_index),
+                    new_key=new and new_key)
 
 
-def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: SearchIndex) -> Archive:
-    cipher = _cipher(settings)
+def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: SearchIndex,
+             *, new_key: bool) -> Archive:
+    try:
+        cipher = _cipher(settings, new_key)
+    except Exception:
+        for part in (index, blobs, store):
+            part.close()
+        raise
     # always wrapped: sealed attachments stay readable when encryption is turned off again
     sealed = EncryptedBlobStore(blobs, cipher.ring, encrypt=settings.encrypt_attachments,
                                 work_dir=settings.work_dir)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .errors import UsageError
+from .errors import NotInitialised, UsageError
 
 PREFIX = "enc1"
 PERSONAL_FIELDS = ("phone", "id_number", "email", "address")
@@ -86,7 +86,10 @@ def load_keyring(path: Path, data_dir: Path, create: bool = True) -> KeyRing:
                          "set ARCHIVE_KEY_FILE to a path elsewhere")
     if not path.exists():
         if not create:
-            raise UsageError(f"key file {path} not found")
+            raise NotInitialised(
+                f"key file {path} not found: this archive's personal data, sealed attachments "
+                "and backups need it; put your copy of the key file back there (or point "
+                "ARCHIVE_KEY_FILE at it). Only `archive init` makes a key, for a new archive")
         write_keyring(path, KeyRing.generate())
     if path.stat().st_mode & 0o077:
         raise UsageError(f"key file {path} is readable by others; chmod 600 {path}")

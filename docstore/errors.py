@@ -158,3 +158,10 @@ class Incomplete(Conflict):
 
     def to_dict(self) -> dict[str, object]:
         return {**super().to_dict(), "missing": self.missing}
+
+
+class NotInitialised(ArchiveError):
+    """No archive (or no key) where one was expected: only ``archive init`` creates them, so a
+    mistyped folder or a lost key file is never silently replaced by a new, empty one."""
+
+    code = "not_initialised"

@@ -79,13 +79,16 @@ class User(_Model):
     created_at: datetime = Field(default_factory=utcnow)
     password_hash: str | None = Field(default=None, repr=False)
     """Argon2id hash (``docstore.credentials``); None: no password set, cannot log in by one."""
+    token_hash: str | None = Field(default=None, repr=False)
+    """SHA-256 of the user's token file secret (``docstore.identity``), None: no token."""
     disabled: bool = False
     """A disabled user keeps their journal history but can neither log in nor act."""
 
     def public(self) -> dict[str, Any]:
         """The record as shown to people and scripts: never the password hash."""
-        return {**self.model_dump(mode="json", exclude={"password_hash"}),
-                "has_password": self.password_hash is not None}
+        return {**self.model_dump(mode="json", exclude={"password_hash", "token_hash"}),
+                "has_password": self.password_hash is not None,
+                "has_token": self.token_hash is not None}
 
 
 class DossierStatus(StrEnum):

@@ -63,6 +63,10 @@ def default_key_file() -> Path:
     return Path(platformdirs.user_config_dir("archive", appauthor=False)) / "personal-data.key"
 
 
+def default_token_file() -> Path:
+    return Path(platformdirs.user_config_dir("archive", appauthor=False)) / "token"
+
+
 def default_user() -> str:
     try:
         return getpass.getuser()
@@ -83,6 +87,8 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(default=30.0, gt=0)
     """Seconds a writer waits for another archive process before giving up."""
     max_file_mb: int = Field(default=512, gt=0)
+    token_file: Path = Field(default_factory=default_token_file)
+    """Proof of identity for ``--user`` (``docstore.identity``): yours alone, mode 0600."""
     key_file: Path = Field(default_factory=lambda: default_key_file())
     """Key ring for personal data: never inside the data folder."""
     encrypt_attachments: bool = False

@@ -49,3 +49,42 @@ def kill_9_after(cmd: list[str], lines: int, **popen: Any) -> int:
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, "the process ended before it could be killed"
     return seen
+
+
+TEST_PASSWORD = "测试口令-2026-十一月"
+"""Every test user's password: CLI tests prove ``--user`` as a script would (ARCHIVE_PASSWORD)."""
+
+
+def give_passwords(*names: str, settings: Any = None, archive: Archive | None = None) -> None:
+    """Set ``TEST_PASSWORD`` for existing users (each sets their own, as they could), on
+    ``archive`` or on the one ``settings`` (default: the environment's) name."""
+    from cli.wiring import open_archive
+    from docstore.credentials import set_password
+    from docstore.settings import load_settings
+
+    opened = archive or open_archive(settings or load_settings(), create=False)
+    acting = opened.user
+    try:
+        for name in names:
+            opened.user = name
+            set_password(opened, name, TEST_PASSWORD)
+    finally:
+        opened.user = acting
+        if archive is None:
+            opened.close()
+
+
+def proven_env(settings: Any, *names: str) -> dict[str, str]:
+    """Make the archive of ``settings`` ready for CLI subprocesses as ``names`` (the first
+    operator becomes admin, as ``archive init`` would make them) and return the proof a script
+    gives: ``ARCHIVE_PASSWORD``."""
+    from cli.wiring import open_archive
+    from docstore.access import bootstrap
+
+    archive = open_archive(settings)
+    try:
+        bootstrap(archive)
+        give_passwords(settings.user, *names, archive=archive)
+    finally:
+        archive.close()
+    return {"ARCHIVE_PASSWORD": TEST_PASSWORD}

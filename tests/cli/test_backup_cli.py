@@ -13,12 +13,15 @@ import pytest
 from cli.main import main
 from docstore.samples import write_pdf
 from tests.conftest import make_settings, wipe
+from docstore.settings import load_settings
+from tests.helpers import TEST_PASSWORD, give_passwords
 
 
 @pytest.fixture
 def run(tmp_path: Path, capsys, monkeypatch):
     """Run the CLI against ``--data-dir`` folders sharing one key file."""
     monkeypatch.setenv("ARCHIVE_USER", "王芳")
+    monkeypatch.setenv("ARCHIVE_PASSWORD", TEST_PASSWORD)
     monkeypatch.setenv("ARCHIVE_KEY_FILE", str(tmp_path / "keys" / "archive.key"))
     monkeypatch.delenv("ARCHIVE_BACKEND", raising=False)
 
@@ -97,6 +100,7 @@ def test_verify_json_and_exit_code(filled, tmp_path: Path) -> None:
 def test_backup_needs_an_admin(filled, tmp_path: Path, monkeypatch) -> None:
     run = filled
     assert run("src", "user", "add", "小李", "--role", "archivist")[0] == 0
+    give_passwords("小李", settings=load_settings(data_dir=str(tmp_path / "src")))
     monkeypatch.setenv("ARCHIVE_USER", "小李")
     code, _, err = run("src", "backup", str(tmp_path / "x.backup"))
     assert code == 3 and "backup" in err

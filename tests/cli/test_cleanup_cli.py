@@ -12,13 +12,15 @@ from cli.wiring import open_archive
 from docstore import access
 from docstore.settings import Settings
 from tests.aging import SECRET, at, old_customer, old_dossier
+from tests.helpers import give_passwords
 
 
 @pytest.fixture
 def aged(tmp_path: Path, capsys) -> dict[str, str]:
     """Made in the past (a fake clock), in the same data folder the CLI uses."""
-    archive = open_archive(Settings(data_dir=tmp_path / "data", user="tester",
-                                    key_file=tmp_path / "keys" / "archive.key"))
+    archive_settings = Settings(data_dir=tmp_path / "data", user="tester",
+                                key_file=tmp_path / "keys" / "archive.key")
+    archive = open_archive(archive_settings)
     try:
         access.add_user(archive, "内勤-王芳", "archivist", department="内勤部")
         access.add_user(archive, "王经理", "manager", department="内勤部")
@@ -33,6 +35,7 @@ def aged(tmp_path: Path, capsys) -> dict[str, str]:
                     at(2026, 11, 1))
     finally:
         archive.close()
+    give_passwords("内勤-王芳", "王经理", settings=archive_settings)
     capsys.readouterr()
     return {"old": old.id, "new": new.id}
 

@@ -13,6 +13,7 @@ import pytest
 
 from cli.main import cli
 from docstore.samples import write_pdf
+from tests.helpers import give_passwords
 
 
 def _commands(group: click.Group, prefix: str = ""):
@@ -246,6 +247,7 @@ def test_denied_command_exits_3_and_is_journaled(run, monkeypatch) -> None:
     code, out, _ = run("init")
     assert code == 0 and "内勤-王芳 is its admin" in out
     assert run("user", "add", "赵敏", "--role", "auditor")[0] == 0
+    give_passwords("赵敏")
     monkeypatch.setenv("ARCHIVE_USER", "赵敏")
     code, out, err = run("search", "合同")
     assert (code, out) == (3, "") and "lacks the permission read" in err

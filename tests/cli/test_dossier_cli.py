@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.helpers import give_passwords
+
 
 N1 = "NQ-2026-HT-0001"
 
@@ -12,6 +14,7 @@ N1 = "NQ-2026-HT-0001"
 def _office(run, tmp_path: Path) -> Path:  # noqa: F811
     assert run("customer", "add", "--name", "杭州华建科技有限公司")[0] == 0  # 内勤-王芳: admin
     assert run("user", "add", "王芳", "--role", "archivist")[0] == 0
+    give_passwords("王芳")
     folder = tmp_path / "文件"
     folder.mkdir()
     for kind in ("施工合同", "竣工验收报告", "竣工图"):

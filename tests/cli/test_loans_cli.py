@@ -17,6 +17,7 @@ from cli.main import main
 from cli.wiring import open_archive
 from docstore.models import Dossier, DossierStatus
 from docstore.settings import Settings, load_settings
+from tests.helpers import TEST_PASSWORD, give_passwords
 
 HT = "NQ-2026-HT-0001"
 
@@ -27,15 +28,18 @@ def run(tmp_path: Path, capsys, monkeypatch):
     monkeypatch.setenv("ARCHIVE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ARCHIVE_KEY_FILE", str(tmp_path / "keys" / "archive.key"))
     monkeypatch.setenv("ARCHIVE_USER", "管理员")
+    monkeypatch.setenv("ARCHIVE_PASSWORD", TEST_PASSWORD)
 
     def _run(user: str, *args: str) -> tuple[int, str, str]:
         code = main(["--user", user, *args])
         out, err = capsys.readouterr()
         return code, out, err
 
-    for name, role, dept in [("王芳", "archivist", "内勤部"), ("李强", "staff", "工程部"),
-                             ("王经理", "manager", "内勤部")]:
+    assert _run("管理员", "init")[0] == 0
+    staff = [("王芳", "archivist", "内勤部"), ("李强", "staff", "工程部"), ("王经理", "manager", "内勤部")]
+    for name, role, dept in staff:
         assert _run("管理员", "user", "add", name, "--role", role, "--department", dept)[0] == 0
+    give_passwords(*(name for name, _, _ in staff))
     archive = open_archive(load_settings())
     archive.store.add_dossier(Dossier(id="S000001", archive_no=HT, customer_id="C000001",
                                       status=DossierStatus.SHELVED, location="3号柜-2层"))

@@ -21,6 +21,7 @@ from docstore.disposal import DisposalStatus, approve, destroyed, get_disposal, 
 from docstore.journal import verify_chain
 from docstore.settings import Backend, Settings
 from tests.aging import SECRET, at, old_customer, old_dossier
+from tests.helpers import TEST_PASSWORD, give_passwords
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {**os.environ, "ARCHIVE_DATA_DIR": str(settings.data_dir),
            "ARCHIVE_KEY_FILE": str(settings.key_file), "ARCHIVE_USER": "内勤-王芳",
+           "ARCHIVE_PASSWORD": TEST_PASSWORD,
            "ARCHIVE_BACKEND": settings.backend.value, **extra}
     if settings.backend is Backend.MONGO:
         env.update(ARCHIVE_MONGO_URI=settings.mongo_uri, ARCHIVE_MONGO_DB=settings.mongo_db,
@@ -40,6 +42,7 @@ def _approved_disposal(archive, tmp_path: Path) -> str:
 
     access.add_user(archive, "内勤-王芳", "archivist", department="内勤部")
     access.add_user(archive, "王经理", "manager", department="内勤部")
+    give_passwords("内勤-王芳", "王经理", archive=archive)
     customer = old_customer(archive, "张伟", at(2010), phone="13800138000")
     old_dossier(archive, tmp_path, customer, "NQ-2010-HT-0001",
                 {f"协议{n}.txt": f"第{n}份：{SECRET}" for n in range(1, 4)},

@@ -26,7 +26,7 @@ from docstore.journal import verify_chain
 from docstore.models import SearchQuery
 from docstore.samples import write_pdf
 from docstore.settings import Settings
-from tests.helpers import kill_9_after, write_texts
+from tests.helpers import kill_9_after, proven_env, write_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOSED_MONGO = "mongodb://127.0.0.1:1/"
@@ -43,7 +43,7 @@ def cli_env(settings: Settings, **overrides: str) -> dict[str, str]:
     env = {**os.environ, "ARCHIVE_BACKEND": "mongo", "ARCHIVE_MONGO_URI": settings.mongo_uri,
            "ARCHIVE_MONGO_DB": settings.mongo_db, "ARCHIVE_ES_URL": settings.es_url,
            "ARCHIVE_ES_INDEX": settings.es_index, "ARCHIVE_USER": "tester",
-           "ARCHIVE_DATA_DIR": str(settings.data_dir)}
+           "ARCHIVE_DATA_DIR": str(settings.data_dir), **proven_env(settings)}
     env.update(overrides)
     return env
 

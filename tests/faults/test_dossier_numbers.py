@@ -12,6 +12,7 @@ from pathlib import Path
 from cli.wiring import open_archive
 from docstore import customers, dossiers
 from docstore.settings import Settings
+from tests.helpers import proven_env
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENER = """
@@ -38,7 +39,7 @@ archive.close()
 def env_for(settings: Settings) -> dict[str, str]:
     keys = ("backend", "data_dir", "key_file", "user", "mongo_uri", "mongo_db", "es_url", "es_index")
     return {**os.environ, **{f"ARCHIVE_{k.upper()}": str(getattr(settings, k)) for k in keys},
-            "PYTHONPATH": str(ROOT)}
+            "PYTHONPATH": str(ROOT), **proven_env(settings)}
 
 
 def _prepare(settings: Settings) -> None:

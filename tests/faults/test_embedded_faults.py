@@ -14,13 +14,23 @@ import pytest
 from cli.wiring import open_archive
 from docstore.journal import verify_chain
 from docstore.samples import write_pdf
-from tests.helpers import kill_9_after
+from tests.helpers import TEST_PASSWORD, give_passwords, kill_9_after
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def archive_cmd(data_dir: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "cli", "--data-dir", str(data_dir), "--user", "tester", *args]
+
+
+@pytest.fixture(autouse=True)
+def _proof(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tester proves who they are as a script would; init gives them this password."""
+    monkeypatch.setenv("ARCHIVE_PASSWORD", TEST_PASSWORD)
+
+
+def init(data_dir: Path) -> None:
+    subprocess.run(archive_cmd(data_dir, "init"), cwd=ROOT, check=True, capture_output=True)
 
 
 def make_batch(folder: Path, n: int) -> Path:
@@ -74,6 +84,7 @@ def _assert_no_orphaned_workers(wait: float = 10.0) -> None:
 def test_kill_9_mid_batch_then_rerun_finishes_without_duplicates(tmp_path: Path) -> None:
     folder = make_batch(tmp_path / "batch", 150)
     data = tmp_path / "data"
+    init(data)
     assert kill_9_after(archive_cmd(data, "ingest", str(folder)), 40, cwd=ROOT) == 40
     _assert_no_orphaned_workers()
     rerun = subprocess.run(archive_cmd(data, "--json", "ingest", str(folder)), cwd=ROOT,
@@ -146,6 +157,7 @@ def test_crash_between_steps_is_repaired_by_rerun(tmp_path: Path, stage: str) ->
         archive.index.index = crash_index  # type: ignore[method-assign]
     with pytest.raises(Crash):
         list(Ingestor(archive, IngestOptions()).run([doc]))
+    give_passwords("tester", archive=archive)
     archive.close()
     if stage == "after_record":  # the transaction rolled back: no record, no journal entry
         conn = sqlite3.connect(data / "archive.db")
@@ -166,6 +178,7 @@ def test_kill_9_mid_manifest_batch_then_rerun_of_the_batch(tmp_path: Path) -> No
                                                     for p in sorted(folder.iterdir())),
                         encoding="utf-8")
     data = tmp_path / "data"
+    init(data)
     args = ["ingest", "--manifest", str(manifest), "--batch", "B-test-1"]
     assert kill_9_after(archive_cmd(data, *args), 30, cwd=ROOT) == 30
     receipt = tmp_path / "receipt.json"
