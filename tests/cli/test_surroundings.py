@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from docstore.settings import Settings
+from tests.helpers import TEST_PASSWORD
 
 
 def test_global_options_after_the_subcommand_mean_the_same(run, tmp_path: Path) -> None:
@@ -66,6 +67,7 @@ def test_a_long_failing_manifest_line_is_one_line_in_a_pipe(tmp_path: Path, colu
     manifest.write_text(f"path,category\n{missing},竣工\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     env |= {"ARCHIVE_DATA_DIR": str(tmp_path / "data"), "ARCHIVE_USER": "内勤-王芳",
+            "ARCHIVE_PASSWORD": TEST_PASSWORD,
             "ARCHIVE_KEY_FILE": str(tmp_path / "keys" / "archive.key"),
             "PYTHONPATH": os.pathsep.join(sys.path)}
     if columns:
