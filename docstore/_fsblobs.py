@@ -88,11 +88,16 @@ class FsBlobStore:
 
 
 def sweep(paths: Iterable[Path], older_than: float) -> int:
+    """Remove old leftovers: files, and folders (the files a crash left half taken out of a
+    zip or an e-mail, ``stage-*.parts``)."""
     cutoff, removed = time.time() - older_than, 0
     for path in paths:
         try:
             if path.stat().st_mtime < cutoff:
-                path.unlink()
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
                 removed += 1
         except FileNotFoundError:
             continue

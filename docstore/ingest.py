@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +32,7 @@ from .errors import BadInput, IndexUnavailable, InvalidValue, NotFound, Reason, 
 from .files import FoundFile, walk
 from .dossiers import check_accepts_documents, open_for_ingest
 from .models import TOMBSTONE, Document, IngestResult, IngestStatus, document_id_for
-from .ports import Extraction
+from .ports import Extraction, Part
 from .workers import ExtractionPool
 
 log = logging.getLogger(__name__)
@@ -188,9 +189,9 @@ class Ingestor:
             for found, options in items:
                 inflight.append(self._begin(found, options, pool))
                 while inflight and (len(inflight) > 4 * self.jobs or _ready(inflight[0])):
-                    yield self._emit(self._finish(inflight.popleft(), pool))
+                    yield from map(self._emit, self._finish(inflight.popleft(), pool))
             while inflight:
-                yield self._emit(self._finish(inflight.popleft(), pool))
+                yield from map(self._emit, self._finish(inflight.popleft(), pool))
         finally:
             pool.close()
             for work in inflight:  # the caller stopped early: leave no staging files
@@ -223,28 +224,32 @@ class Ingestor:
         return _Work(found.path, options, staged=staged, media_type=media_type,
                      extraction=pool.submit(staged.path, media_type))
 
-    def _finish(self, work: _Work, pool: ExtractionPool) -> IngestResult:
-        result = self._result(work, pool)
-        result.path = display_path(work.path)
-        return result
+    def _finish(self, work: _Work, pool: ExtractionPool) -> list[IngestResult]:
+        """The file's result, then those of the files inside it (attachments, zip members)."""
+        results = self._result(work, pool)
+        results[0].path = display_path(work.path)
+        return results
 
-    def _result(self, work: _Work, pool: ExtractionPool) -> IngestResult:
+    def _result(self, work: _Work, pool: ExtractionPool) -> list[IngestResult]:
         if work.result is not None:
-            return work.result
+            return [work.result]
         assert work.staged is not None and work.extraction is not None
         extraction = None
         try:
             extraction = pool.result(work.extraction, work.staged.path, work.media_type)
-            return self._store(work.path, work.options, work.staged, work.media_type, extraction)
+            members = _Members(self, pool).store(work.path, work.options, work.staged, extraction)
+            stored = self._store(work.path, work.options, work.staged, work.media_type, extraction)
+            return [stored, *members]
         except BadInput as exc:
-            return _failed(work.path, exc)
+            return [_failed(work.path, exc)]
         finally:
             work.staged.path.unlink(missing_ok=True)
-            if extraction is not None and extraction.searchable_pdf is not None:
-                extraction.searchable_pdf.unlink(missing_ok=True)
+            if extraction is not None:
+                _discard(extraction)
 
     def _journal_ingest(self, doc: Document, name: str, repaired: bool = False) -> None:
-        details = {"filename": name, "sha256": doc.sha256, "batch": doc.batch_id}
+        details = {"filename": name, "sha256": doc.sha256, "batch": doc.batch_id,
+                   **({"parent": doc.parent_id} if doc.parent_id else {})}
         entry = self.archive.journal.record(
             self.archive.user, "ingest", document_id=doc.id, customer_id=doc.customer_id,
             dossier=doc.archive_no, details={**details, "repaired": True} if repaired else details)
@@ -281,7 +286,7 @@ class Ingestor:
                                       f"on {when} (档号 {grave.get('archive_no')}); not stored again"))
 
     def _store(self, path: Path, opts: IngestOptions, staged: _Staged, media_type: str,
-               extraction: Extraction) -> IngestResult:
+               extraction: Extraction, parent_id: str | None = None) -> IngestResult:
         archive = self.archive
         name = display_path(path.name)
         doc_id = document_id_for(staged.sha256)
@@ -300,19 +305,21 @@ class Ingestor:
             customer_id=opts.customer_id, archive_no=opts.archive_no, category=opts.category,
             title=opts.title or extraction.title or Path(name).stem,
             doc_date=opts.doc_date or extraction.doc_date, batch_id=opts.batch_id,
-            metadata=extraction.metadata, created_by=archive.user, created_at=archive.clock(),
+            metadata=extraction.metadata, parent_id=parent_id,
+            created_by=archive.user, created_at=archive.clock(),
         )
         indexed = False
         with archive.store.transaction():
             if not archive.store.add_document(doc):  # stored meanwhile (same bytes, or another process)
                 return IngestResult(filename=name, status=IngestStatus.DUPLICATE,
-                                    document_id=doc_id)
+                                    document_id=doc_id, parent_id=parent_id)
             self._journal_ingest(doc, name)
             indexed = index_in_transaction(archive, [doc])
         if not indexed:
             self._queue.append(doc)
         return IngestResult(filename=name, status=IngestStatus.ADDED, document_id=doc_id,
-                            needs_ocr=doc.needs_ocr, indexed=indexed, pages=doc.page_count)
+                            needs_ocr=doc.needs_ocr, indexed=indexed, pages=doc.page_count,
+                            parent_id=parent_id)
 
     def _flush(self) -> None:
         if not self._queue:
@@ -330,6 +337,105 @@ class Ingestor:
         for f in failures:
             log.warning("document %s not indexed: %s", f.document_id, f.reason)
         self.archive.store.mark_indexed([d.id for d in docs if d.id not in failed])
+
+
+MAX_NESTING = 3
+"""Containers inside containers (a zip in an e-mail in a zip) expanded at most this deep."""
+MAX_EXPANDED = 2 * 1024 ** 3
+"""Bytes all the files taken out of one input may add up to, at every level together."""
+
+
+@dataclass
+class _Members:
+    """Stores the files inside a container, each as its own document linked to it.
+
+    They are stored BEFORE the container: a crash (even ``kill -9``) midway leaves the
+    container unstored, so the rerun extracts it again, finds the members stored so far as
+    duplicates and stores the rest, then the container — nothing lost, nothing twice, and a
+    stored container always has all its members. At most ``2 × jobs`` members are extracted
+    at once, and ``MAX_EXPANDED`` bounds what one input may unpack in total."""
+
+    ingestor: Ingestor
+    pool: ExtractionPool
+    expanded: int = 0
+
+    def store(self, path: Path, opts: IngestOptions, staged: _Staged, extraction: Extraction,
+              depth: int = 1) -> list[IngestResult]:
+        parent_id = document_id_for(staged.sha256)
+        results: list[IngestResult] = []
+        window = 2 * max(1, self.ingestor.jobs)
+        for start in range(0, len(extraction.parts), window):
+            started = [self._begin(path, part, opts, results)
+                       for part in extraction.parts[start:start + window]]
+            for work in started:
+                if work is not None:
+                    results += self._finish(work, parent_id, depth)
+        return results
+
+    def _begin(self, container: Path, part: Part, opts: IngestOptions,
+               results: list[IngestResult]) -> _Work | None:
+        where = Path(f"{display_path(container)}/{part.name}")
+        if part.error is not None or part.path is None:
+            reason, detail = part.error or (Reason.CORRUPT, "not taken out")
+            results.append(_failed(where, BadInput(where, Reason(reason), detail)))
+            return None
+        try:
+            staged = _adopt(self.ingestor.archive, part.path)
+            self.expanded += staged.size
+            if self.expanded > MAX_EXPANDED:
+                raise BadInput(where, Reason.ZIP_BOMB, f"the files inside {container.name} add "
+                               f"up to more than {MAX_EXPANDED >> 20} MiB")
+        except BadInput as exc:
+            part.path.unlink(missing_ok=True)
+            results.append(_failed(where, exc))
+            return None
+        duplicate = self.ingestor._duplicate(where, staged, opts)
+        if duplicate is not None:
+            staged.path.unlink(missing_ok=True)
+            duplicate.path = display_path(where)
+            results.append(duplicate)
+            return None
+        media_type = self.ingestor.archive.extractor.media_type(staged.path)
+        return _Work(where, opts, staged=staged, media_type=media_type,
+                     extraction=self.pool.submit(staged.path, media_type))
+
+    def _finish(self, work: _Work, parent_id: str, depth: int) -> list[IngestResult]:
+        assert work.staged is not None and work.extraction is not None
+        extraction = None
+        try:
+            extraction = self.pool.result(work.extraction, work.staged.path, work.media_type)
+            if extraction.parts and depth >= MAX_NESTING:
+                raise BadInput(work.path, Reason.ZIP_BOMB,
+                               f"containers nested more than {MAX_NESTING} deep")
+            inner = self.store(work.path, work.options, work.staged, extraction, depth + 1)
+            stored = self.ingestor._store(work.path, work.options, work.staged, work.media_type,
+                                          extraction, parent_id=parent_id)
+            stored.path = display_path(work.path)
+            return [stored, *inner]
+        except BadInput as exc:
+            return [_failed(work.path, exc)]
+        finally:
+            work.staged.path.unlink(missing_ok=True)
+            if extraction is not None:
+                _discard(extraction)
+
+
+def _adopt(archive: Archive, path: Path) -> _Staged:
+    """A file we wrote ourselves (taken out of a container): hashed where it lies."""
+    size = path.stat().st_size
+    if size == 0:
+        raise BadInput(path, Reason.EMPTY, "file is empty")
+    if size > archive.max_file_bytes:
+        raise BadInput(path, Reason.TOO_LARGE, f"file is larger than {archive.max_file_bytes >> 20} MiB")
+    return _Staged(path, sha256_of(path), size)
+
+
+def _discard(extraction: Extraction) -> None:
+    """Remove the files an extraction made beside its input (searchable PDF, parts)."""
+    if extraction.searchable_pdf is not None:
+        extraction.searchable_pdf.unlink(missing_ok=True)
+    for folder in {p.path.parent for p in extraction.parts if p.path is not None}:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _ready(work: _Work) -> bool:

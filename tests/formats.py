@@ -226,3 +226,55 @@ def write_invoice_ofd(path: Path, invoice: dict[str, str] = INVOICE, *, tagged: 
     tags = {"InvoiceNo": 101, "IssueDate": 102, "BuyerName": 103, "SellerName": 104,
             "TotalTax-includedAmount": 105} if tagged else None
     return write_ofd(path, [values], template=labels, tags=tags)
+
+
+# --- e-mail and zip ---------------------------------------------------------------------------
+
+MAIL_BODY = "请查收本月竣工资料的电子版"
+MAIL_SUBJECT = "竣工资料移交（第三批）"
+ATTACHMENT_TEXT = "附件里的工程洽商记录"
+ZIP_MEMBER_TEXT = "压缩包里的监理日志"
+NESTED_TEXT = "嵌套压缩包里的隐蔽工程验收记录"
+
+
+def write_eml(path: Path, *, body: str = MAIL_BODY, subject: str = MAIL_SUBJECT,
+              attachments: dict[str, bytes] | None = None, charset: str = "gbk") -> Path:
+    """A message as Chinese mail programs send it: GBK-encoded subject and body, attachments
+    with RFC 2231-encoded Chinese names."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+    from datetime import datetime, timezone
+
+    message = EmailMessage()
+    message["From"] = "王芳 <wangfang@huajian.example>"
+    message["To"] = "档案室 <archive@huajian.example>"
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime(2026, 3, 20, 9, 30, tzinfo=timezone.utc))
+    message.set_content(body, charset=charset)
+    for name, data in (attachments or {}).items():
+        if name.endswith(".eml"):
+            from email import message_from_bytes, policy
+
+            message.add_attachment(message_from_bytes(data, policy=policy.default), filename=name)
+        else:
+            message.add_attachment(data, maintype="application", subtype="octet-stream",
+                                   filename=name)
+    path.write_bytes(bytes(message))
+    return path
+
+
+class _GbkName(zipfile.ZipInfo):
+    """A member name stored as GBK bytes without the UTF-8 flag, as Windows' own zip and
+    WinRAR on a Chinese system write it."""
+
+    def _encodeFilenameFlags(self):  # type: ignore[no-untyped-def]
+        return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+
+def write_zip(path: Path, members: dict[str, bytes], *, gbk_names: bool = True) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            info = _GbkName(name) if gbk_names else zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+    return path

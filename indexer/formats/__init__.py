@@ -12,7 +12,7 @@ from pathlib import Path
 
 from docstore.ports import Extraction
 
-from . import archives, kinds, office, ofd
+from . import archives, kinds, mail, office, ofd
 
 
 def refine(path: Path, media_type: str) -> str:
@@ -29,6 +29,7 @@ EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
     **office.EXTRACTORS,
     **archives.EXTRACTORS,
     **ofd.EXTRACTORS,
+    **mail.EXTRACTORS,
 }
 
 __all__ = ["EXTRACTORS", "kinds", "refine"]
