@@ -98,8 +98,9 @@ def _render(app: AppContext, batch: Batch) -> None:
                 app.err.print(f"[red]failed[/red]  {escape(result.error or '')}")
             else:
                 note = "  (needs OCR)" if result.needs_ocr else ""
-                app.out.print(f"{result.status.value:<9} {result.document_id}  {result.filename}{note}",
-                              markup=False)
+                inside = "  ↳ " if result.parent_id else ""  # an attachment / zip member
+                app.out.print(f"{result.status.value:<9} {result.document_id}  {inside}"
+                              f"{result.filename}{note}", markup=False)
     if stream is not None:
         stream.close()
     counts, s = batch.counts(), batch.ingestor.summary

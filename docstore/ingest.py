@@ -233,19 +233,7 @@ class Ingestor:
     def _result(self, work: _Work, pool: ExtractionPool) -> list[IngestResult]:
         if work.result is not None:
             return [work.result]
-        assert work.staged is not None and work.extraction is not None
-        extraction = None
-        try:
-            extraction = pool.result(work.extraction, work.staged.path, work.media_type)
-            members = _Members(self, pool).store(work.path, work.options, work.staged, extraction)
-            stored = self._store(work.path, work.options, work.staged, work.media_type, extraction)
-            return [stored, *members]
-        except BadInput as exc:
-            return [_failed(work.path, exc)]
-        finally:
-            work.staged.path.unlink(missing_ok=True)
-            if extraction is not None:
-                _discard(extraction)
+        return _Members(self, pool).finish(work, parent_id=None, depth=0)
 
     def _journal_ingest(self, doc: Document, name: str, repaired: bool = False) -> None:
         details = {"filename": name, "sha256": doc.sha256, "batch": doc.batch_id,
@@ -369,7 +357,7 @@ class _Members:
                        for part in extraction.parts[start:start + window]]
             for work in started:
                 if work is not None:
-                    results += self._finish(work, parent_id, depth)
+                    results += self.finish(work, parent_id, depth)
         return results
 
     def _begin(self, container: Path, part: Part, opts: IngestOptions,
@@ -399,7 +387,9 @@ class _Members:
         return _Work(where, opts, staged=staged, media_type=media_type,
                      extraction=self.pool.submit(staged.path, media_type))
 
-    def _finish(self, work: _Work, parent_id: str, depth: int) -> list[IngestResult]:
+    def finish(self, work: _Work, parent_id: str | None, depth: int) -> list[IngestResult]:
+        """Store one extracted file (``depth`` 0: an input; above: inside a container),
+        its members first; the staging copy and what extraction made are removed."""
         assert work.staged is not None and work.extraction is not None
         extraction = None
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -51,8 +50,3 @@ class PartWriter:
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
-
-def remove_parts(parts: Iterable[Part]) -> None:
-    """Remove what an extraction took out (the folder, whatever is left in it)."""
-    for folder in {p.path.parent for p in parts if p.path is not None}:
-        shutil.rmtree(folder, ignore_errors=True)
