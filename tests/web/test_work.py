@@ -45,6 +45,12 @@ def test_staff_see_masked_phone_and_cannot_download(site: Site, browser) -> None
     site.login(clerk, "王芳")
     clerk.goto(f"{site.url}/customers/{site.office.person}")
     assert clerk.locator("#phone").inner_text() == "13800138000"
+    clerk.get_by_text("修改客户信息").click()
+    clerk.get_by_label("电子邮箱").fill("zhangwei@example.cn")
+    clerk.get_by_role("button", name="保存").click()
+    expect(clerk.locator("table.record")).to_contain_text("zhangwei@example.cn")
+    [update] = journal(site, "customer.update")
+    assert (update.operator, update.details["fields"]) == ("王芳", ["email"])  # only what changed
     clerk.goto(f"{site.url}/documents/{site.office.contract_doc}")
     with clerk.expect_download() as got:
         clerk.get_by_role("button", name="下载原件").click()
@@ -56,11 +62,7 @@ def test_copy_request_needs_another_person_to_approve(site: Site, browser) -> No
     staff = site.open(browser)
     site.login(staff, "李强")
     staff.goto(site.url + "/loans")
-    form = staff.locator("#borrow-form")
-    form.get_by_label("档号").fill(site.office.dossier)
-    form.get_by_label("用途").fill("结算审计")
-    form.get_by_label("影印内容").fill("施工合同第1-5页")
-    form.get_by_role("button", name="提交申请").click()
+    borrow(staff, site.office.dossier, "结算审计", what="施工合同第1-5页")
     expect(staff.locator("#my-loans")).to_contain_text("待审批")
     assert staff.request.get(site.url + "/approvals").status == 403  # staff may not approve
     assert staff.request.post(site.url + "/loans/L000001/approve",
@@ -69,11 +71,7 @@ def test_copy_request_needs_another_person_to_approve(site: Site, browser) -> No
     manager = site.open(browser)
     site.login(manager, "王经理")  # his own request: he may not approve it
     manager.goto(site.url + "/loans")
-    own = manager.locator("#borrow-form")
-    own.get_by_label("档号").fill(site.office.dossier)
-    own.get_by_label("用途").fill("经营分析")
-    own.get_by_label("影印内容").fill("竣工图")
-    own.get_by_role("button", name="提交申请").click()
+    borrow(manager, site.office.dossier, "经营分析", what="竣工图")
     expect(manager.locator("#my-loans")).to_contain_text("L000002")
     manager.goto(site.url + "/approvals")
     site.shot(manager, "approvals-1280")
@@ -95,12 +93,7 @@ def test_clerk_lends_and_takes_back_an_original(site: Site, browser) -> None:
     clerk = site.open(browser)
     site.login(clerk, "王芳")
     clerk.goto(site.url + "/desk")
-    form = clerk.locator("#borrow-form")
-    form.get_by_label("档号").fill(site.office.dossier)
-    form.get_by_label("原件（当日归还）").check()
-    form.get_by_label("借阅人").fill("李强")
-    form.get_by_label("用途").fill("结算审计")
-    form.get_by_role("button", name="提交申请").click()
+    borrow(clerk, site.office.dossier, "结算审计", original=True, borrower="李强")
     row = clerk.locator("#loan-L000001")
     expect(row).to_contain_text("李强")
     expect(row).to_contain_text("原件")
@@ -121,11 +114,7 @@ def test_monthly_report_downloads_as_pdf_and_csv(site: Site, browser) -> None:
     clerk = site.open(browser)
     site.login(clerk, "王芳")
     clerk.goto(site.url + "/desk")
-    form = clerk.locator("#borrow-form")
-    form.get_by_label("档号").fill(site.office.dossier)
-    form.get_by_label("原件（当日归还）").check()
-    form.get_by_label("用途").fill("档案整理")
-    form.get_by_role("button", name="提交申请").click()
+    borrow(clerk, site.office.dossier, "档案整理", original=True)
     expect(clerk.locator("#loan-L000001")).to_contain_text("档案整理")
 
     gm = site.open(browser)
@@ -196,6 +185,21 @@ def test_screens_at_1280_and_390_pixels(site: Site, browser) -> None:
         else:
             assert menu.is_visible()
     assert len(list(site.shots.glob("*.png"))) == 17
+
+
+def borrow(page, archive_no: str, purpose: str, *, what: str = "", original: bool = False,
+           borrower: str = "") -> None:
+    """Fill and send the borrow form on the page (影印 by default, 原件 at the desk)."""
+    form = page.locator("#borrow-form")
+    form.get_by_label("档号").fill(archive_no)
+    if original:
+        form.get_by_label("原件（当日归还）").check()
+    if borrower:
+        form.get_by_label("借阅人").fill(borrower)
+    form.get_by_label("用途").fill(purpose)
+    if what:
+        form.get_by_label("影印内容").fill(what)
+    form.get_by_role("button", name="提交申请").click()
 
 
 def _csrf(page) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from docstore import activity, customers, dossiers
 from docstore.errors import InvalidValue
@@ -49,30 +49,19 @@ def customer_dossiers(customer_id: str, at: Desk = Depends(desk)) -> Response:
     return at.render("_dossier_rows.html", found=found)
 
 
-class CustomerEdit(BaseModel):
-    """The edit form: each field as typed, and as the form showed it (``was_*``)."""
+CustomerEdit = create_model(  # each field as typed, and as the form showed it (was_*)
+    "CustomerEdit", **{f: (str, "") for f in EDITABLE},
+    **{f"was_{f}": (str, "") for f in EDITABLE})  # type: ignore[call-overload]
 
-    name: str = ""
-    phone: str = ""
-    id_number: str = ""
-    email: str = ""
-    address: str = ""
-    industry: str = ""
-    was_name: str = ""
-    was_phone: str = ""
-    was_id_number: str = ""
-    was_email: str = ""
-    was_address: str = ""
-    was_industry: str = ""
 
-    def changed(self) -> dict[str, str]:
-        """Only what the person changed (a field left empty is left as it is)."""
-        return {f: getattr(self, f).strip() for f in EDITABLE
-                if getattr(self, f).strip() and getattr(self, f).strip() != getattr(self, f"was_{f}").strip()}
+def changed(form: BaseModel) -> dict[str, str]:
+    """Only what the person changed (a field left empty is left as it is)."""
+    typed = {f: getattr(form, f).strip() for f in EDITABLE}
+    return {f: v for f, v in typed.items() if v and v != getattr(form, f"was_{f}").strip()}
 
 
 @router.post("/customers/{customer_id}", dependencies=[Depends(check_csrf)])
-def edit(customer_id: str, form: Annotated[CustomerEdit, Form()],
+def edit(customer_id: str, form: Annotated[CustomerEdit, Form()],  # type: ignore[valid-type]
          at: Desk = Depends(desk)) -> Response:
-    customers.update_customer(at.archive, customer_id, **form.changed())
+    customers.update_customer(at.archive, customer_id, **changed(form))
     return RedirectResponse(f"/customers/{customer_id}", status_code=303)
