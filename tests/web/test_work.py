@@ -88,6 +88,16 @@ def test_copy_request_needs_another_person_to_approve(site: Site, browser) -> No
     expect(staff.locator("#my-loans")).to_contain_text("已批准")
     assert [e.operator for e in journal(site, "loan.approve")] == ["王经理"]
 
+    other = site.open(browser)  # another manager decides 王经理's own request: refused
+    site.login(other, "赵经理")
+    other.goto(site.url + "/approvals")
+    other.locator("#request-L000002").get_by_label("拒绝理由").fill("竣工图尚未归档")
+    other.locator("#request-L000002").get_by_role("button", name="拒绝").click()
+    expect(other.locator("#request-L000002")).to_have_count(0)
+    manager.goto(site.url + "/loans")
+    expect(manager.locator("#my-loans")).to_contain_text("已拒绝")
+    expect(manager.locator("#my-loans")).to_contain_text("竣工图尚未归档")
+
 
 def test_clerk_lends_and_takes_back_an_original(site: Site, browser) -> None:
     clerk = site.open(browser)
