@@ -278,3 +278,22 @@ def write_zip(path: Path, members: dict[str, bytes], *, gbk_names: bool = True) 
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, data)
     return path
+
+
+# --- legacy binary Office / WPS ---------------------------------------------------------------
+
+
+def write_legacy(source: Path, target: Path) -> Path:
+    """``source`` (.docx/.xlsx/.pptx) saved by LibreOffice in the binary format of the same
+    family (.doc/.xls/.ppt), under ``target``'s name: WPS Office writes those same OLE formats
+    as .wps/.et/.dps, so a renamed one stands for a WPS file."""
+    import subprocess
+    import tempfile
+
+    binary = {".docx": "doc", ".xlsx": "xls", ".pptx": "ppt"}[source.suffix]
+    with tempfile.TemporaryDirectory() as work:
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{work}/profile", "--headless",
+                        "--convert-to", binary, "--outdir", work, str(source)],
+                       check=True, capture_output=True, timeout=180, env={"HOME": work, "PATH": "/usr/bin:/bin"})
+        shutil.move(Path(work) / f"{source.stem}.{binary}", target)
+    return target

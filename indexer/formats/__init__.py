@@ -12,7 +12,7 @@ from pathlib import Path
 
 from docstore.ports import Extraction
 
-from . import archives, kinds, mail, office, ofd
+from . import archives, kinds, legacy, mail, office, ofd
 
 
 def refine(path: Path, media_type: str) -> str:
@@ -30,6 +30,7 @@ EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
     **archives.EXTRACTORS,
     **ofd.EXTRACTORS,
     **mail.EXTRACTORS,
+    **legacy.EXTRACTORS,
 }
 
 __all__ = ["EXTRACTORS", "kinds", "refine"]

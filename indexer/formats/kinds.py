@@ -14,7 +14,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 OOXML_MACROS = "application/vnd.ms-office.macroEnabled"
-"""Any OOXML file carrying a VBA project (.docm/.xlsm/.pptm, or one renamed)."""
+"""Any Office file carrying a VBA project (.docm/.xlsm/.pptm, a renamed one, a .doc/.xls with
+macros)."""
 OOXML_ENCRYPTED = "application/x-ms-office-encrypted"
 """An OOXML file encrypted with a password: an OLE container holding ``EncryptedPackage``."""
 OFD = "application/ofd"
@@ -24,10 +25,14 @@ DOC = "application/msword"
 XLS = "application/vnd.ms-excel"
 PPT = "application/vnd.ms-powerpoint"
 OLE = "application/x-ole-storage"
+OLE_BROKEN = "application/x-ole-storage-broken"
+"""Starts like an OLE container (Office 97–2003, WPS) but its directory cannot be read."""
 
 _MAIN_PART = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX, "ppt/presentation.xml": PPTX}
 _OLE_STREAMS = [("EncryptedPackage", OOXML_ENCRYPTED), ("WordDocument", DOC),
                 ("Workbook", XLS), ("Book", XLS), ("PowerPoint Document", PPT)]
+_OLE_MACROS = ("Macros", "_VBA_PROJECT_CUR", "VBA")
+"""Where Word (.doc), Excel (.xls) and PowerPoint keep a VBA project inside the OLE file."""
 _SUFFIXES = {".eml": EML}
 
 
@@ -55,12 +60,14 @@ def ole_kind(path: Path) -> str:
     import olefile
 
     try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(str(path), raise_defects=olefile.DEFECT_INCORRECT) as ole:
+            if any(ole.exists(storage) for storage in _OLE_MACROS):
+                return OOXML_MACROS
             for stream, media in _OLE_STREAMS:
                 if ole.exists(stream):
                     return media
-    except (OSError, ValueError, IndexError, TypeError):  # olefile's reports for broken files
-        return OLE
+    except (OSError, ValueError, IndexError, TypeError, KeyError):  # olefile's reports of damage
+        return OLE_BROKEN
     return OLE
 
 

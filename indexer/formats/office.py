@@ -207,10 +207,9 @@ def refuse_encrypted(path: Path) -> Extraction:
                    "Office file is encrypted with a password; ingest a decrypted copy")
 
 
-def refuse_legacy(path: Path) -> Extraction:
-    raise BadInput(path, Reason.LEGACY_FORMAT,
-                   "legacy binary Office/WPS file (.doc/.xls/.ppt/.wps/.et/.dps): save it as "
-                   ".docx/.xlsx/.pptx or PDF and ingest that")
+def refuse_broken_ole(path: Path) -> Extraction:
+    raise BadInput(path, Reason.CORRUPT, "damaged Office 97–2003/WPS file: its OLE directory "
+                                         "cannot be read")
 
 
 EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
@@ -219,7 +218,5 @@ EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
     kinds.PPTX: extract_pptx,
     kinds.OOXML_MACROS: refuse_macros,
     kinds.OOXML_ENCRYPTED: refuse_encrypted,
-    kinds.DOC: refuse_legacy,
-    kinds.XLS: refuse_legacy,
-    kinds.PPT: refuse_legacy,
+    kinds.OLE_BROKEN: refuse_broken_ole,
 }
