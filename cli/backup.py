@@ -20,8 +20,9 @@ from .render import table
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--incremental", is_flag=True,
               help="Only attachments not in the previous backup (records are always complete).")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @pass_app
-def backup(app: AppContext, out: Path, incremental: bool) -> None:
+def backup(app: AppContext, out: Path, incremental: bool, force: bool) -> None:
     """Write one encrypted backup file: records, journal, attachments, config (never the key).
 
     Taken while the archive is in use. Sealed with the personal-data key ring: keep a copy of
@@ -33,7 +34,8 @@ def backup(app: AppContext, out: Path, incremental: bool) -> None:
       archive backup /mnt/备份/archive-2026-11-28.backup --incremental
     """
     report = make_backup(app.archive, out, data_dir=app.settings.data_dir,
-                         backend=app.settings.backend.value, incremental=incremental)
+                         backend=app.settings.backend.value, incremental=incremental,
+                         force=force)
     if app.json_output:
         app.emit_json(report.__dict__)
         return

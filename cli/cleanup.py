@@ -198,8 +198,9 @@ def approve(app: AppContext, disposal_id: str) -> None:
 @click.argument("disposal_id")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write the certificate here (销毁证明-X000001.pdf and .json).")
+@click.option("--force", is_flag=True, help="Replace certificate files that exist in --out-dir.")
 @pass_app
-def execute(app: AppContext, disposal_id: str, out_dir: Path | None) -> None:
+def execute(app: AppContext, disposal_id: str, out_dir: Path | None, force: bool) -> None:
     """Destroy what an approved list names; interrupted, run it again to finish.
 
     \b
@@ -214,7 +215,8 @@ def execute(app: AppContext, disposal_id: str, out_dir: Path | None) -> None:
     if out_dir:
         for suffix in ("pdf", "json"):
             disposal_flow.write_certificate(app.archive, disposal_id,
-                                            out_dir / f"销毁证明-{disposal_id}.{suffix}")
+                                            out_dir / f"销毁证明-{disposal_id}.{suffix}",
+                                            force=force)
     _render(app, done)
 
 
@@ -253,8 +255,9 @@ def list_(app: AppContext) -> None:
 @click.argument("disposal_id")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write it: .pdf (printable) or .json.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @pass_app
-def certificate(app: AppContext, disposal_id: str, out: Path) -> None:
+def certificate(app: AppContext, disposal_id: str, out: Path, force: bool) -> None:
     """Write the destruction certificate (销毁证明) of an executed disposal.
 
     \b
@@ -262,7 +265,7 @@ def certificate(app: AppContext, disposal_id: str, out: Path) -> None:
       archive dispose certificate X000001 --out 销毁证明.pdf
       archive dispose certificate X000001 --out 销毁证明.json
     """
-    kind = disposal_flow.write_certificate(app.archive, disposal_id, out)
+    kind = disposal_flow.write_certificate(app.archive, disposal_id, out, force=force)
     if app.json_output:
         app.emit_json({"disposal": disposal_id, "out": str(out), "format": kind})
     else:

@@ -82,8 +82,9 @@ def show(app: AppContext, document_id: str) -> None:
               help="Where to write the file.")
 @click.option("--searchable", is_flag=True,
               help="The OCR'd searchable PDF instead of the original scan.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @pass_app
-def get(app: AppContext, document_id: str, out: Path, searchable: bool) -> None:
+def get(app: AppContext, document_id: str, out: Path, searchable: bool, force: bool) -> None:
     """Write a stored document's original bytes (or its searchable PDF) to a file.
 
     \b
@@ -91,7 +92,7 @@ def get(app: AppContext, document_id: str, out: Path, searchable: bool) -> None:
       archive get D3f2a9c0e1b7d4a5c6e8f --out 合同.pdf
       archive get D3f2a9c0e1b7d4a5c6e8f --searchable --out 合同-可检索.pdf
     """
-    doc = workflow.export(app.archive, document_id, out, searchable=searchable)
+    doc = workflow.export(app.archive, document_id, out, searchable=searchable, force=force)
     if app.json_output:
         app.emit_json({"document_id": doc.id, "out": str(out), "searchable": searchable})
     else:

@@ -51,11 +51,12 @@ def _progress(app: AppContext) -> Progress | None:
 @click.option("--batch", "batch_id", help="Batch id: rerun a batch to finish it (default: new).")
 @click.option("--receipt", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the batch receipt (移交清单) as JSON to this file.")
+@click.option("--force", is_flag=True, help="Replace the --receipt file if it exists.")
 @pass_app
 def ingest(app: AppContext, paths: tuple[Path, ...], manifest: Path | None,
            customer_id: str | None, archive_no: str | None, category: str | None, kind: str | None,
            title: str | None, doc_date: datetime | None, ocr: str | None, jobs: int,
-           batch_id: str | None, receipt: Path | None) -> None:
+           batch_id: str | None, receipt: Path | None, force: bool) -> None:
     """Store files and folders (recursively), or the files of a manifest, and index their text.
 
     The same file twice is stored once (duplicate). A bad file is reported with its name and
@@ -73,7 +74,7 @@ def ingest(app: AppContext, paths: tuple[Path, ...], manifest: Path | None,
     options = IngestOptions(customer_id=customer_id, archive_no=archive_no, category=category,
                             title=title, doc_date=doc_date.date() if doc_date else None, kind=kind)
     batch = Batch(app.archive, paths=paths, manifest=manifest, options=options, jobs=jobs,
-                  receipt=receipt, batch_id=batch_id or "")
+                  receipt=receipt, force=force, batch_id=batch_id or "")
     _render(app, batch)
 
 

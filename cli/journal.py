@@ -10,6 +10,7 @@ import click
 
 from docstore import journal_ops as workflow
 from docstore.errors import PartialFailure
+from docstore.outputs import output_file
 
 from .context import AppContext, pass_app
 from .render import local_time, table
@@ -110,8 +111,9 @@ def annotate(app: AppContext, seq: int, note: str) -> None:
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @pass_app
-def export(app: AppContext, fmt: str, out: Path | None, **filters: object) -> None:
+def export(app: AppContext, fmt: str, out: Path | None, force: bool, **filters: object) -> None:
     """Export journal entries (CSV is safe to open in a spreadsheet).
 
     \b
@@ -121,7 +123,8 @@ def export(app: AppContext, fmt: str, out: Path | None, **filters: object) -> No
     if out is None:
         workflow.export(app.archive, sys.stdout, fmt, _where(**filters))
         return
-    with open(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as f:
+    with output_file(out, app.archive.private_paths, force=force, mode="w",
+                     encoding="utf-8-sig" if fmt == "csv" else "utf-8") as f:
         count = workflow.export(app.archive, f, fmt, _where(**filters))
     app.err.print(f"wrote {count} entries to {out}", markup=False)
 

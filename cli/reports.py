@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from docstore import report as workflow
+from docstore.outputs import check_target, output_file
 
 from .context import AppContext, pass_app
 from .render import table
@@ -29,8 +30,10 @@ def report() -> None:
               help="Output format (default: table, or json with --json).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (required for pdf; default: stdout).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @pass_app
-def monthly(app: AppContext, month: str | None, fmt: str | None, out: Path | None) -> None:
+def monthly(app: AppContext, month: str | None, fmt: str | None, out: Path | None,
+            force: bool) -> None:
     """Originals and copies out and not returned at the end of the month: borrower,
     department, purpose, since when, due, days overdue, totals. For the current month the
     report is as of now. Times in the office's time zone (ARCHIVE_TIMEZONE).
@@ -46,9 +49,12 @@ def monthly(app: AppContext, month: str | None, fmt: str | None, out: Path | Non
         raise click.UsageError("--format pdf needs --out FILE")
     if fmt == "table" and out is not None:
         raise click.UsageError("--out needs --format csv, json or pdf")
+    if out is not None:  # refused before the report is made (and journaled)
+        check_target(out, app.archive.private_paths, force=force)
     got = workflow.monthly(app.archive, month, fmt=fmt)
     if fmt == "pdf":
-        workflow.write_pdf(app.archive, got, out)
+        with output_file(out, app.archive.private_paths, force=force) as handle:
+            workflow.write_pdf(app.archive, got, handle)
     elif fmt == "table":
         rows = [workflow.cells(app.archive, r) for r in got.rows]
         app.out.print(table(workflow.HEADINGS, rows, title=workflow.title(got), keep=2))
@@ -60,7 +66,8 @@ def monthly(app: AppContext, month: str | None, fmt: str | None, out: Path | Non
         else:
             # a byte-order mark lets Excel read the Chinese in a CSV file
             encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-            with out.open("w", encoding=encoding, newline="") as handle:
+            with output_file(out, app.archive.private_paths, force=force, mode="w",
+                             encoding=encoding) as handle:
                 writer(got, handle)
     if out is not None:
         click.echo(f"wrote {out} ({len(got.rows)} loan(s) out)", err=True)

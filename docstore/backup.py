@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 
 from .access import Permission, require
 from .archive import Archive
+from .outputs import check_target
 from .backupfile import (CONFIG, MANIFEST, FORMAT, HashingReader, Header, SealedWriter,
                          ZeroFillReader, blob_member, new_salt, table_member)
 from .crypto import KeyRing
@@ -61,9 +62,11 @@ def key_ring(archive: Archive) -> KeyRing:
 
 
 def backup(archive: Archive, out: Path, *, data_dir: Path, backend: str,
-           incremental: bool = False) -> BackupReport:
-    """Write the backup to ``out`` (through ``out.part``, renamed when complete)."""
+           incremental: bool = False, force: bool = False) -> BackupReport:
+    """Write the backup to ``out`` (through ``out.part``, renamed when complete); never into
+    the archive's own files, over a non-regular file, or over a file unless ``force``."""
     require(archive, Permission.BACKUP)
+    out = check_target(out, archive.private_paths, force=force)
     started = time.monotonic()
     state = read_state(data_dir)
     if incremental and state is None:
@@ -91,6 +94,7 @@ def backup(archive: Archive, out: Path, *, data_dir: Path, backend: str,
                     with open(config, "rb") as f:
                         members.add(CONFIG, f, config.stat().st_size)
                 members.add_json(MANIFEST, _manifest(header, report, members.digests))
+        check_target(out, archive.private_paths, force=force)  # nothing appeared meanwhile
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -18,6 +18,7 @@ from .ingest import IngestOptions, Ingestor
 from .manifest import check_references, manifest_items, read_manifest
 from .models import IngestResult
 from .receipt import ReceiptWriter, new_batch_id
+from .outputs import check_target
 
 
 @dataclass
@@ -28,6 +29,8 @@ class Batch:
     options: IngestOptions = IngestOptions()
     jobs: int = 1
     receipt: Path | None = None
+    force: bool = False
+    """Replace an existing receipt file."""
     batch_id: str = field(default="")
     expected: int | None = None
     ingestor: Ingestor = field(init=False)
@@ -35,6 +38,8 @@ class Batch:
     def __post_init__(self) -> None:
         if bool(self.paths) == bool(self.manifest):
             raise UsageError("give files/folders or --manifest, not both or neither")
+        if self.receipt is not None:  # refused before anything is ingested
+            check_target(self.receipt, self.archive.private_paths, force=self.force)
         self.batch_id = self.batch_id or self.options.batch_id or new_batch_id(self.archive.clock())
         self.options = replace(self.options, batch_id=self.batch_id)
         self.ingestor = Ingestor(self.archive, self.options, jobs=self.jobs)
@@ -49,7 +54,8 @@ class Batch:
             results = self.ingestor.run_items(manifest_items(self.archive, entries, self.batch_id))
         else:
             results = self.ingestor.run(self.paths)
-        writer = ReceiptWriter(self.receipt, self.batch_id, self.expected) if self.receipt else None
+        writer = (ReceiptWriter(self.receipt, self.batch_id, self.expected, force=self.force,
+                                private=self.archive.private_paths) if self.receipt else None)
         for result in results:
             if writer:
                 writer.add(result)

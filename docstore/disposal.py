@@ -31,11 +31,13 @@ from . import certificate
 from .access import Permission, require
 from .activity import last_activities
 from .archive import Archive
+from .checked import read_checked
 from .cleanup import blocked, open_loan_counts
 from .crypto import PERSONAL_FIELDS
 from .dossiers import get as find_dossier
 from .errors import Conflict, NotFound, PermissionDenied
 from .models import TOMBSTONE, CustomerStatus, Dossier, DossierStatus
+from .outputs import check_target, output_file
 from .retention import ensure_retention, local_date
 from .runlock import run_lock
 
@@ -442,19 +444,20 @@ def certificate_bytes(archive: Archive, disposal_id: str, kind: str = "pdf") -> 
     record = archive.store.get_record(CERTIFICATE, disposal_id)
     if record is None:
         raise NotFound("destruction certificate of disposal", disposal_id)
-    with archive.blobs.open(record[f"{kind}_sha256"]) as f:
-        data = f.read()
+    data = read_checked(archive, record[f"{kind}_sha256"],
+                        what=f"destruction certificate of disposal {disposal_id}")
     archive.journal.record(archive.user, "dispose.certificate",
                            details={"disposal": disposal_id, "format": kind})
     return data
 
 
-def write_certificate(archive: Archive, disposal_id: str, out: Path) -> str:
-    """Write the certificate to ``out`` (PDF, or JSON when ``out`` ends in .json); its format."""
+def write_certificate(archive: Archive, disposal_id: str, out: Path, *,
+                      force: bool = False) -> str:
+    """Write the certificate to ``out`` (PDF, or JSON when ``out`` ends in .json; checked and
+    atomic, ``docstore.outputs``); its format."""
     kind = "json" if out.suffix.lower() == ".json" else "pdf"
+    check_target(out, archive.private_paths, force=force)
     data = certificate_bytes(archive, disposal_id, kind)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.part")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    with output_file(out, archive.private_paths, force=force) as f:
+        f.write(data)
     return kind

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import dataclass
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +11,9 @@ from typing import BinaryIO
 
 from .access import Permission, require
 from .archive import Archive
+from .checked import copy_checked
 from .errors import NotFound
+from .outputs import check_target, output_file
 from .models import TOMBSTONE, CustomerStatus, Document, SearchHit, SearchQuery, SearchResults
 
 log = logging.getLogger(__name__)
@@ -93,19 +94,19 @@ def preview_source(archive: Archive, document_id: str) -> Iterator[tuple[Documen
         yield doc, stream
 
 
-def export(archive: Archive, document_id: str, out: Path, *, searchable: bool = False) -> Document:
+def export(archive: Archive, document_id: str, out: Path, *, searchable: bool = False,
+           force: bool = False) -> Document:
     """Write the original bytes — or, with ``searchable``, the OCR'd searchable PDF — to
-    ``out`` (atomically) and journal the export."""
+    ``out`` (checked and atomic: ``docstore.outputs``; ``force`` replaces an existing file),
+    checking the bytes against their SHA-256 as they stream, and journal the export."""
     require(archive, Permission.EXPORT, document_id=document_id)
     doc = get_document(archive, document_id)
     sha = doc.searchable_sha256 if searchable else doc.sha256
     if sha is None:
         raise NotFound("searchable PDF of document", document_id)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.part")
-    with archive.blobs.open(sha) as src, open(tmp, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1024 * 1024)
-    tmp.replace(out)
+    check_target(out, archive.private_paths, force=force)  # refused before the journal entry
+    with output_file(out, archive.private_paths, force=force) as dst:
+        copy_checked(archive, sha, dst, what=f"document {doc.id} ({doc.filename})")
     archive.journal.record(archive.user, "get", document_id=doc.id, customer_id=doc.customer_id,
                            dossier=doc.archive_no,
                            details={"out": str(out), "searchable": searchable})

@@ -52,10 +52,7 @@ def check_target(path: Path, private: Iterable[Path], *, force: bool = False) ->
     try:
         info = os.stat(resolved)
     except FileNotFoundError:
-        if not resolved.parent.is_dir():
-            raise OutputRefused(f"{shown}: the folder {display_path(resolved.parent)} does not "
-                                "exist") from None
-        return target
+        return target  # a new file (its folders are made when it is written)
     except OSError as exc:
         raise OutputRefused(f"{shown}: cannot be checked ({exc.strerror})") from exc
     if not stat.S_ISREG(info.st_mode):
@@ -67,15 +64,17 @@ def check_target(path: Path, private: Iterable[Path], *, force: bool = False) ->
 
 
 def output_file(path: Path, private: Iterable[Path], *, force: bool = False,
-                mode: Literal["wb", "w"] = "wb") -> _Writer:
+                mode: Literal["wb", "w"] = "wb", encoding: str = "utf-8") -> _Writer:
     """``with output_file(out, archive.private_paths, force=force) as f: f.write(…)`` — the
     target is checked first, written to a temporary file beside it, and renamed over it only
     when the block ends without an exception (which removes the temporary file)."""
-    return _Writer(path, tuple(private), force, mode)
+    return _Writer(path, tuple(private), force, mode, encoding)
 
 
 class _Writer:
-    def __init__(self, path: Path, private: tuple[Path, ...], force: bool, mode: str) -> None:
+    def __init__(self, path: Path, private: tuple[Path, ...], force: bool, mode: str,
+                 encoding: str) -> None:
+        self.encoding = encoding
         self.path = path
         self.private = private
         self.force = force
@@ -85,9 +84,10 @@ class _Writer:
     def __enter__(self) -> IO[Any]:
         with _named(self.path):
             self.target = check_target(self.path, self.private, force=self.force)
+            self.target.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = self.target.with_name(f".{self.target.name}.{secrets.token_hex(4)}.part")
             fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in self.mode else {}
+        kwargs = {"encoding": self.encoding, "newline": ""} if "b" not in self.mode else {}
         self.file: IO[Any] = os.fdopen(fd, self.mode, **kwargs)
         return self.file
 

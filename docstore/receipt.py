@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .models import IngestResult, utcnow
+from .outputs import check_target
 
 
 def new_batch_id(now: datetime | None = None) -> str:
@@ -18,8 +19,9 @@ def new_batch_id(now: datetime | None = None) -> str:
 
 
 class ReceiptWriter:
-    def __init__(self, path: Path, batch_id: str, expected: int | None = None) -> None:
-        self.path = path
+    def __init__(self, path: Path, batch_id: str, expected: int | None = None, *,
+                 private: tuple[Path, ...] = (), force: bool = False) -> None:
+        self.path = check_target(path, private, force=force)
         self.batch_id = batch_id
         self.expected = expected
         self.started = utcnow()

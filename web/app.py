@@ -102,7 +102,7 @@ def create_app(settings: Settings, *, session_hours: float = 2.0,
     from cli.wiring import open_archive  # the one composition root, shared with the CLI
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    pool = ArchivePool(lambda: open_archive(settings), clock)
+    pool = ArchivePool(lambda: open_archive(settings, create=False), clock)  # only init creates
     app.state.web = WebState(settings=settings, pool=pool, process_user=settings.user)
     secret = os.environ.get("ARCHIVE_WEB_SECRET") or secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="archive_session",

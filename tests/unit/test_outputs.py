@@ -54,7 +54,8 @@ def test_refuses_what_is_not_a_regular_file(tmp_path: Path, private) -> None:
     _refused(fifo, private, "is a FIFO", force=True)
     _refused(tmp_path, private, "is a folder", force=True)
     _refused(Path("/dev/null"), private, "is a device", force=True)
-    _refused(tmp_path / "没有" / "x.pdf", private, "does not exist")
+    _refused(tmp_path / "data" / "新" / "x.pdf", private, "inside the archive's own files")
+    assert not (tmp_path / "data" / "新").exists()
 
 
 def test_existing_file_needs_force(tmp_path: Path, private) -> None:
