@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from tests import formats
+from tests.faults.test_embedded_faults import _proof  # noqa: F401  (autouse: tester proves who they are)
 from tests.faults.test_embedded_faults import ROOT, archive_cmd, check_consistent
 
 MEMBERS = 120
@@ -37,6 +38,7 @@ def test_kill_9_while_a_zip_is_expanded_then_rerun(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     while _documents(data / "archive.db") < 10 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert proc.poll() is None, f"ingest ended (exit {proc.returncode}) before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
     stored = _documents(data / "archive.db")
