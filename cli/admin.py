@@ -160,7 +160,8 @@ def key() -> None:
 @pass_app
 def rotate(app: AppContext) -> None:
     """Make a new key and re-encrypt every customer's personal data and every encrypted
-    attachment with it (admins only). Interrupted, run it again: it resumes with the same key.
+    attachment with it (admins only). The old keys stay in the key file, marked retired, so
+    older backups still open. Interrupted, run it again: it resumes with the same key.
 
     \b
     Example:
@@ -168,7 +169,9 @@ def rotate(app: AppContext) -> None:
     """
     report = rotate_key(app.archive, app.settings.key_file, app.settings.data_dir)
     _sealed(app, report, f"re-encrypted {report.customers} customer(s) and "
-                         f"{report.sealed} attachment(s); key file {app.settings.key_file}")
+                         f"{report.sealed} attachment(s); new key {report.key} in "
+                         f"{app.settings.key_file}, the retired keys kept there (marked "
+                         "retired) so older backups still open")
 
 
 @key.command("encrypt-attachments")

@@ -4,12 +4,14 @@ and the place where the acting person is proven (``prove``), once for every comm
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from docstore import identity
 from docstore.archive import Archive
 from docstore.blobcrypt import EncryptedBlobStore
 from docstore.crypto import Cipher, load_keyring
 from docstore.errors import NotInitialised
+from docstore.journal_seal import Sealer, archive_id
 from docstore.ports import BlobStore, RecordStore, SearchIndex
 from docstore.settings import Backend, Settings, default_user
 from indexer.extract import DefaultExtractor
@@ -94,9 +96,24 @@ def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: Se
     # always wrapped: sealed attachments stay readable when encryption is turned off again
     sealed = EncryptedBlobStore(blobs, cipher.ring, encrypt=settings.encrypt_attachments,
                                 work_dir=settings.work_dir)
-    return Archive(store=store, blobs=sealed, index=index, extractor=_extractor(settings),
-                   cipher=cipher, private_paths=(settings.data_dir, settings.key_file),
-                   consent_policy=settings.consent.value, user=settings.user,
-                   timezone=settings.timezone, dossier_rules=settings.dossier_rules,
-                   retention=settings.retention,
-                   work_dir=settings.work_dir, max_file_bytes=settings.max_file_mb << 20)
+    archive = Archive(store=store, blobs=sealed, index=index, extractor=_extractor(settings),
+                      cipher=cipher, consent_policy=settings.consent.value, user=settings.user,
+                      private_paths=(settings.data_dir, settings.key_file, heads_dir(settings)),
+                      timezone=settings.timezone, dossier_rules=settings.dossier_rules,
+                      retention=settings.retention, work_dir=settings.work_dir,
+                      max_file_bytes=settings.max_file_mb << 20)
+    archive.journal.sealer = Sealer(cipher.ring, heads_dir(settings), archive_id(_where(settings)))
+    return archive
+
+
+def heads_dir(settings: Settings) -> Path:
+    """The journal's signed heads live beside the key ring, outside the data folder."""
+    return settings.key_file.with_name(settings.key_file.name + ".heads")
+
+
+def _where(settings: Settings) -> str:
+    if settings.backend is Backend.MONGO:
+        from docstore._mongo import redact
+
+        return f"mongo:{redact(settings.mongo_uri)}/{settings.mongo_db}"
+    return f"embedded:{settings.data_dir.resolve()}"

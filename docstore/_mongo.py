@@ -456,6 +456,11 @@ class MongoRecordStore:
         return journal_from_bson(raw) if raw else None
 
     @_reachable
+    def journal_entry(self, seq: int) -> JournalEntry | None:
+        raw = self.journal.find_one({"_id": seq})
+        return journal_from_bson(raw) if raw else None
+
+    @_reachable
     def iter_journal(self) -> Iterator[JournalEntry]:
         for raw in self._resumable(self.journal, {}):
             yield journal_from_bson(raw)

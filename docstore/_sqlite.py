@@ -312,6 +312,10 @@ class SqliteRecordStore:
         row = self.conn.execute("SELECT data FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
         return JournalEntry.model_validate_json(row[0]) if row else None
 
+    def journal_entry(self, seq: int) -> JournalEntry | None:
+        row = self.conn.execute("SELECT data FROM journal WHERE seq = ?", (seq,)).fetchone()
+        return JournalEntry.model_validate_json(row[0]) if row else None
+
     def iter_journal(self) -> Iterator[JournalEntry]:
         for (data,) in self.conn.execute("SELECT data FROM journal ORDER BY seq"):
             yield JournalEntry.model_validate_json(data)

@@ -38,6 +38,7 @@ class Archive:
     """The data folder and key file: never ingested, even when inside a folder given."""
     """Encrypts personal fields; None only where no customer data is touched."""
     journal: Journal = field(init=False)
+    _closed: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # through a lambda: tests (and tools) swap ``archive.clock`` after construction
@@ -45,5 +46,9 @@ class Archive:
         self.work_dir.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.journal.checkpoint()  # the signed head, beside the key ring (journal_seal)
         for part in (self.index, self.blobs, self.store):
             part.close()

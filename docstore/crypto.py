@@ -38,6 +38,9 @@ def _kid(key: bytes) -> str:
 class KeyRing:
     keys: dict[str, bytes]
     current: str
+    retired: frozenset[str] = frozenset()
+    """Keys replaced by ``archive key rotate``: kept (marked ``retired`` in the file) so old
+    backups, journal seals and anything not yet re-encrypted still open; never used to seal."""
 
     @classmethod
     def generate(cls) -> KeyRing:
@@ -46,25 +49,36 @@ class KeyRing:
 
     def with_new_key(self) -> KeyRing:
         key = AESGCM.generate_key(bit_length=256)
-        return KeyRing({_kid(key): key, **self.keys}, _kid(key))
+        return KeyRing({_kid(key): key, **self.keys}, _kid(key), self.retired)
 
-    def only_current(self) -> KeyRing:
-        return KeyRing({self.current: self.keys[self.current]}, self.current)
+    def retire_others(self) -> KeyRing:
+        """Every key but the current one marked retired (kept, never used to seal)."""
+        return KeyRing(self.keys, self.current, frozenset(k for k in self.keys if k != self.current))
+
+    @property
+    def active(self) -> list[str]:
+        """Keys not retired: more than one means a rotation has not finished."""
+        return [k for k in self.keys if k not in self.retired]
 
     def dumps(self) -> str:
         order = [self.current] + [k for k in self.keys if k != self.current]
-        return "".join(f"{k} {base64.b64encode(self.keys[k]).decode()}\n" for k in order)
+        return "".join(f"{k} {base64.b64encode(self.keys[k]).decode()}"
+                       f"{' retired' if k in self.retired else ''}\n" for k in order)
 
     @classmethod
     def loads(cls, text: str) -> KeyRing:
-        keys = {}
+        keys, retired = {}, set()
         for line in text.split("\n"):
             if line.strip():
-                kid, b64 = line.split()
+                kid, b64, *mark = line.split()
+                if mark not in ([], ["retired"]):
+                    raise ValueError(f"unexpected {' '.join(mark)!r} after key {kid}")
                 keys[kid] = base64.b64decode(b64)
+                if mark:
+                    retired.add(kid)
         if not keys:
             raise ValueError("empty key file")
-        return cls(keys, next(iter(keys)))
+        return cls(keys, next(iter(keys)), frozenset(retired))
 
 
 def write_keyring(path: Path, ring: KeyRing) -> None:

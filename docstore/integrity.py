@@ -30,7 +30,7 @@ from .crypto import PERSONAL_FIELDS, is_encrypted
 from .documents import reindex
 from .dump import JOURNAL, SEQUENCES, Attachments, Needed, referenced_blobs
 from .errors import ArchiveError, NotFound
-from .journal import verify_chain
+from .journal_seal import verify_journal
 from .verify import check_index
 
 ASPECTS = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性",
@@ -120,7 +120,7 @@ def _inventory(rows: Iterable[tuple[str, str, dict[str, Any]]]) -> _Inventory:
 def _journal(archive: Archive) -> Check:
     check = Check("authenticity", "journal chain")
     entries = _counting(archive.store.iter_journal(), check)
-    broken = verify_chain(entries)
+    broken = verify_journal(entries, archive.journal.sealer)
     if broken is not None:
         check.problem(f"journal entry {broken.seq}: {broken.reason}")
     return check

@@ -13,18 +13,26 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import Conflict
 from .models import JournalEntry, utcnow
 from .ports import RecordStore
 
+if TYPE_CHECKING:
+    from .journal_seal import Sealer
+
 GENESIS = "0" * 64
 MAX_RETRIES = 50
 
 
+UNHASHED = ("hash", "key_id", "mac")
+"""The seal (``key_id``, ``mac``) is made over the hash, so it is not part of what is hashed —
+which also keeps the hashes of entries written before the journal was keyed."""
+
+
 def entry_hash(fields: dict[str, Any]) -> str:
-    body = {k: v for k, v in fields.items() if k != "hash"}
+    body = {k: v for k, v in fields.items() if k not in UNHASHED}
     canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -39,6 +47,9 @@ class Journal:
         self._clock = clock
         self.department: str | None = None
         """The acting user's department, set when their permission is checked."""
+        self.sealer: Sealer | None = None
+        """Seals each entry with the journal key and anchors the head outside the store
+        (``docstore.journal_seal``); set by the composition root."""
 
     def record(self, operator: str, operation: str, **fields: Any) -> JournalEntry:
         """Append one entry; retries when another writer took the same sequence number."""
@@ -56,12 +67,20 @@ class Journal:
             }
             draft = JournalEntry.model_validate(data)
             entry = draft.model_copy(update={"hash": entry_hash(_fields(draft))})
+            if self.sealer is not None:
+                entry = self.sealer.seal(entry)
             try:
                 self._store.append_journal(entry)
                 return entry
             except Conflict:
                 continue
         raise Conflict(f"could not append to the journal after {MAX_RETRIES} attempts")
+
+    def checkpoint(self) -> None:
+        """Anchor the committed head outside the store (on close; long-running faces may call
+        it now and then)."""
+        if self.sealer is not None:
+            self.sealer.advance(self._store)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from typing import TextIO
 from .access import Permission, require
 from .archive import Archive
 from .errors import NotFound
-from .journal import ChainBreak, verify_chain
+from .journal import ChainBreak
+from .journal_seal import verify_journal
 from .models import JournalEntry
 from .spreadsheet import formula_safe
 
@@ -55,9 +56,10 @@ def list_entries(archive: Archive, where: JournalFilter, limit: int | None = Non
 
 
 def verify(archive: Archive) -> ChainBreak | None:
-    """The first entry where the chain breaks (edited, deleted, inserted, reordered)."""
+    """The first entry where the journal breaks: edited, deleted, inserted, reordered,
+    rewritten and rehashed, or its last entries deleted (``docstore.journal_seal``)."""
     require(archive, Permission.LOG_READ)
-    broken = verify_chain(archive.store.iter_journal())
+    broken = verify_journal(archive.store.iter_journal(), archive.journal.sealer)
     archive.journal.record(archive.user, "log.verify",
                            details={"ok": broken is None, **({"first_bad": broken.seq} if broken else {})})
     return broken

@@ -47,7 +47,7 @@ def rotate_key(archive: Archive, key_file: Path, data_dir: Path,
                progress: Progress | None = None) -> SealReport:
     require(archive, Permission.USER_ADMIN)
     ring = load_keyring(key_file, data_dir, create=False)
-    resumed = len(ring.keys) > 1  # an earlier rotation stopped before dropping the old keys
+    resumed = len(ring.active) > 1  # an earlier rotation stopped before retiring the old keys
     if not resumed:
         ring = ring.with_new_key()
         write_keyring(key_file, ring)
@@ -64,8 +64,8 @@ def rotate_key(archive: Archive, key_file: Path, data_dir: Path,
     if report.failed:
         archive.journal.record(archive.user, "key.rotate", details=_details(report))
         raise PartialFailure(_failures("the old keys were kept in the key file", report))
-    write_keyring(key_file, ring.only_current())
-    _use(archive, ring.only_current())
+    write_keyring(key_file, ring.retire_others())  # kept: old backups and seals still open
+    _use(archive, ring.retire_others())
     archive.journal.record(archive.user, "key.rotate", details=_details(report))
     return report
 
@@ -129,6 +129,8 @@ def _use(archive: Archive, ring: KeyRing) -> None:
     archive.cipher = Cipher(ring)
     if isinstance(archive.blobs, EncryptedBlobStore):
         archive.blobs.ring = ring
+    if archive.journal.sealer is not None:
+        archive.journal.sealer.ring = ring
 
 
 def _details(report: SealReport) -> dict[str, object]:

@@ -282,6 +282,11 @@ class JournalEntry(_Model):
     details: dict[str, Any] = Field(default_factory=dict)
     prev_hash: str
     hash: str
+    key_id: str | None = None
+    """Which key of the key ring sealed this entry (``docstore.journal_seal``); None: an entry
+    written before the journal was keyed."""
+    mac: str | None = None
+    """HMAC-SHA256 of ``hash`` under the journal key: a rewrite cannot be re-sealed without it."""
 
 
 class SearchQuery(_Model):

@@ -165,7 +165,8 @@ def test_rotation_reseals_attachments_before_dropping_the_old_key(sealed, tmp_pa
     old_key = archive.blobs.key_id(sha)
     report = rotate_key(archive, settings.key_file, settings.data_dir)
     ring = load_keyring(settings.key_file, settings.data_dir)
-    assert list(ring.keys) == [ring.current] and ring.current != old_key
+    assert ring.active == [ring.current] and ring.current != old_key
+    assert ring.retired == {old_key}  # kept, marked retired: older backups still open
     assert (report.sealed, report.key, report.resumed) == (1, ring.current, False)
     assert archive.blobs.key_id(sha) == ring.current
     fresh = open_archive(settings)  # a new process, reading with the new key file only

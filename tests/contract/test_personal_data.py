@@ -74,13 +74,16 @@ def test_staff_see_masked_personal_data(archive) -> None:
     assert customers.show_customer(archive, c.id).id_number == SECRETS["id_number"]
 
 
-def test_key_rotation_re_encrypts_and_old_key_is_gone(archive, settings) -> None:
+def test_key_rotation_re_encrypts_and_retires_the_old_key(archive, settings) -> None:
     c = customers.add_customer(archive, name="张伟", **SECRETS)
     before = archive.store.get_customer(c.id).phone
     old_ring = load_keyring(settings.key_file, settings.data_dir)
     assert rotate_key(archive, settings.key_file, settings.data_dir).customers == 1
     new_ring = load_keyring(settings.key_file, settings.data_dir)
-    assert list(new_ring.keys) == [new_ring.current] and new_ring.current not in old_ring.keys
+    assert new_ring.active == [new_ring.current] and new_ring.current not in old_ring.keys
+    assert new_ring.retired == {old_ring.current}  # kept, marked: old backups still open
+    assert f"{old_ring.current} " in settings.key_file.read_text() and "retired" in \
+        settings.key_file.read_text()
     after = archive.store.get_customer(c.id)
     assert after.phone != before and new_ring.current in after.phone
     assert customers.show_customer(archive, c.id).phone == SECRETS["phone"]
