@@ -8,6 +8,7 @@ workflows check again)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from docstore.access import permissions
 from docstore.archive import Archive
 from docstore.dossiers import stage_of
+from docstore.errors import InvalidValue
 
 from .i18n import LANGUAGES, Formatter, pick
 from .security import csrf_token, session_user
@@ -55,6 +57,16 @@ def safe_next(value: str | None) -> str:
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return "/"
     return value
+
+
+def form_date(name: str, value: str) -> date | None:
+    """A YYYY-MM-DD form field as a date (empty: None); anything else is a clear 400 page."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidValue(name, value, "is not a date (YYYY-MM-DD, e.g. 2026-11-30)") from exc
 
 
 def formatter(request: Request) -> Formatter:

@@ -125,3 +125,20 @@ def test_archive_serve_answers_health_without_login(site: Site, tmp_path: Path) 
         proc.terminate()
         proc.wait(timeout=10)
     site.requests.append(f"http://127.0.0.1:{port}/healthz")  # no browser in this test
+
+
+def test_the_journal_for_those_who_may_read_it(site: Site, browser) -> None:
+    staff = site.open(browser)
+    site.login(staff, "李强")
+    assert staff.goto(site.url + "/journal").status == 403  # type: ignore[union-attr]
+    auditor = site.open(browser)
+    site.login(auditor, "孙审计")
+    auditor.get_by_role("link", name="档案日志").click()
+    auditor.get_by_placeholder("操作人").fill("李强")
+    auditor.get_by_role("button", name="筛选").click()
+    rows = auditor.locator("table.history tr")
+    expect(rows.nth(1)).to_contain_text("denied")  # newest first: the refusal just now
+    expect(auditor.locator("table.history")).to_contain_text("auth.login")
+    assert "孙审计" not in auditor.locator("table.history").inner_text()
+    bad = auditor.request.get(site.url + "/journal?from=2026-02-30")
+    assert bad.status == 400 and "invalid from &#39;2026-02-30&#39;: is not a date" in bad.text()

@@ -1,7 +1,7 @@
 """The web's routes, one module per area like ``cli/``: each route checks the session (the
 ``desk`` dependency), calls one workflow and renders a template."""
 
-from . import auth, customers, documents, dossiers, home, loans, reports, search
+from . import auth, customers, documents, dossiers, home, journal, loans, reports, search
 
 ROUTERS = [auth.router, home.router, search.router, documents.router, customers.router,
-           dossiers.router, loans.router, reports.router]
+           dossiers.router, loans.router, reports.router, journal.router]

@@ -4,16 +4,13 @@ or move, legal hold."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse, Response
 
 from docstore import dossiers, holds
-from docstore.errors import InvalidValue
 from docstore.views import dossier_view
 
-from ..pages import Desk, desk
+from ..pages import Desk, desk, form_date
 from ..security import check_csrf
 
 router = APIRouter()
@@ -40,7 +37,7 @@ def _back(archive_no: str) -> Response:
 
 @router.post("/dossiers/{archive_no}/complete", dependencies=[Depends(check_csrf)])
 def complete(archive_no: str, received_on: str = Form(""), at: Desk = Depends(desk)) -> Response:
-    dossiers.complete(at.archive, archive_no, _day(received_on))
+    dossiers.complete(at.archive, archive_no, form_date("received date", received_on))
     return _back(archive_no)
 
 
@@ -61,12 +58,3 @@ def hold(archive_no: str, reason: str = Form(""), release: bool = Form(False),
          at: Desk = Depends(desk)) -> Response:
     (holds.release_hold if release else holds.set_hold)(at.archive, archive_no, reason)
     return _back(archive_no)
-
-
-def _day(value: str) -> date | None:
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise InvalidValue("date", value, "is not a date (YYYY-MM-DD)") from exc

@@ -4,17 +4,15 @@ parameter is in the URL, so a search can be bookmarked or sent to a colleague.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from docstore.browse import search_facets, search_page
-from docstore.errors import InvalidValue
 from docstore.models import SearchQuery
 
-from ..pages import Desk, desk
+from ..pages import Desk, desk, form_date
 
 router = APIRouter()
 FILTERS = ("q", "customer", "category", "archive_no", "from", "to")
@@ -44,8 +42,8 @@ def _params(request: Request) -> dict[str, str]:
 def _query(params: dict[str, str]) -> SearchQuery:
     return SearchQuery(text=params.get("q", ""), customer_id=params.get("customer"),
                        category=params.get("category"), archive_no=params.get("archive_no"),
-                       date_from=_day("from", params.get("from", "")),
-                       date_to=_day("to", params.get("to", "")))
+                       date_from=form_date("from", params.get("from", "")),
+                       date_to=form_date("to", params.get("to", "")))
 
 
 def _linker(params: dict[str, str]) -> Callable[..., str]:
@@ -55,12 +53,3 @@ def _linker(params: dict[str, str]) -> Callable[..., str]:
         return "/search?" + urlencode({k: v for k, v in merged.items()
                                        if v not in (None, "") and (k, v) != ("page", 1)})
     return link
-
-
-def _day(name: str, value: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidValue(name, value, "is not a date (YYYY-MM-DD, e.g. 2026-11-30)") from exc
