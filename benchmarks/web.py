@@ -2,6 +2,8 @@
 
     python -m benchmarks.web                 # 10,000 documents, embedded
     python -m benchmarks.web --docs 2000 --rounds 5
+    python -m benchmarks.web --backend mongo # MongoDB + Elasticsearch (ARCHIVE_TEST_MONGO_URI,
+                                             # ARCHIVE_TEST_ES_URL), a database dropped after
 
 - search: the server time of ``GET /search?q=…`` (its ``Server-Timing`` header: routing,
   session, the page's workflow, template) against the library's ``documents.search`` for the
@@ -16,6 +18,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import uuid
 import http.cookiejar
 import re
 import shutil
@@ -31,9 +35,9 @@ from docstore import access, set_password
 from docstore.browse import PER_PAGE, search_page
 from docstore.documents import search
 from docstore.models import SearchQuery
-from docstore.settings import Settings
+from docstore.settings import Backend, Settings
 
-from .__main__ import _fill, _pct
+from .__main__ import _drop, _fill, _pct
 from .corpus import QUERIES
 
 USER, PASSWORD = "bench", "bench-password-1"
@@ -76,14 +80,32 @@ def first_page_bytes(opener: urllib.request.OpenerDirector, url: str, html: byte
     return sizes
 
 
-def bench(root: Path, n: int, rounds: int) -> None:
-    settings = Settings(data_dir=root / f"web-{n}", user=USER, key_file=root / "keys" / "k.key")
-    archive = open_archive(settings)
+def _settings(root: Path, n: int, backend: str) -> Settings:
+    common = {"data_dir": root / f"web-{n}", "user": USER, "key_file": root / "keys" / "k.key"}
+    if backend == "embedded":
+        return Settings(**common)
+    tag = uuid.uuid4().hex[:8]
+    return Settings(**common, backend=Backend.MONGO, mongo_uri=os.environ["ARCHIVE_TEST_MONGO_URI"],
+                    es_url=os.environ["ARCHIVE_TEST_ES_URL"], mongo_db=f"archive_bench_web_{tag}",
+                    es_index=f"archive-bench-web-{tag}")
+
+
+def bench(root: Path, n: int, rounds: int, backend: str) -> None:
+    settings = _settings(root, n, backend)
+    try:
+        _bench(settings, n, rounds, backend)
+    finally:
+        if backend == "mongo":
+            _drop(settings)
+
+
+def _bench(settings: Settings, n: int, rounds: int, backend: str) -> None:
+    archive = open_archive(settings, create=True)
     access.bootstrap(archive)
     set_password(archive, USER, PASSWORD)
     started = time.perf_counter()
     _fill(archive, n)
-    print(f"web search at {n} documents (filled in {time.perf_counter() - started:.0f}s), "
+    print(f"web search at {n} documents, {backend} (filled in {time.perf_counter() - started:.0f}s), "
           f"{len(QUERIES)} queries × {rounds}, page size {PER_PAGE}:")
     server, url = _serve(settings)
     opener = _login(url)
@@ -122,11 +144,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.web")
     parser.add_argument("--docs", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--backend", choices=["embedded", "mongo"], default="embedded")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="archive-bench-web-"))
     try:
-        bench(root, args.docs, args.rounds)
+        bench(root, args.docs, args.rounds, args.backend)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
