@@ -9,7 +9,6 @@ its kind calls for (a refused permission is 403, and the workflow has journaled 
 
 from __future__ import annotations
 
-import logging
 import os
 import queue
 import secrets
@@ -34,7 +33,6 @@ from docstore.settings import Settings
 from .pages import LoginRequired, render_error
 from .security import Throttle
 
-log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 
 

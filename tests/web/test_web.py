@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 from docstore.journal_ops import JournalFilter, entries
 
 from .conftest import Site
-from .office import PASSWORD
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 

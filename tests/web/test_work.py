@@ -5,7 +5,6 @@ monthly report, CSRF, the English interface and the screens at 1280 px and 390 p
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
