@@ -33,6 +33,7 @@ WINDOW = 15 * 60.0
 LOCK_SECONDS = 15 * 60.0
 MAX_DELAY = 2.0
 ADDRESS_FACTOR = 4
+MAX_TRACKED = 10_000
 
 
 class CsrfRejected(PermissionDenied):
@@ -108,7 +109,18 @@ class Throttle:
                     self._locked_until[key] = now + self.lock_seconds
                     seen.clear()
                 worst = max(worst, len(seen))
+            if len(self._failures) > MAX_TRACKED:
+                self._forget_old(now)
         return min(MAX_DELAY, 0.25 * worst)
+
+    def _forget_old(self, now: float) -> None:
+        """Someone trying thousands of names must not grow the table for ever: keys whose
+        failures have all left the window, and locks that have ended, are dropped."""
+        for key in [k for k, seen in self._failures.items()
+                    if not seen or seen[-1] < now - self.window]:
+            del self._failures[key]
+        for key in [k for k, until in self._locked_until.items() if until < now]:
+            del self._locked_until[key]
 
     def succeed(self, *keys: str) -> None:
         with self._lock:
