@@ -12,6 +12,7 @@ from docstore.blobcrypt import EncryptedBlobStore
 from docstore.crypto import Cipher, load_keyring
 from docstore.errors import NotInitialised
 from docstore.journal_seal import Sealer, archive_id
+from docstore.leftovers import claim_and_sweep
 from docstore.ports import BlobStore, RecordStore, SearchIndex
 from docstore.settings import Backend, Settings, default_user
 from indexer.extract import DefaultExtractor
@@ -31,9 +32,16 @@ def open_archive(settings: Settings, *, create: bool = True, new_key: bool | Non
     ``new_key`` (default: ``create``): an existing archive whose key is missing fails
     instead of being sealed under a new key its data does not know."""
     new_key = create if new_key is None else new_key
+    private_files()
     if settings.backend is Backend.MONGO:
         return _open_mongo(settings, create, new_key)
     return _open_embedded(settings, create, new_key)
+
+
+def private_files() -> None:
+    """Everything an archive process creates (database, WAL, blobs, staging, exports) is
+    readable by its owner only: the database holds every document's text."""
+    os.umask(os.umask(0o077) | 0o077)
 
 
 def prove(archive: Archive, settings: Settings, *, new_admin: bool = False) -> identity.Proof:
@@ -50,22 +58,25 @@ def _missing(where: str) -> NotInitialised:
 
 
 def _open_embedded(settings: Settings, create: bool, new_key: bool) -> Archive:
-    from docstore._fsblobs import FsBlobStore, sweep
+    from docstore._fsblobs import FsBlobStore
     from docstore._sqlite import SqliteRecordStore
     from indexer._fts5 import Fts5Index
 
     new = not settings.db_path.exists()
     if new and not create:
         raise _missing(f"{settings.data_dir} ({settings.db_path.name} not found)")
+    if new:  # private from the first byte: SQLite gives the WAL and SHM files the same mode
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(settings.db_path, os.O_WRONLY | os.O_CREAT, 0o600))
     store = SqliteRecordStore(settings.db_path, settings.lock_timeout)
     if not create and not store.list_users():
         store.close()
         raise _missing(str(settings.data_dir))
     blobs = FsBlobStore(settings.blob_dir)
-    blobs.sweep_temp()
-    sweep(settings.work_dir.glob("stage-*"), older_than=3600.0)
-    return _archive(settings, store, blobs, Fts5Index(store.conn, store.transaction),
-                    new_key=new and new_key)
+    archive = _archive(settings, store, blobs, Fts5Index(store.conn, store.transaction),
+                       new_key=new and new_key)
+    archive.held.append(claim_and_sweep(settings.work_dir, settings.blob_dir)[0])
+    return archive
 
 
 def _open_mongo(settings: Settings, create: bool, new_key: bool) -> Archive:
@@ -81,8 +92,10 @@ def _open_mongo(settings: Settings, create: bool, new_key: bool) -> Archive:
         store.close()
         raise _missing(f"{redact(settings.mongo_uri)} database {settings.mongo_db}")
     blobs = GridFsBlobStore(store.db)
-    return _archive(settings, store, blobs, ElasticIndex(settings.es_url, settings.es_index),
-                    new_key=new and new_key)
+    archive = _archive(settings, store, blobs, ElasticIndex(settings.es_url, settings.es_index),
+                       new_key=new and new_key)
+    archive.held.append(claim_and_sweep(settings.work_dir, None)[0])
+    return archive
 
 
 def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: SearchIndex,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .crypto import Cipher
 from .journal import Journal
@@ -39,6 +40,9 @@ class Archive:
     """Encrypts personal fields; None only where no customer data is touched."""
     journal: Journal = field(init=False)
     _closed: bool = field(default=False, init=False, repr=False)
+    held: list[Any] = field(default_factory=list, repr=False)
+    """Handles the composition root ties to this archive's life (the work folder claim of
+    ``docstore.leftovers``): closed with it."""
 
     def __post_init__(self) -> None:
         # through a lambda: tests (and tools) swap ``archive.clock`` after construction
@@ -50,5 +54,5 @@ class Archive:
             return
         self._closed = True
         self.journal.checkpoint()  # the signed head, beside the key ring (journal_seal)
-        for part in (self.index, self.blobs, self.store):
+        for part in (self.index, self.blobs, self.store, *self.held):
             part.close()

@@ -31,6 +31,7 @@ from .documents import reindex
 from .dump import JOURNAL, SEQUENCES, Attachments, Needed, referenced_blobs
 from .errors import ArchiveError, NotFound
 from .journal_seal import verify_journal
+from .leftovers import survey
 from .verify import check_index
 
 ASPECTS = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性",
@@ -93,6 +94,8 @@ def verify_archive(archive: Archive, *, key_file: Path, data_dir: Path,
         _archive_numbers(archive),
         _index(archive, repair),
         _key_file(key_file, data_dir),
+        _private_folder(data_dir),
+        _leftovers(archive, data_dir),
         _personal_data(inventory),
         *_sealed_attachments(archive),
     ]
@@ -123,6 +126,33 @@ def _journal(archive: Archive) -> Check:
     broken = verify_journal(entries, archive.journal.sealer)
     if broken is not None:
         check.problem(f"journal entry {broken.seq}: {broken.reason}")
+    return check
+
+
+def _private_folder(data_dir: Path) -> Check:
+    """No file of the data folder readable by group or others (the database holds every
+    document's text)."""
+    check = Check("security", "data folder readable by its owner only")
+    for path in [data_dir, *data_dir.rglob("*")] if data_dir.exists() else []:
+        check.checked += 1
+        try:
+            mode = path.lstat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            check.problem(f"{path} has mode {mode:o}; run chmod -R go-rwx {data_dir}")
+    return check
+
+
+def _leftovers(archive: Archive, data_dir: Path) -> Check:
+    """Staged copies and partial blobs an interrupted run left (plaintext, even with
+    attachment encryption on); the next run removes them when no other is writing."""
+    check = Check("security", "no staged copies or partial blobs left behind")
+    found = survey(archive.work_dir, data_dir / "blobs")
+    check.checked = len(found)
+    for path in found:
+        check.problem(f"{path} was left by an interrupted run (removed by the next archive "
+                      "command when no other is running)")
     return check
 
 
