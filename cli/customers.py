@@ -12,6 +12,7 @@ from docstore import customers as workflow
 from docstore.models import Customer
 from docstore.retention import local_date
 
+from .values import DATE
 from .context import AppContext, pass_app
 from .render import table
 
@@ -131,7 +132,7 @@ def update(app: AppContext, customer_id: str, **fields: str | None) -> None:
 @click.argument("customer_id")
 @click.option("--evidence", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               required=True, help="The signed consent form (scan or PDF); stored as evidence.")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), required=True,
+@click.option("--date", "day", type=DATE, required=True,
               help="When the customer consented.")
 @pass_app
 def consent(app: AppContext, customer_id: str, evidence: Path, day: datetime) -> None:

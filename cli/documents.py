@@ -10,6 +10,7 @@ import click
 from docstore import documents as workflow
 from docstore.models import SearchQuery
 
+from .values import DATE
 from .context import AppContext, pass_app
 from .render import highlight, table
 
@@ -19,8 +20,8 @@ from .render import highlight, table
 @click.option("--customer", "customer_id", help="Only this customer's documents.")
 @click.option("--category", help="Only this category.")
 @click.option("--dossier", "archive_no", help="Only this dossier (档号).")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Dated on/after.")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Dated on/before.")
+@click.option("--from", "date_from", type=DATE, help="Dated on/after.")
+@click.option("--to", "date_to", type=DATE, help="Dated on/before.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--include-archived", is_flag=True,
               help="Also documents of archived customers (see `archive cleanup`).")

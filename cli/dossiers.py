@@ -13,11 +13,12 @@ from docstore.loans import local
 from docstore.models import Dossier
 from docstore.workers import default_jobs
 
+from .values import DATE
 from .context import AppContext, pass_app
 from .ingest import _render as render_batch
 from .render import table
 
-DAY = click.DateTime(["%Y-%m-%d"])
+DAY = DATE
 
 
 @click.group("dossier")

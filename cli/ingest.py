@@ -20,6 +20,7 @@ from docstore.models import IngestStatus
 from docstore.settings import OcrMode
 from docstore.workers import default_jobs
 
+from .values import DATE
 from .context import AppContext, JsonArrayWriter, pass_app
 
 
@@ -43,7 +44,7 @@ def _progress(app: AppContext) -> Progress | None:
 @click.option("--category", help="Document category, e.g. 合同 or 竣工.")
 @click.option("--kind", help="Document kind for a dossier's checklist, e.g. 施工合同 or 竣工图.")
 @click.option("--title", help="Title for the documents (default: the file name).")
-@click.option("--date", "doc_date", type=click.DateTime(["%Y-%m-%d"]), help="Document date.")
+@click.option("--date", "doc_date", type=DATE, help="Document date.")
 @click.option("--ocr", type=click.Choice(["auto", "always", "never"]),
               help="OCR scans: auto (pages without text), always, never (default: auto).")
 @click.option("--jobs", type=click.IntRange(1, 256), default=default_jobs(), show_default="all cores",

@@ -12,6 +12,7 @@ from docstore import journal_ops as workflow
 from docstore.errors import PartialFailure
 from docstore.outputs import output_file
 
+from .values import DATE
 from .context import AppContext, pass_app
 from .render import local_time, table
 
@@ -22,8 +23,8 @@ def _filters(func):  # type: ignore[no-untyped-def]
         click.option("--operation", help="Only this operation (ingest, search, customer, …)."),
         click.option("--dossier", help="Only this 档号."),
         click.option("--document", "document_id", help="Only this document."),
-        click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"])),
-        click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"])),
+        click.option("--from", "date_from", type=DATE),
+        click.option("--to", "date_to", type=DATE),
     ]):
         func = option(func)
     return func

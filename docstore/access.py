@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from . import validate
 from .archive import Archive
 from .errors import InvalidValue, NotFound, PermissionDenied
 from .models import Role, User
@@ -99,6 +100,7 @@ def require(archive: Archive, permission: Permission, **journal: object) -> User
 
 def add_user(archive: Archive, name: str, role: str, department: str | None = None) -> User:
     require(archive, Permission.USER_ADMIN)
+    name = validate.text("user name", name, max_length=64)
     if archive.store.get_user(name) is not None:
         raise InvalidValue("user", name, "exists already; change its role with `archive user role`")
     user = _user(name, role, department, archive)

@@ -19,7 +19,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from indexer.normalize import decode_text
 
 from .access import Permission, require
+from . import validate
 from .archive import Archive
 from .errors import BadInput, Conflict, InvalidValue, NotFound, Reason
 from .loans import zone
@@ -52,12 +53,16 @@ class Transaction(BaseModel):
 
 
 def parse_when(archive: Archive, value: str | date | datetime) -> datetime:
-    """A date (local midnight in the office's time zone) or an ISO date-time."""
+    """A date (local midnight in the office's time zone) or an ISO date-time, from 1900 to
+    tomorrow (``docstore.validate``)."""
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError as exc:
+            if "T" not in value:
+                validate.parse_date("date", value)  # "2026-02-30 is not a date"
             raise InvalidValue("date", value, "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from exc
+    validate.in_range("date", value.date() if isinstance(value, datetime) else value)
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if value.tzinfo is None:
@@ -66,13 +71,7 @@ def parse_when(archive: Archive, value: str | date | datetime) -> datetime:
 
 
 def parse_amount(value: str | Decimal | float) -> Decimal:
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation as exc:
-        raise InvalidValue("amount", value, "expected a number, e.g. 12000 or 12,000.50") from exc
-    if not amount.is_finite():
-        raise InvalidValue("amount", value, "expected a finite number")
-    return amount
+    return validate.amount(value)
 
 
 def add_transaction(archive: Archive, customer_id: str, amount: str | Decimal | float,
@@ -80,6 +79,7 @@ def add_transaction(archive: Archive, customer_id: str, amount: str | Decimal | 
     require(archive, Permission.CUSTOMER_WRITE, customer_id=customer_id)
     when = parse_when(archive, at) if at is not None else archive.clock()
     value = parse_amount(amount)
+    note = validate.text("note", note, max_length=500, required=False)
     with archive.store.transaction():
         _customer(archive, customer_id)
         key = f"T{archive.store.next_sequence(KIND):06d}"

@@ -14,12 +14,25 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import validate
 from .access import Permission, may, require
 from .activity import last_activity
 from .archive import Archive
 from .crypto import PERSONAL_FIELDS, Cipher, mask
 from .errors import ArchiveError, BadInput, InvalidValue, NotFound, Reason
 from .models import CUSTOMER_EDITABLE, Consent, Customer, CustomerStatus
+
+
+_CHECKS = {"name": lambda v: validate.text("name", v), "phone": validate.phone,
+           "id_number": validate.id_number, "email": validate.email,
+           "address": lambda v: validate.text("address", v, max_length=500),
+           "industry": lambda v: validate.text("industry", v, max_length=100)}
+
+
+def _checked(fields: dict[str, Any]) -> dict[str, Any]:
+    """Fields a person gave, checked and normalised (``docstore.validate``)."""
+    return {k: _CHECKS[k](v) if k in _CHECKS and isinstance(v, str) else v
+            for k, v in fields.items()}
 
 
 def _validated(data: dict[str, Any]) -> Customer:
@@ -62,7 +75,7 @@ def _shown(archive: Archive, stored: Customer) -> Customer:
 
 def add_customer(archive: Archive, **fields: Any) -> Customer:
     require(archive, Permission.CUSTOMER_WRITE)
-    values = {k: v for k, v in fields.items() if v is not None}
+    values = _checked({k: v for k, v in fields.items() if v is not None})
     _validated({"id": "C000000", **values})  # check before taking a number
     with archive.store.transaction():
         seq = archive.store.next_sequence("customer")
@@ -134,6 +147,7 @@ def record_consent(archive: Archive, customer_id: str, evidence: Path, day: date
     """Store the signed consent as evidence (content-addressed, like any document) and note it
     on the customer; journaled."""
     require(archive, Permission.CUSTOMER_WRITE, customer_id=customer_id)
+    validate.in_range("consent date", day)
     if not evidence.is_file() or evidence.stat().st_size == 0:
         raise BadInput(evidence, Reason.EMPTY if evidence.is_file() else Reason.VANISHED,
                        "consent evidence must be a non-empty file")
@@ -168,7 +182,8 @@ class ConsentMissing(ArchiveError):
 
 def update_customer(archive: Archive, customer_id: str, **fields: Any) -> Customer:
     require(archive, Permission.CUSTOMER_WRITE, customer_id=customer_id)
-    changes = {k: v for k, v in fields.items() if v is not None and k in CUSTOMER_EDITABLE}
+    changes = _checked({k: v for k, v in fields.items()
+                        if v is not None and k in CUSTOMER_EDITABLE})
     if not changes:
         raise InvalidValue("update", sorted(fields), "nothing to change")
     with archive.store.transaction():

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from . import archive_no as numbers
 from . import retention
 from .access import Permission, require
+from . import validate
 from .archive import Archive
 from .checklists import missing_kinds, required_kinds
 from .errors import Conflict, Incomplete, InvalidValue, NotFound
@@ -115,6 +116,8 @@ def open_dossier(archive: Archive, *, customer_id: str, category: str, project: 
     today = retention.local_date(archive, archive.clock())
     if contract_date is not None and contract_date > today:
         raise InvalidValue("contract date", contract_date.isoformat(), f"is after today ({today})")
+    if contract_date is not None:
+        validate.in_range("contract date", contract_date)
     year = (contract_date or today).year
     source = "given" if archive_no else "counter"
     if archive_no:

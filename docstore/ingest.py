@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from . import validate
 from .access import Permission, require
 from .archive import Archive
 from .documents import index_in_transaction
@@ -52,6 +53,10 @@ class IngestOptions:
     """Document kind (施工合同, 竣工图 …), checked by a dossier's checklist."""
     late: bool = False
     """Into a formal/shelved dossier, approved by a manager (``dossiers.approve_late``)."""
+
+    def __post_init__(self) -> None:
+        if self.doc_date is not None:
+            validate.in_range("document date", self.doc_date)
 
 
 @dataclass

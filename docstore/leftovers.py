@@ -1,6 +1,6 @@
 """What a ``kill -9`` leaves in the data folder: staged copies of files being ingested (in
 plaintext, even with attachment encryption on) and partial blobs. Every archive process holds a
-shared lock on ``tmp/.active`` while it runs; a process that can take it exclusively knows no
+shared lock on ``tmp.active`` (beside the work folder) while it runs; a process that can take it exclusively knows no
 other is writing, and removes every leftover at once instead of waiting an hour (issue 14).
 ``survey`` lets ``archive verify`` report what is still there."""
 
@@ -28,7 +28,7 @@ def claim_and_sweep(work_dir: Path, blob_dir: Path | None) -> tuple[IO[str], int
     the life of the archive) and remove leftovers: all of them when no other archive process
     runs, otherwise only those older than an hour. Returns (handle, how many removed)."""
     work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    handle = open(work_dir / ".active", "a")  # noqa: SIM115 — held open on purpose
+    handle = open(work_dir.with_name(work_dir.name + ".active"), "a")  # noqa: SIM115 — held open
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         alone = True

@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from indexer.normalize import decode_text
 
-from .errors import BadInput, ExitCode, Reason
+from . import validate
+from .errors import BadInput, ExitCode, InvalidValue, Reason
 from .files import FoundFile
 
 if TYPE_CHECKING:
@@ -49,6 +50,16 @@ class ManifestRow(BaseModel):
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _real_date(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return validate.in_range("date", validate.parse_date("date", value))
+        except InvalidValue as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("path")
     @classmethod

@@ -83,7 +83,8 @@ def extract_pdf(path: Path) -> Extraction:
 def extract_plain(path: Path) -> Extraction:
     text = decode_text(path.read_bytes())
     if text is None:
-        raise BadInput(path, Reason.CORRUPT, "text file is neither UTF-8 nor GB18030")
+        raise BadInput(path, Reason.CORRUPT, "the text encoding cannot be told with confidence "
+                       "(not UTF-8, GB18030, Big5 or UTF-16); save it as UTF-8 and ingest again")
     return Extraction(clean_text(text), TextSource.PLAIN)
 
 

@@ -36,7 +36,7 @@ def fill(archive: Archive, folder: Path, *, extra_docs: int = 0) -> dict[str, An
     a = customers.add_customer(archive, name="杭州华建科技有限公司", type="company",
                                phone="0571-88886666", address="浙江省杭州市西湖区文三路100号")
     b = customers.add_customer(archive, name="张伟", type="person", phone="13912345678",
-                               id_number="330106199001011234")
+                               id_number="33010619900101123X")
     evidence = folder / "同意书.txt"
     evidence.parent.mkdir(parents=True, exist_ok=True)
     evidence.write_text("本人张伟同意贵公司保存本人的档案资料。", encoding="utf-8")

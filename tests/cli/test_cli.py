@@ -78,7 +78,7 @@ def test_search_show_get_round_trip(run, tmp_path: Path) -> None:
 
 def test_customer_commands(run) -> None:
     code, out, _ = run("--json", "customer", "add", "--name", "张伟", "--type", "person",
-                       "--phone", "13800138000", "--id-number", "330106199001011234",
+                       "--phone", "13800138000", "--id-number", "33010619900101123X",
                        "--email", "zw@example.cn", "--address", "杭州市西湖区", "--industry", "个人")
     assert code == 0
     created = json.loads(out)

@@ -60,7 +60,7 @@ def test_malformed_manifest_names_every_bad_line_and_ingests_nothing(archive, tm
         f"docs/竣工资料-2.txt,C999999,,\n", encoding="utf-8")
     with pytest.raises(ManifestError) as err:
         list(Batch(archive, manifest=manifest).results())
-    assert [p.split(":")[0] for p in err.value.problems] == ["line 3", "line 4"]
+    assert [p.split(":")[0] for p in err.value.problems] == ["line 3", "line 4"], err.value.problems
     assert archive.store.count_documents() == 0
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("2026-02-30", "2026-02-28")
                         .replace(f",{c.id},,\n", ""), encoding="utf-8")

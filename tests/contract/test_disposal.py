@@ -30,7 +30,7 @@ def aged(archive, tmp_path: Path):
     access.add_user(archive, "赵经理", "manager", department="内勤部")
     huajian = old_customer(archive, "杭州华建科技有限公司", at(2010), phone="0571-88886666")
     zhang = old_customer(archive, "张伟", at(2010), phone="13800138000",
-                         id_number="330106198001011234", address="杭州市西湖区文三路100号")
+                         id_number="330106198001011235", address="杭州市西湖区文三路100号")
     gone = old_dossier(archive, tmp_path, huajian, "NQ-2010-HT-0001",
                        {"赔偿协议.txt": f"甲乙双方就{SECRET}达成一致。",
                         "附件清单.txt": f"附件：{SECRET}的现场照片十二张"},
