@@ -62,7 +62,7 @@ def workbench(archive: Archive) -> Workbench:
             (bench.overdue if loans.is_overdue(archive, loan, now) else bench.due_today).append(loan)
         if Permission.APPROVE in can and loan.status is LoanStatus.REQUESTED:
             bench.to_approve.append(_request(archive, loan))
-        if Permission.BORROW in can and archive.user in (loan.borrower, loan.requested_by):
+        if Permission.BORROW in can and _mine(archive.user, loan):
             bench.mine.append(loan)
     bench.mine = sorted(bench.mine, key=lambda loan: loan.requested_at, reverse=True)[:MY_RECENT]
     if Permission.DOSSIER in can:
@@ -82,6 +82,11 @@ def copy_requests(archive: Archive) -> list[CopyRequest]:
              for loan in loans.iter_loans(archive) if loan.status is LoanStatus.REQUESTED]
     archive.journal.record(archive.user, "loan.list", details={"requested": len(found)})
     return found
+
+
+def _mine(user: str, loan: Loan) -> bool:
+    """Borrowed by me, or a copy I asked for (an original I handed out to someone is theirs)."""
+    return loan.borrower == user or (loan.kind is LoanKind.COPY and loan.requested_by == user)
 
 
 def _request(archive: Archive, loan: Loan) -> CopyRequest:

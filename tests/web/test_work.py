@@ -108,6 +108,7 @@ def test_clerk_lends_and_takes_back_an_original(site: Site, browser) -> None:
     expect(row).to_contain_text("原件")
     clerk.goto(site.url + "/")
     assert "L000001" in clerk.locator("#due-today").inner_text()
+    assert "L000001" not in clerk.locator("#mine").inner_text()  # 李强's loan, not the clerk's
     site.shot(clerk, "workbench-1280")
     clerk.goto(site.url + "/desk")
     site.shot(clerk, "desk-1280")
