@@ -12,6 +12,7 @@ from docstore.errors import ArchiveError, ExitCode
 from docstore.settings import load_settings
 
 from .context import AppContext, apply_verbosity
+from .failures import describe
 from .options import accept_anywhere
 
 
@@ -79,10 +80,16 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an unexpected error: one line, the traceback with -v
         if verbose:
             raise
-        click.echo(f"error: unexpected {type(exc).__name__}: {exc} (rerun with -v for details)",
-                   err=True)
+        click.echo(f"error: {describe(exc, _data_dir())}", err=True)
         return ExitCode.FAILED
     return ExitCode.OK
+
+
+def _data_dir() -> str | None:
+    try:
+        return str(load_settings().data_dir)
+    except Exception:  # the settings themselves may be what failed
+        return None
 
 
 def _report(exc: ArchiveError, json_output: bool) -> None:

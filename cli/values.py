@@ -19,9 +19,9 @@ class DateParam(click.ParamType):
         if isinstance(value, datetime):
             return value
         try:
-            day = validate.parse_date(param.name if param and param.name else "date", str(value))
-        except InvalidValue as exc:
-            self.fail(exc.message.removeprefix("invalid "), param, ctx)
+            day = validate.parse_date("date", str(value))
+        except InvalidValue as exc:  # click names the option: keep only what is wrong
+            self.fail(exc.message.split(": ", 1)[-1], param, ctx)
         return datetime.combine(day, datetime.min.time())
 
 

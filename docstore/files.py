@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BadInput, Reason
+from .errors import BadInput, Reason, display_path
 
 
 @dataclass(frozen=True)
@@ -31,12 +31,44 @@ def walk(paths: Iterable[Path], skip: Iterable[Path] = ()) -> Iterator[FoundFile
             skipped.add((st.st_dev, st.st_ino))
         except OSError:
             continue
+    paths = [Path(p) for p in paths]
+    roots = tuple(_real(p) for p in paths)
     for path in paths:
-        yield from _walk_one(Path(path), seen=set(), skip=frozenset(skipped))
+        try:
+            own = (path.stat().st_dev, path.stat().st_ino) in skipped
+        except OSError:
+            own = False
+        if own:  # given by name: say so, rather than ingesting nothing without a word
+            yield FoundFile(path, BadInput(path, Reason.NOT_A_FILE, "is the archive's own data "
+                                           "folder or key file: never ingested"))
+            continue
+        yield from _walk_one(path, seen=set(), skip=frozenset(skipped), roots=roots)
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def _outside(path: Path, roots: tuple[Path, ...]) -> Path | None:
+    """Where a symbolic link found inside a folder leads, if that is outside every folder or
+    file given (issue 14: a link must not pull in someone else's files)."""
+    target = _real(path)
+    if any(target == r or r in target.parents for r in roots):
+        return None
+    return target
 
 
 def _walk_one(path: Path, seen: set[tuple[int, int]],
-              skip: frozenset[tuple[int, int]] = frozenset()) -> Iterator[FoundFile]:
+              skip: frozenset[tuple[int, int]] = frozenset(),
+              roots: tuple[Path, ...] = ()) -> Iterator[FoundFile]:
+    if roots and path.is_symlink() and (target := _outside(path, roots)) is not None:
+        yield FoundFile(path, BadInput(path, Reason.NOT_A_FILE, "symbolic link to "
+                                       f"{display_path(target)}, outside the folders given; "
+                                       "not followed (give that path itself to ingest it)"))
+        return
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -57,7 +89,7 @@ def _walk_one(path: Path, seen: set[tuple[int, int]],
             yield FoundFile(path, BadInput(path, Reason.SYMLINK_LOOP,
                                            "folder links back to a folder above it; skipped"))
             return
-        yield from _walk_dir(path, seen | {key}, skip)
+        yield from _walk_dir(path, seen | {key}, skip, roots)
     elif os.path.isfile(path):
         if (st.st_dev, st.st_ino) not in skip:
             yield FoundFile(path)
@@ -66,7 +98,7 @@ def _walk_one(path: Path, seen: set[tuple[int, int]],
 
 
 def _walk_dir(folder: Path, seen: set[tuple[int, int]],
-              skip: frozenset[tuple[int, int]]) -> Iterator[FoundFile]:
+              skip: frozenset[tuple[int, int]], roots: tuple[Path, ...] = ()) -> Iterator[FoundFile]:
     try:
         with os.scandir(folder) as it:
             names = sorted(entry.name for entry in it)
@@ -75,4 +107,4 @@ def _walk_dir(folder: Path, seen: set[tuple[int, int]],
                                          f"cannot list folder: {exc.strerror}"))
         return
     for name in names:
-        yield from _walk_one(folder / name, seen, skip)
+        yield from _walk_one(folder / name, seen, skip, roots)

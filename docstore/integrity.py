@@ -226,7 +226,7 @@ def _unusable(stream: Any, item: Needed) -> str | None:
             with Image.open(stream) as image:
                 image.load()
     except Exception as exc:  # any parser failure is the finding itself
-        return f"does not open as {kind}: {type(exc).__name__}: {exc}"
+        return f"does not open as {kind}: {exc}"
     return None
 
 

@@ -151,7 +151,7 @@ def read_manifest(path: Path) -> list[Entry]:
         except ValidationError as exc:
             for err in exc.errors():
                 field = ".".join(map(str, err["loc"])) or "row"
-                problems.append(f"{where} {line}: {field}: {err['msg']}")
+                problems.append(f"{where} {line}: {field}: {err['msg'].removeprefix('Value error, ')}")
             continue
         if row.dossier and row.project and row.dossier != row.project:
             problems.append(f"{where} {line}: dossier and project differ")

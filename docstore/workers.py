@@ -101,7 +101,7 @@ class ExtractionPool:
             raise BadInput(path, Reason.CORRUPT, "the text extractor crashed on this file") from exc
         except Exception as exc:
             raise BadInput(path, Reason.CORRUPT,
-                           f"text extraction failed: {type(exc).__name__}: {exc}") from exc
+                           f"text extraction failed: {exc or 'the reader gave up'}") from exc
 
     def restart(self) -> None:
         if self._pool is not None:

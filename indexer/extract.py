@@ -72,7 +72,7 @@ def extract_pdf(path: Path) -> Extraction:
         raise BadInput(path, Reason.ENCRYPTED, f"PDF is encrypted: {exc}") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, AssertionError, ZeroDivisionError) as exc:
-        raise BadInput(path, Reason.CORRUPT, f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
+        raise BadInput(path, Reason.CORRUPT, f"corrupt PDF: {exc}") from exc
     text = clean_text("\n\n".join(texts))
     blank = [i + 1 for i, t in enumerate(texts) if not t.strip()]
     if not text:

@@ -60,7 +60,7 @@ def image_to_pdf(image: Path, out: Path) -> Path:
         finally:
             flat.unlink(missing_ok=True)
     except Exception as exc:  # img2pdf/Pillow raise many kinds for broken images
-        raise BadInput(image, Reason.CORRUPT, f"cannot read image: {type(exc).__name__}: {exc}") from exc
+        raise BadInput(image, Reason.CORRUPT, f"cannot read image: {exc}") from exc
     return out
 
 
