@@ -60,7 +60,8 @@ def ingest(app: AppContext, paths: tuple[Path, ...], manifest: Path | None,
            batch_id: str | None, receipt: Path | None, force: bool) -> None:
     """Store files and folders (recursively), or the files of a manifest, and index their text.
 
-    The same file twice is stored once (duplicate). A bad file is reported with its name and
+    The same file twice is stored once (duplicate); one stored before without a customer
+    (the inbox), given again with --customer or --dossier, is filed there (filed). A bad file is reported with its name and
     reason and the rest goes on; the exit code is 1 if any file failed. Every run is a batch:
     rerun it with --batch ID to finish it after an interruption.
 

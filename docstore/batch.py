@@ -67,5 +67,6 @@ class Batch:
 
     def counts(self) -> dict[str, int]:
         s = self.ingestor.summary
-        return {"added": s.added, "duplicate": s.duplicate, "skipped": s.skipped,
+        filed = {"filed": s.filed} if s.filed else {}
+        return {"added": s.added, **filed, "duplicate": s.duplicate, "skipped": s.skipped,
                 "failed": s.failed, "pending": s.pending}

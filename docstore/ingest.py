@@ -32,7 +32,7 @@ from .documents import index_in_transaction
 from .errors import BadInput, IndexUnavailable, InvalidValue, NotFound, Reason, display_path
 from .files import FoundFile, walk
 from .dossiers import check_accepts_documents, open_for_ingest
-from .models import TOMBSTONE, Document, IngestResult, IngestStatus, document_id_for
+from .models import TOMBSTONE, Document, IndexState, IngestResult, IngestStatus, document_id_for
 from .ports import Extraction, Part
 from .workers import ExtractionPool
 
@@ -65,6 +65,8 @@ class IngestSummary:
     duplicate: int = 0
     skipped: int = 0
     """Already stored by an earlier run of the same batch."""
+    filed: int = 0
+    """Already stored unfiled (the inbox), now filed into the customer/dossier given."""
     failed: int = 0
     pending: int = 0
     index_error: str | None = None
@@ -263,9 +265,40 @@ class Ingestor:
         if existing.index_state == "pending" and not archive.index.shares_store_transaction:
             self._queue.append(existing)  # an earlier run stopped before indexing it
         rerun = options.batch_id is not None and existing.batch_id == options.batch_id
+        if not rerun and (filed := self._refile(existing, options)) is not None:
+            return IngestResult(filename=display_path(path.name), status=IngestStatus.FILED,
+                                document_id=doc_id, indexed=filed.index_state == "indexed")
         return IngestResult(filename=display_path(path.name),
                             status=IngestStatus.SKIPPED if rerun else IngestStatus.DUPLICATE,
                             document_id=doc_id, indexed=existing.index_state == "indexed")
+
+    def _refile(self, existing: Document, options: IngestOptions) -> Document | None:
+        """File a document stored before into the customer/dossier now given — when it has
+        none yet (e.g. it came in through the inbox, 未归档) — instead of only reporting it
+        as a duplicate: the record changes, the bytes are not stored again; journaled
+        (``document.file``) before the change."""
+        customer_given = options.customer_id is not None and existing.customer_id is None
+        dossier_given = options.archive_no is not None and existing.archive_no is None and (
+            existing.customer_id in (None, options.customer_id))
+        if not (customer_given or dossier_given):
+            return None
+        update = {"customer_id": options.customer_id or existing.customer_id,
+                  "archive_no": options.archive_no or existing.archive_no,
+                  "category": existing.category or options.category,
+                  "kind": existing.kind or options.kind,
+                  "index_state": IndexState.PENDING}
+        filed = existing.model_copy(update=update)
+        archive = self.archive
+        with archive.store.transaction():
+            archive.journal.record(archive.user, "document.file", document_id=existing.id,
+                                   customer_id=filed.customer_id, dossier=filed.archive_no,
+                                   details={"from_customer": existing.customer_id,
+                                            "from_dossier": existing.archive_no})
+            archive.store.update_document(filed)
+            indexed = index_in_transaction(archive, [filed])
+        if not indexed:
+            self._queue.append(filed)
+        return filed.model_copy(update={"index_state": IndexState.INDEXED}) if indexed else filed
 
     def _disposed(self, path: Path, doc_id: str) -> IngestResult | None:
         """Content destroyed under a disposal is not taken back in silently: its retention

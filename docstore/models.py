@@ -332,6 +332,7 @@ class IngestStatus(StrEnum):
     ADDED = "added"
     DUPLICATE = "duplicate"
     SKIPPED = "skipped"  # stored by an earlier run of the same batch
+    FILED = "filed"  # stored before without a customer/dossier, now filed there (not stored twice)
     FAILED = "failed"
 
 
