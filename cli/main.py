@@ -44,11 +44,11 @@ def cli(ctx: click.Context, data_dir: str | None, backend: str | None, user: str
 
 
 def _register() -> None:
-    from . import (admin, backup, cleanup, customers, demo, documents, dossiers, ingest, journal,
-                   loans, reports, serve, users)
+    from . import (admin, analytics, backup, cleanup, customers, demo, documents, dossiers, ingest,
+                   journal, loans, reports, serve, users)
 
     for module in (admin, customers, demo, documents, ingest, journal, users, dossiers, loans,
-                   reports, cleanup, backup, serve):
+                   reports, analytics, cleanup, backup, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
     accept_anywhere(cli)

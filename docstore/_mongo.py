@@ -40,6 +40,7 @@ from pymongo.errors import ConnectionFailure, CursorNotFound, DuplicateKeyError
 from .dump import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_table
 from .errors import ArchiveError, BackendUnavailable, Conflict
 from .models import Customer, Document, Dossier, IndexState, JournalEntry, User
+from .ports import DocumentSummary
 
 BATCH = 500
 TEXT_INLINE_MAX = 4 << 20
@@ -385,13 +386,23 @@ class MongoRecordStore:
             elif raw.get("index_state") == str(IndexState.PENDING):
                 yield self._document(raw)
 
+    @_reachable
+    def document_summaries(self) -> Iterator[DocumentSummary]:
+        """A projection: the server never sends the text."""
+        fields = {"customer_id": 1, "archive_no": 1, "kind": 1, "created_at": 1}
+        for raw in self._resumable(self.documents, {}, fields):
+            yield DocumentSummary.parse(raw.get("customer_id"), raw.get("archive_no"),
+                                        raw.get("kind"), raw["created_at"])
+
     @staticmethod
-    def _resumable(collection: Any, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _resumable(collection: Any, query: dict[str, Any],
+                   projection: dict[str, int] | None = None) -> Iterator[dict[str, Any]]:
         last: Any = None
         while True:
             where = {**query, "_id": {"$gt": last}} if last is not None else query
             try:
-                for raw in collection.find(where).sort("_id", ASCENDING).batch_size(BATCH):
+                found = collection.find(where, projection)
+                for raw in found.sort("_id", ASCENDING).batch_size(BATCH):
                     last = raw["_id"]
                     yield raw
                 return
@@ -461,8 +472,9 @@ class MongoRecordStore:
         return journal_from_bson(raw) if raw else None
 
     @_reachable
-    def iter_journal(self) -> Iterator[JournalEntry]:
-        for raw in self._resumable(self.journal, {}):
+    def iter_journal(self, *, operation: str | None = None) -> Iterator[JournalEntry]:
+        query = {"operation": operation} if operation is not None else {}
+        for raw in self._resumable(self.journal, query):
             yield journal_from_bson(raw)
 
     # -- generic records: one collection per kind, the data as one JSON string -------------

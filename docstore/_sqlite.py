@@ -21,6 +21,7 @@ from typing import Any
 from .dump import JOURNAL, MODELS, SEQUENCES, Row, model_row, record_kind, record_table
 from .errors import Conflict, StoreBusy
 from .models import Customer, Document, Dossier, IndexState, JournalEntry, User
+from .ports import DocumentSummary
 
 SCHEMA_VERSION = 1
 
@@ -38,8 +39,11 @@ CREATE TABLE IF NOT EXISTS documents (
     index_state TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS documents_pending ON documents(index_state) WHERE index_state = 'pending';
 CREATE INDEX IF NOT EXISTS documents_customer ON documents(customer_id);
+CREATE INDEX IF NOT EXISTS documents_summary ON documents(
+    json_extract(data, '$.customer_id', '$.archive_no', '$.kind', '$.created_at'));
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY, operation TEXT NOT NULL, operator TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS journal_operation ON journal(operation);
 CREATE TABLE IF NOT EXISTS records (
     kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, key));
 """
@@ -283,6 +287,16 @@ class SqliteRecordStore:
         where = " WHERE index_state = 'pending'" if pending_only else ""
         return int(self.conn.execute("SELECT count(*) FROM documents" + where).fetchone()[0])
 
+    def document_summaries(self) -> Iterator[DocumentSummary]:
+        """Read from the ``documents_summary`` expression index alone (``INDEXED BY``: the
+        planner would otherwise parse every row's JSON, text included, ~5x slower at 100k)."""
+        rows = self.conn.execute(
+            "SELECT json_extract(data, '$.customer_id', '$.archive_no', '$.kind', '$.created_at')"
+            " FROM documents INDEXED BY documents_summary")
+        for (packed,) in rows:
+            customer_id, archive_no, kind, created_at = json.loads(packed)
+            yield DocumentSummary.parse(customer_id, archive_no, kind, created_at)
+
     def delete_document(self, document_id: str) -> None:
         with self.transaction():
             self.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
@@ -316,8 +330,9 @@ class SqliteRecordStore:
         row = self.conn.execute("SELECT data FROM journal WHERE seq = ?", (seq,)).fetchone()
         return JournalEntry.model_validate_json(row[0]) if row else None
 
-    def iter_journal(self) -> Iterator[JournalEntry]:
-        for (data,) in self.conn.execute("SELECT data FROM journal ORDER BY seq"):
+    def iter_journal(self, *, operation: str | None = None) -> Iterator[JournalEntry]:
+        where, args = ("WHERE operation = ?", (operation,)) if operation is not None else ("", ())
+        for (data,) in self.conn.execute(f"SELECT data FROM journal {where} ORDER BY seq", args):
             yield JournalEntry.model_validate_json(data)
 
     # -- generic records -------------------------------------------------------------------

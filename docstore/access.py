@@ -33,6 +33,7 @@ class Permission(StrEnum):
     APPROVE = "approve"  # copies, finalising with documents missing, legal holds, disposals
     DISPOSE = "dispose"  # propose and execute disposals, run cleanup
     BACKUP = "backup"  # backup, restore, migrate
+    ANALYTICS = "analytics"  # 客户数据分析: counts over the whole archive, for the management
 
 
 _STAFF = {Permission.READ, Permission.CUSTOMER_READ, Permission.BORROW}
@@ -41,12 +42,13 @@ _ARCHIVIST = _STAFF | {Permission.EXPORT, Permission.INGEST, Permission.CUSTOMER
                        Permission.DOSSIER, Permission.LEND, Permission.DISPOSE}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.MANAGER: frozenset(_ARCHIVIST | {Permission.LOG_READ, Permission.APPROVE}),
+    Role.MANAGER: frozenset(_ARCHIVIST | {Permission.LOG_READ, Permission.APPROVE,
+                                          Permission.ANALYTICS}),
     Role.ARCHIVIST: frozenset(_ARCHIVIST),
     Role.STAFF: frozenset(_STAFF),
     # 总经理: reads the report and the journal and approves like a manager; personal data stays
     # masked unless an admin grants a role that has it
-    Role.GM: frozenset(_STAFF | {Permission.LOG_READ, Permission.APPROVE}),
+    Role.GM: frozenset(_STAFF | {Permission.LOG_READ, Permission.APPROVE, Permission.ANALYTICS}),
     Role.AUDITOR: frozenset({Permission.LOG_READ}),
 }
 

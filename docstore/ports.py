@@ -11,12 +11,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, runtime_checkable
+from typing import Any, BinaryIO, NamedTuple, Protocol, runtime_checkable
 
 from .models import (Customer, Document, Dossier, JournalEntry, SearchHit, SearchQuery,
                      TextSource, User)
+
+
+class DocumentSummary(NamedTuple):
+    """The few facts of a document that whole-archive counts need, without its text: reading
+    100k full documents (text and all) to learn whose they are and when they came costs seconds;
+    these come from a covering index on the embedded store."""
+
+    customer_id: str | None
+    archive_no: str | None
+    kind: str | None
+    created_at: datetime
+
+    @classmethod
+    def parse(cls, customer_id: str | None, archive_no: str | None, kind: str | None,
+              created_at: str) -> DocumentSummary:
+        """From the stored JSON form (an ISO time; a naive one is UTC, as pydantic reads it)."""
+        moment = datetime.fromisoformat(created_at)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return cls(customer_id, archive_no, kind, moment)
 
 
 @runtime_checkable
@@ -38,6 +58,10 @@ class RecordStore(Protocol):
       when the key exists (a unique claim, atomic on both backends); ``put_record`` inserts or
       replaces; ``iter_records`` yields ``(key, data)`` in key order, keeping those whose
       top-level fields equal every ``where`` value.
+    - ``document_summaries`` yields every document once as a ``DocumentSummary`` (no order
+      promised); it MUST NOT read the documents' text, so a report over 100k documents stays
+      well under a second on the embedded store.
+    - ``iter_journal(operation=…)`` yields only the entries of that exact operation, in order.
     - ``dump`` yields every stored row as ``(table, key, data)`` in a fixed order — tables in
       ``docstore.dump.TABLES`` order (sequences, users, customers, dossiers, documents,
       ``records/<kind>`` for every kind, journal last), keys ascending within a table — with
@@ -82,6 +106,7 @@ class RecordStore(Protocol):
     def mark_indexed(self, document_ids: Sequence[str]) -> None: ...
     def mark_pending(self, document_ids: Sequence[str]) -> None: ...
     def count_documents(self, *, pending_only: bool = False) -> int: ...
+    def document_summaries(self) -> Iterator[DocumentSummary]: ...
     def delete_document(self, document_id: str) -> None: ...
     """Remove a document's record (disposal only; idempotent)."""
     def scrub(self) -> None: ...
@@ -92,7 +117,7 @@ class RecordStore(Protocol):
     def last_journal_entry(self) -> JournalEntry | None: ...
     def journal_entry(self, seq: int) -> JournalEntry | None: ...
     """One entry by its number (the signed head's check; ``docstore.journal_seal``)."""
-    def iter_journal(self) -> Iterator[JournalEntry]: ...
+    def iter_journal(self, *, operation: str | None = None) -> Iterator[JournalEntry]: ...
 
     def add_record(self, kind: str, key: str, data: dict[str, Any]) -> None: ...
     def put_record(self, kind: str, key: str, data: dict[str, Any]) -> None: ...

@@ -49,3 +49,29 @@ def test_dossiers_update_and_list_by_customer_and_status(archive: Archive) -> No
         "NQ-2026-HT-0001", "NQ-2026-HT-0003"]
     assert [x.archive_no for x in store.list_dossiers(status="shelved")] == ["NQ-2026-HT-0003"]
     assert len(list(store.list_dossiers())) == 3
+
+
+def test_document_summaries_and_journal_by_operation(archive: Archive) -> None:
+    """The whole-archive reads of analytics: every document's few facts without its text, and
+    only the journal entries of one operation."""
+    from datetime import datetime, timezone
+
+    from docstore.models import Document
+    from docstore.ports import DocumentSummary
+
+    at = datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=timezone.utc)
+    for n, (customer, number, kind) in enumerate((("C000001", "NQ-2026-HT-0001", "施工合同"),
+                                                  (None, None, None))):
+        sha = f"{n + 1:x}" * 64
+        archive.store.add_document(Document(
+            id="D" + sha[:20], sha256=sha, size=1, filename=f"{n}.txt", media_type="text/plain",
+            text="施工合同全文" * 1000, customer_id=customer, archive_no=number, kind=kind,
+            created_at=at))
+    assert sorted(archive.store.document_summaries(), key=lambda s: s.customer_id or "~") == [
+        DocumentSummary("C000001", "NQ-2026-HT-0001", "施工合同", at),
+        DocumentSummary(None, None, None, at)]
+    for operation in ("search", "ingest", "search", "search.saved"):
+        archive.journal.record("王芳", operation, details={"hits": 0})
+    assert [e.seq for e in archive.store.iter_journal(operation="search")] == [1, 3]
+    assert list(archive.store.iter_journal(operation="无")) == []
+    assert len(list(archive.store.iter_journal())) == 4

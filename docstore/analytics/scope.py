@@ -1,0 +1,77 @@
+"""When a report is made and which period it counts: local dates and months in the office's time
+zone, so a loan handed out at 23:30 in Shanghai counts on that day and in that month."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from .models import Count, MonthCount, Period
+
+
+def moment(value: datetime | str | None) -> datetime | None:
+    """A stored time (a datetime or its ISO form; naive ones are UTC), or None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Scope:
+    now: datetime
+    zone: ZoneInfo
+    period: Period
+
+    def day(self, at: datetime) -> date:
+        return at.astimezone(self.zone).date()
+
+    def month(self, at: datetime) -> str:
+        local = self.day(at)
+        return f"{local.year:04d}-{local.month:02d}"
+
+    def within(self, at: datetime | None) -> bool:
+        """Whether ``at`` falls in the period. Bounds are compared as local dates, never turned
+        into instants: 0001-01-01 or 9999-12-31 would overflow a datetime."""
+        if at is None:
+            return False
+        day = self.day(at)
+        first, last = self.period.date_from, self.period.date_to
+        return (first is None or day >= first) and (last is None or day <= last)
+
+    @property
+    def today(self) -> date:
+        return self.day(self.now)
+
+
+def ranked(counts: Counter[str | None]) -> list[Count]:
+    """Most first; ties by label, unknown (None) last among equals."""
+    order = sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
+    return [Count(label=label, count=n) for label, n in order]
+
+
+def fixed(counts: Counter[str], labels: Iterable[str]) -> list[Count]:
+    """Every label in the given order, zero included (stages, buckets): charts keep their axes."""
+    return [Count(label=label, count=counts[label]) for label in labels]
+
+
+def months(keys: Iterable[str]) -> list[str]:
+    """Every month from the first to the last of ``keys`` (gaps filled), bounded by the data."""
+    present = sorted(set(keys))
+    if not present:
+        return []
+    (year, month), (end_year, end_month) = (tuple(map(int, k.split("-"))) for k in
+                                             (present[0], present[-1]))
+    out = []
+    while (year, month) <= (end_year, end_month):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def per_month(counts: Counter[str]) -> list[MonthCount]:
+    return [MonthCount(month=m, count=counts[m]) for m in months(counts)]
