@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timezone
 from enum import StrEnum
 
@@ -45,8 +46,10 @@ class Event(StrEnum):
     LAST_ACTIVITY = "last_activity"  # the customer's last transaction, document or loan
 
 
+@lru_cache(maxsize=256)
 def parse_period(text: str) -> relativedelta:
-    """``3y``, ``18m``, ``90d`` → a calendar period (``InvalidValue`` otherwise)."""
+    """``3y``, ``18m``, ``90d`` → a calendar period (``InvalidValue`` otherwise). Cached: a
+    whole-archive pass (cleanup, analytics) asks the same few texts for every dossier."""
     m = _PERIOD.match(text or "")
     if not m or int(m.group(1)) == 0:
         raise InvalidValue("period", text, "expected a number and y, m or d, e.g. 3y, 18m, 90d")
@@ -60,6 +63,7 @@ class Rule:
     event: Event = Event.FINALIZED
 
     @classmethod
+    @lru_cache(maxsize=256)
     def parse(cls, text: str) -> Rule:
         period, _, event = text.strip().partition(" from ")
         period = period.strip().lower()

@@ -50,8 +50,9 @@ def read_customers(archive: Archive, scope: Scope) -> CustomerPass:
         out.by_status[c.status.value] += 1
         out.by_industry[_industry(c)] += 1
         out.by_region[_province(archive, c)] += 1
-        if scope.within(c.created_at):
-            out.new_per_month[scope.month(c.created_at)] += 1
+        month = scope.month(c.created_at)
+        if month:
+            out.new_per_month[month] += 1
     return out
 
 
@@ -93,8 +94,9 @@ def read_documents(archive: Archive, scope: Scope) -> DocumentPass:
             out.per_dossier[doc.archive_no] += 1
             if doc.kind:
                 out.kinds[doc.archive_no].add(doc.kind)
-        if scope.within(doc.created_at):
-            out.per_month[scope.month(doc.created_at)] += 1
+        month = scope.month(doc.created_at)
+        if month:
+            out.per_month[month] += 1
     return out
 
 
@@ -127,20 +129,22 @@ def read_loans(archive: Archive) -> Iterator[LoanFacts]:
 @dataclass(frozen=True)
 class Payment:
     customer_id: str
-    at: datetime
+    month: str
     amount: Decimal
 
 
 def read_transactions(archive: Archive, scope: Scope) -> Iterator[Payment]:
     """Transactions (交易记录) in the period."""
     for _key, data in archive.store.iter_records("transaction"):
-        at = moment(data.get("at"))
-        if at is not None and scope.within(at):
-            yield Payment(str(data.get("customer_id", "")), at, Decimal(str(data.get("amount", 0))))
+        month = scope.month(moment(data.get("at")))
+        if month:
+            yield Payment(str(data.get("customer_id", "")), month,
+                          Decimal(str(data.get("amount", 0))))
 
 
 def read_searches(archive: Archive, scope: Scope) -> Iterator[tuple[str, bool]]:
     """(month, found nothing) for each search journaled in the period."""
     for entry in archive.store.iter_journal(operation="search"):
-        if scope.within(entry.at):
-            yield scope.month(entry.at), entry.details.get("hits") == 0
+        month = scope.month(entry.at)
+        if month:
+            yield month, entry.details.get("hits") == 0

@@ -34,9 +34,9 @@ CITIES = {
 }
 """Capitals and large cities, for addresses that start with the city (杭州市西湖区…)."""
 
-_PREFIXES = sorted([(short, full) for short, full in PROVINCES.items()]
-                   + [(city, PROVINCES[short]) for city, short in CITIES.items()],
-                   key=lambda pair: -len(pair[0]))  # 黑龙江 and 呼和浩特 before 2-character names
+_PREFIXES = {**{short: full for short, full in PROVINCES.items()},
+             **{city: PROVINCES[short] for city, short in CITIES.items()}}
+_LENGTHS = sorted({len(p) for p in _PREFIXES}, reverse=True)  # 呼和浩特, 黑龙江 first
 
 
 def province(address: str | None) -> str | None:
@@ -48,4 +48,4 @@ def province(address: str | None) -> str | None:
         if text.startswith(prefix):
             text = text[len(prefix):]
             break
-    return next((full for prefix, full in _PREFIXES if text.startswith(prefix)), None)
+    return next((_PREFIXES[text[:n]] for n in _LENGTHS if text[:n] in _PREFIXES), None)

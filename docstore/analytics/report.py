@@ -48,8 +48,7 @@ def build_report(archive: Archive, date_from: date | None = None, date_to: date 
         period=period, as_of=scope.now, generated_by=archive.user, timezone=archive.timezone,
         names_shown=names.shown,
         customers=customer_stats(people, latest, scope, inactive_since, names),
-        transactions=transaction_stats(read_transactions(archive, scope), people.people, scope,
-                                       names),
+        transactions=transaction_stats(read_transactions(archive, scope), people.people, names),
         loans=loan_stats(loans, scope),
         dossiers=dossier_stats(archive, dossiers, effective, scope),
         effectiveness=Effectiveness(

@@ -30,18 +30,17 @@ class Scope:
     def day(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()
 
-    def month(self, at: datetime) -> str:
-        local = self.day(at)
-        return f"{local.year:04d}-{local.month:02d}"
-
-    def within(self, at: datetime | None) -> bool:
-        """Whether ``at`` falls in the period. Bounds are compared as local dates, never turned
-        into instants: 0001-01-01 or 9999-12-31 would overflow a datetime."""
+    def month(self, at: datetime | None) -> str | None:
+        """The local month (``YYYY-MM``) of ``at`` when it falls in the period, else None: one
+        time-zone conversion per record. Bounds are compared as local dates, never turned into
+        instants: 0001-01-01 or 9999-12-31 would overflow a datetime."""
         if at is None:
-            return False
-        day = self.day(at)
+            return None
+        day = at.astimezone(self.zone).date()
         first, last = self.period.date_from, self.period.date_to
-        return (first is None or day >= first) and (last is None or day <= last)
+        if (first is not None and day < first) or (last is not None and day > last):
+            return None
+        return f"{day.year:04d}-{day.month:02d}"
 
     @property
     def today(self) -> date:

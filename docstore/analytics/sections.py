@@ -90,14 +90,14 @@ def customer_stats(people: CustomerPass, latest: dict[str, datetime], scope: Sco
 
 # -- transactions -----------------------------------------------------------------------------
 
-def transaction_stats(payments: Iterable[Payment], people: dict[str, Person], scope: Scope,
+def transaction_stats(payments: Iterable[Payment], people: dict[str, Person],
                       names: Names) -> TransactionStats:
     monthly: dict[str, list[Decimal]] = defaultdict(list)
     industry: dict[str | None, list[Decimal]] = defaultdict(list)
     customer: dict[str, list[Decimal]] = defaultdict(list)
     for p in payments:
         person = people.get(p.customer_id)
-        monthly[scope.month(p.at)].append(p.amount)
+        monthly[p.month].append(p.amount)
         industry[person.industry if person else None].append(p.amount)
         customer[p.customer_id].append(p.amount)
     total = [a for amounts in monthly.values() for a in amounts]
@@ -133,10 +133,11 @@ def loan_stats(loans: Iterable[LoanFacts], scope: Scope) -> LoanStats:
     kinds: Counter[str] = Counter()
     overdue = still_out = 0
     for loan in loans:
-        if loan.out_at is None or not scope.within(loan.out_at):
+        month = scope.month(loan.out_at)
+        if month is None or loan.out_at is None:
             continue
         kinds[loan.kind] += 1
-        per[scope.month(loan.out_at)][loan.kind] += 1
+        per[month][loan.kind] += 1
         borrowed[loan.archive_no] += 1
         if loan.returned_at is None:
             still_out += 1
@@ -174,7 +175,7 @@ def dossier_stats(archive: Archive, dossiers: dict[str, Dossier], effective: dic
     for d in dossiers.values():
         stages[stage_of(d).value] += 1
         overdue += is_overdue(d, scope.now)
-        if d.finalized_at is not None and scope.within(d.finalized_at):
+        if d.finalized_at is not None and scope.month(d.finalized_at):
             done["no_deadline" if d.finalize_due is None
                  else "late" if d.finalized_at > d.finalize_due else "on_time"] += 1
         if d.status is DossierStatus.DISPOSED:
