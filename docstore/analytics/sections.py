@@ -173,8 +173,9 @@ def dossier_stats(archive: Archive, dossiers: dict[str, Dossier], effective: dic
     expired = overdue = 0
     horizon = scope.today + relativedelta(months=12)
     for d in dossiers.values():
-        stages[stage_of(d).value] += 1
-        overdue += is_overdue(d, scope.now)
+        stage = stage_of(d)
+        stages[stage.value] += 1
+        overdue += stage is Stage.COMPLETED and is_overdue(d, scope.now)
         if d.finalized_at is not None and scope.month(d.finalized_at):
             done["no_deadline" if d.finalize_due is None
                  else "late" if d.finalized_at > d.finalize_due else "on_time"] += 1

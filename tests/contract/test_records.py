@@ -60,7 +60,7 @@ def test_document_summaries_and_journal_by_operation(archive: Archive) -> None:
     from docstore.ports import DocumentSummary
 
     at = datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=timezone.utc)
-    for n, (customer, number, kind) in enumerate((("C000001", "NQ-2026-HT-0001", "施工合同"),
+    for n, (customer, number, kind) in enumerate((("C000001", "NQ-2026-HT-0001", "施工\x1f合同"),
                                                   (None, None, None))):
         sha = f"{n + 1:x}" * 64
         archive.store.add_document(Document(
@@ -68,7 +68,7 @@ def test_document_summaries_and_journal_by_operation(archive: Archive) -> None:
             text="施工合同全文" * 1000, customer_id=customer, archive_no=number, kind=kind,
             created_at=at))
     assert sorted(archive.store.document_summaries(), key=lambda s: s.customer_id or "~") == [
-        DocumentSummary("C000001", "NQ-2026-HT-0001", "施工合同", at),
+        DocumentSummary("C000001", "NQ-2026-HT-0001", "施工\x1f合同", at),
         DocumentSummary(None, None, None, at)]
     for operation in ("search", "ingest", "search", "search.saved"):
         archive.journal.record("王芳", operation, details={"hits": 0})
