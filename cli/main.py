@@ -45,10 +45,10 @@ def cli(ctx: click.Context, data_dir: str | None, backend: str | None, user: str
 
 def _register() -> None:
     from . import (admin, analytics, backup, cleanup, customers, demo, documents, dossiers, ingest,
-                   journal, loans, reports, serve, users)
+                   jobs, journal, loans, reports, serve, users)
 
     for module in (admin, customers, demo, documents, ingest, journal, users, dossiers, loans,
-                   reports, analytics, cleanup, backup, serve):
+                   reports, analytics, cleanup, backup, jobs, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
     accept_anywhere(cli)

@@ -1,0 +1,171 @@
+"""What can run as a background job: each kind checks its parameters (a pydantic model) when it
+is submitted and, when it runs, calls the one workflow the CLI calls — which checks the
+permission again, as the user who started the job, and journals as usual.
+
+Only ingest reports progress per item (per file, with pages); verify, reindex, OCR retry, backup
+and the cleanup dry run report 0/1 then 1/1, because their workflows take no progress callback
+yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..access import Permission
+from ..archive import Archive
+from ..backup import backup
+from ..batch import Batch
+from ..cleanup import run_cleanup
+from ..documents import reindex
+from ..errors import BadInput, Reason
+from ..files import walk
+from ..ingest import IngestOptions
+from ..integrity import verify_archive
+from ..reocr import retry_ocr
+from ..settings import Settings
+from .progress import Progress
+
+ItemSink = Callable[[int, dict[str, Any]], None]
+
+
+@dataclass
+class JobContext:
+    archive: Archive
+    """Opened for this job, acting as the user who started it."""
+    settings: Settings
+    progress: Progress
+    item: ItemSink
+    """Keep one item's outcome (``records.add_item``)."""
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestParams(_Params):
+    paths: list[str] = Field(default_factory=list)
+    manifest: str | None = None
+    customer_id: str | None = None
+    archive_no: str | None = None
+    category: str | None = None
+    kind: str | None = None
+    batch_id: str = ""
+    """Given at submit (a new one when empty) and kept by ``resume``: the rerun skips what the
+    interrupted run stored, like ``archive ingest --batch``."""
+
+
+class VerifyParams(_Params):
+    repair: bool = False
+
+
+class ReindexParams(_Params):
+    all: bool = False
+
+
+class NoParams(_Params):
+    pass
+
+
+class BackupParams(_Params):
+    out: str
+    incremental: bool = False
+
+
+class CleanupParams(_Params):
+    inactive_since: str = "3y"
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    label: str
+    permission: Permission
+    params: type[_Params]
+    run: Callable[[JobContext, Any], dict[str, Any]]
+
+
+def _ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
+    paths = [Path(x) for x in p.paths]
+    options = IngestOptions(customer_id=p.customer_id, archive_no=p.archive_no,
+                            category=p.category, kind=p.kind, batch_id=p.batch_id)
+    batch = Batch(ctx.archive, paths=paths, manifest=Path(p.manifest) if p.manifest else None,
+                  options=options, batch_id=p.batch_id)
+    total = None if p.manifest else sum(1 for _ in walk(paths, ctx.archive.private_paths))
+    done = pages = failed = 0
+    for result in batch.results():
+        done += 1
+        pages += result.pages or 0
+        failed += result.status.value == "failed"
+        ctx.item(done, result.model_dump(mode="json", include={
+            "filename", "status", "document_id", "error", "reason", "pages", "needs_ocr"}))
+        ctx.progress(done, batch.expected or total, note=result.filename, pages=pages,
+                     failed=failed)
+    return {"batch": batch.batch_id, **batch.counts()}
+
+
+def _once(ctx: JobContext, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    ctx.progress(0, 1)
+    result = work()
+    ctx.progress(1, 1)
+    return result
+
+
+def _verify(ctx: JobContext, p: VerifyParams) -> dict[str, Any]:
+    return _once(ctx, lambda: verify_archive(
+        ctx.archive, key_file=ctx.settings.key_file, data_dir=ctx.settings.data_dir,
+        repair=p.repair).to_dict())
+
+
+def _reindex(ctx: JobContext, p: ReindexParams) -> dict[str, Any]:
+    return _once(ctx, lambda: asdict(reindex(ctx.archive, everything=p.all)))
+
+
+def _ocr(ctx: JobContext, p: NoParams) -> dict[str, Any]:
+    return _once(ctx, lambda: asdict(retry_ocr(ctx.archive)))
+
+
+def _backup(ctx: JobContext, p: BackupParams) -> dict[str, Any]:
+    out = _new_file(Path(p.out), ctx.settings)
+    return _once(ctx, lambda: asdict(backup(
+        ctx.archive, out, data_dir=ctx.settings.data_dir,
+        backend=str(ctx.settings.backend), incremental=p.incremental)))
+
+
+def _new_file(out: Path, settings: Settings) -> Path:
+    """A job (started from a browser, perhaps) writes only a new file outside the archive's
+    own folder and away from the key file: it never overwrites anything."""
+    target = out.expanduser().resolve()
+    data = settings.data_dir.resolve()
+    if target == data or data in target.parents:
+        raise BadInput(out, Reason.INVALID_VALUE, "is inside the archive's data folder")
+    if target == settings.key_file.expanduser().resolve():
+        raise BadInput(out, Reason.INVALID_VALUE, "is the key file")
+    if target.exists() or target.is_symlink():
+        raise BadInput(out, Reason.INVALID_VALUE, "exists already; choose a new file name")
+    return target
+
+
+def _cleanup(ctx: JobContext, p: CleanupParams) -> dict[str, Any]:
+    def plan() -> dict[str, Any]:
+        report = run_cleanup(ctx.archive, p.inactive_since, apply=False)
+        return {"summary": report.summary(), "cutoff": report.cutoff.isoformat(),
+                "customers": [{"customer_id": c.customer_id, "name": c.name,
+                               "action": c.action, "dossiers": [asdict(d) for d in c.dossiers]}
+                              for c in report.customers]}
+
+    return _once(ctx, plan)
+
+
+KINDS: dict[str, JobKind] = {k.name: k for k in (
+    JobKind("ingest", "上传归档", Permission.INGEST, IngestParams, _ingest),
+    JobKind("verify", "四性检测", Permission.MAINTAIN, VerifyParams, _verify),
+    JobKind("reindex", "重建索引", Permission.MAINTAIN, ReindexParams, _reindex),
+    JobKind("ocr_retry", "OCR 重试", Permission.MAINTAIN, NoParams, _ocr),
+    JobKind("backup", "备份", Permission.BACKUP, BackupParams, _backup),
+    JobKind("cleanup", "客户清理（预演）", Permission.DISPOSE, CleanupParams, _cleanup),
+)}
