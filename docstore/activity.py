@@ -219,7 +219,8 @@ def import_transactions(archive: Archive, path: Path) -> ImportReport:
 
 # -- effective last activity ---------------------------------------------------------------------
 
-def _aware(value: datetime | str | None) -> datetime | None:
+def aware(value: datetime | str | None) -> datetime | None:
+    """A stored time (a datetime or its ISO form; a naive one is UTC), or None."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -232,7 +233,7 @@ def last_activities(archive: Archive) -> dict[str, datetime]:
     latest: dict[str, datetime] = {}
 
     def bump(customer_id: str | None, when: datetime | str | None) -> None:
-        moment = _aware(when)
+        moment = aware(when)
         if customer_id and moment and (customer_id not in latest or moment > latest[customer_id]):
             latest[customer_id] = moment
 
@@ -256,5 +257,5 @@ def last_activity(archive: Archive, customer: Customer) -> datetime | None:
     for dossier in archive.store.list_dossiers(customer_id=customer.id):
         for _, loan in archive.store.iter_records("loan", archive_no=dossier.archive_no):
             moments += [loan.get(m) for m in ("requested_at", "out_at", "returned_at")]
-    known = [m for m in map(_aware, moments) if m is not None]
+    known = [m for m in map(aware, moments) if m is not None]
     return max(known) if known else None

@@ -35,7 +35,8 @@ class Locked(ArchiveError):
         self.holder = holder or {}
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this machine."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -53,7 +54,7 @@ def _stale(holder: dict[str, object], now: datetime) -> bool:
     pid = int(str(holder["pid"]))
     if pid == os.getpid():
         return holder.get("token") not in _HELD
-    return not _alive(pid)
+    return not process_alive(pid)
 
 
 @contextmanager

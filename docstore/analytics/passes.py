@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from ..activity import aware as moment
 from ..archive import Archive
 from ..models import Customer, Dossier
 from .regions import province
-from .scope import Scope, moment
+from .scope import Scope
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..archive import Archive
 from ..errors import Conflict, NotFound
+from ..runlock import process_alive
 from .models import Job, JobState
 
 JOB, ACTIVE, ITEM = "job", "job.active", "job.item"
@@ -52,16 +53,6 @@ def retire(runner: dict[str, Any]) -> None:
     _LIVE.discard(str(runner.get("token")))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def runner_gone(job: Job, now: datetime) -> bool:
     """Whether the process that runs ``job`` is gone: on this machine, its pid is dead or it is
     this process but the runner was retired (a restart within one process); elsewhere, the
@@ -72,7 +63,7 @@ def runner_gone(job: Job, now: datetime) -> bool:
     pid = int(runner.get("pid") or 0)
     if pid == os.getpid():
         return runner.get("token") not in _LIVE
-    return not _alive(pid)
+    return not process_alive(pid)
 
 
 def save(archive: Archive, job: Job) -> None:
