@@ -33,6 +33,15 @@ class Scope:
             return None
         return f"{day.year:04d}-{day.month:02d}"
 
+    def fold(self, per_day: Counter[date]) -> Counter[str]:
+        """Counts per local day → per month, keeping the days in the period."""
+        first, last = self.period.date_from, self.period.date_to
+        out: Counter[str] = Counter()
+        for day, n in per_day.items():
+            if (first is None or day >= first) and (last is None or day <= last):
+                out[f"{day.year:04d}-{day.month:02d}"] += n
+        return out
+
     @property
     def today(self) -> date:
         return self.day(self.now)
