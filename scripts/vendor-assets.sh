@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 HTMX_VERSION=2.0.11
 PICO_VERSION=2.1.1
+ECHARTS_VERSION=5.6.0  # the common build: bar, line, pie, SVG renderer (客户数据分析)
 dest=web/static/vendor
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -28,6 +29,7 @@ mkdir -p "$dest"
 : >"$work/lock.tsv"
 fetch htmx.org "$HTMX_VERSION" dist/htmx.min.js htmx.min.js
 fetch @picocss/pico "$PICO_VERSION" css/pico.min.css pico.min.css
+fetch echarts "$ECHARTS_VERSION" dist/echarts.common.min.js echarts.common.min.js
 python3 - "$work/lock.tsv" "$dest/assets.lock.json" <<'PY'
 import json, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1], encoding="utf-8") if line.strip()]

@@ -29,7 +29,7 @@ class Chart:
 
 
 LABELS = {
-    "company": "企业", "person": "个人", "active": "活跃", "archived": "已归档",
+    "company": "单位", "person": "个人", "active": "正常", "archived": "已归档",
     "lt_1y": "一年内", "1y_3y": "一至三年", "gt_3y": "三年以上", "never": "从无业务",
     "temporary": "临时档案", "completed": "临时档案（竣工文档已收）", "formal": "正式档案",
     "shelved": "已入柜", "disposed": "已销毁",

@@ -28,7 +28,7 @@ def monthly_csv(month: str = "", at: Desk = Depends(desk)) -> Response:
     out = io.StringIO()
     report.write_csv(got, out)
     # a byte-order mark lets Excel read the Chinese
-    return _download(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8",
+    return download(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8",
                      f"借阅月报-{got.month}.csv")
 
 
@@ -37,10 +37,10 @@ def monthly_pdf(month: str = "", at: Desk = Depends(desk)) -> Response:
     got = report.monthly(at.archive, month or None, fmt="pdf")
     out = io.BytesIO()
     report.write_pdf(at.archive, got, out)
-    return _download(out.getvalue(), "application/pdf", f"借阅月报-{got.month}.pdf")
+    return download(out.getvalue(), "application/pdf", f"借阅月报-{got.month}.pdf")
 
 
-def _download(body: bytes, media_type: str, filename: str) -> Response:
+def download(body: bytes, media_type: str, filename: str) -> Response:
     from urllib.parse import quote
 
     disposition = f"attachment; filename=\"report\"; filename*=UTF-8''{quote(filename)}"
