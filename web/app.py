@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 from docstore.archive import Archive
 from docstore.errors import (ArchiveError, BackendUnavailable, Conflict, ExitCode, NotFound,
                              PermissionDenied)
+from docstore.jobs import Dispatcher, ThreadDispatcher, recover
 from docstore.settings import Settings
 
 from .pages import LoginRequired, render_error
@@ -90,6 +91,8 @@ class WebState:
     """A login lasts at most this long (a working day), however active the session."""
     process_user: str = ""
     """Who runs the server: the operator of journal entries made before anyone logged in."""
+    jobs: Dispatcher | None = None
+    """Where background jobs (上传归档, 系统维护) run: a thread pool in this process."""
 
 
 def create_app(settings: Settings, *, session_hours: float = 2.0,
@@ -101,7 +104,15 @@ def create_app(settings: Settings, *, session_hours: float = 2.0,
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     pool = ArchivePool(lambda: open_archive(settings, create=False), clock)  # only init creates
-    app.state.web = WebState(settings=settings, pool=pool, process_user=settings.user)
+
+    def job_archive() -> Archive:
+        archive = open_archive(settings, create=False)
+        if clock is not None:
+            archive.clock = clock
+        return archive
+
+    jobs = ThreadDispatcher(job_archive, settings)
+    app.state.web = WebState(settings=settings, pool=pool, process_user=settings.user, jobs=jobs)
     secret = os.environ.get("ARCHIVE_WEB_SECRET") or secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="archive_session",
                        max_age=int(session_hours * 3600), same_site="strict",
@@ -111,6 +122,8 @@ def create_app(settings: Settings, *, session_hours: float = 2.0,
     _routes(app)
     app.add_exception_handler(ArchiveError, _archive_error)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
+    app.router.add_event_handler("startup", lambda: _recover(app.state.web))
+    app.router.add_event_handler("shutdown", lambda: jobs.shutdown(wait=False))
     app.router.add_event_handler("shutdown", pool.close)
 
     @app.get("/healthz", include_in_schema=False)
@@ -118,6 +131,13 @@ def create_app(settings: Settings, *, session_hours: float = 2.0,
         return PlainTextResponse("ok")
 
     return app
+
+
+def _recover(state: WebState) -> None:
+    """Jobs a previous server left queued or running are marked interrupted (journaled)."""
+    with state.pool.borrow(state.process_user) as archive:
+        for job in recover(archive):
+            log.warning("job %s (%s) was interrupted by a restart", job.id, job.kind)
 
 
 def _routes(app: FastAPI) -> None:

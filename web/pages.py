@@ -40,6 +40,9 @@ LABELS = {
     "shelved": "已入柜", "disposed": "已销毁",
     # customers
     "person": "个人", "company": "单位", "active": "正常", "archived": "已归档",
+    # background jobs
+    "job.queued": "排队中", "job.running": "进行中", "job.done": "已完成", "job.failed": "失败",
+    "job.interrupted": "已中断",
 }
 """Stored values (English) as people read them; templates pass them through ``_``."""
 ENV.globals.update(LABELS=LABELS, stage_of=stage_of)

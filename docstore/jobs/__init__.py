@@ -8,10 +8,11 @@ from .kinds import KINDS, JobContext, JobKind
 from .models import Job, JobState
 from .progress import Meter, Progress, silent
 from .records import JobBusy, items, jobs, load
+from .uploads import check_upload, submit_upload
 from .runner import (Dispatcher, InlineDispatcher, Opener, RecordProgress, ThreadDispatcher,
                      execute, job_status, recover, resume, submit, visible_jobs)
 
 __all__ = ["KINDS", "Dispatcher", "InlineDispatcher", "Job", "JobBusy", "JobContext", "JobKind",
            "JobState", "Meter", "Opener", "Progress", "RecordProgress", "ThreadDispatcher",
            "execute", "items", "job_status", "jobs", "load", "recover", "resume", "silent",
-           "submit", "visible_jobs"]
+           "submit", "submit_upload", "check_upload", "visible_jobs"]

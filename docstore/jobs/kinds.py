@@ -29,6 +29,7 @@ from ..integrity import verify_archive
 from ..reocr import retry_ocr
 from ..settings import Settings
 from .progress import Progress
+from .staging import discard_staged
 
 ItemSink = Callable[[int, dict[str, Any]], None]
 
@@ -105,6 +106,7 @@ def _ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
             "filename", "status", "document_id", "error", "reason", "pages", "needs_ocr"}))
         ctx.progress(done, batch.expected or total, note=result.filename, pages=pages,
                      failed=failed)
+    discard_staged(ctx.archive, p.paths)  # ran to the end: an upload's staged copies go
     return {"batch": batch.batch_id, **batch.counts()}
 
 
