@@ -2,9 +2,9 @@
 is submitted and, when it runs, calls the one workflow the CLI calls — which checks the
 permission again, as the user who started the job, and journals as usual.
 
-Only ingest reports progress per item (per file, with pages); verify, reindex, OCR retry, backup
-and the cleanup dry run report 0/1 then 1/1, because their workflows take no progress callback
-yet.
+Ingest reports progress per file (with pages) and a disposal's execution per document
+destroyed; verify, reindex, OCR retry, backup and the cleanup dry run report 0/1 then 1/1,
+because their workflows take no progress callback yet.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from ..archive import Archive
 from ..backup import backup
 from ..batch import Batch
 from ..cleanup import run_cleanup
+from ..disposal import ListedDocument, ListedDossier, get_disposal
+from ..disposal import execute as execute_disposal
 from ..documents import reindex
 from ..errors import BadInput, Reason
 from ..files import walk
@@ -79,6 +81,10 @@ class BackupParams(_Params):
 
 class CleanupParams(_Params):
     inactive_since: str = "3y"
+
+
+class DisposeParams(_Params):
+    disposal_id: str = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,25 @@ def _cleanup(ctx: JobContext, p: CleanupParams) -> dict[str, Any]:
     return _once(ctx, plan)
 
 
+def _dispose(ctx: JobContext, p: DisposeParams) -> dict[str, Any]:
+    """Execute an approved destruction list, one progress step per document destroyed."""
+    listed = get_disposal(ctx.archive, p.disposal_id)
+    total = sum(len(item.documents) for item in listed.items)
+    done = 0
+
+    def step(item: ListedDossier, doc: ListedDocument) -> None:
+        nonlocal done
+        done += 1
+        ctx.progress(done, total, note=f"{item.archive_no} {doc.filename}")
+
+    ctx.progress(0, total)
+    executed = execute_disposal(ctx.archive, p.disposal_id, progress=step)
+    ctx.progress(total, total)
+    return {"disposal": executed.id, "status": executed.status.value,
+            "dossiers": len(executed.dossiers_done),
+            "certificate_sha256": executed.certificate_sha256}
+
+
 KINDS: dict[str, JobKind] = {k.name: k for k in (
     JobKind("ingest", "上传归档", Permission.INGEST, IngestParams, _ingest),
     JobKind("verify", "四性检测", Permission.MAINTAIN, VerifyParams, _verify),
@@ -170,4 +195,5 @@ KINDS: dict[str, JobKind] = {k.name: k for k in (
     JobKind("ocr_retry", "OCR 重试", Permission.MAINTAIN, NoParams, _ocr),
     JobKind("backup", "备份", Permission.BACKUP, BackupParams, _backup),
     JobKind("cleanup", "客户清理（预演）", Permission.DISPOSE, CleanupParams, _cleanup),
+    JobKind("dispose", "鉴定销毁执行", Permission.DISPOSE, DisposeParams, _dispose),
 )}
