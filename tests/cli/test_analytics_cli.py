@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+from tests.helpers import give_passwords
+
 
 def _office(run) -> None:  # type: ignore[no-untyped-def]
     assert run("init")[0] == 0
     for name, role in (("总经理", "gm"), ("李四", "staff")):
         assert run("user", "add", name, "--role", role)[0] == 0
+    give_passwords("总经理", "李四")  # --user needs proof (ARCHIVE_PASSWORD)
     code, out, _ = run("--json", "customer", "add", "--name", "杭州华建科技有限公司",
                        "--type", "company", "--industry", "建筑",
                        "--address", "浙江省杭州市西湖区文三路100号")
