@@ -24,9 +24,9 @@ from ..cleanup import run_cleanup
 from ..disposal import ListedDocument, ListedDossier, get_disposal
 from ..disposal import execute as execute_disposal
 from ..documents import reindex
-from ..errors import BadInput, Reason
 from ..files import walk
 from ..ingest import IngestOptions
+from ..outputs import check_target
 from ..integrity import verify_archive
 from ..reocr import retry_ocr
 from ..settings import Settings
@@ -138,24 +138,11 @@ def _ocr(ctx: JobContext, p: NoParams) -> dict[str, Any]:
 
 
 def _backup(ctx: JobContext, p: BackupParams) -> dict[str, Any]:
-    out = _new_file(Path(p.out), ctx.settings)
+    # a job (started from a browser, perhaps) writes only a new file, outside the data folder
+    out = check_target(Path(p.out), ctx.archive.private_paths)
     return _once(ctx, lambda: asdict(backup(
         ctx.archive, out, data_dir=ctx.settings.data_dir,
         backend=str(ctx.settings.backend), incremental=p.incremental)))
-
-
-def _new_file(out: Path, settings: Settings) -> Path:
-    """A job (started from a browser, perhaps) writes only a new file outside the archive's
-    own folder and away from the key file: it never overwrites anything."""
-    target = out.expanduser().resolve()
-    data = settings.data_dir.resolve()
-    if target == data or data in target.parents:
-        raise BadInput(out, Reason.INVALID_VALUE, "is inside the archive's data folder")
-    if target == settings.key_file.expanduser().resolve():
-        raise BadInput(out, Reason.INVALID_VALUE, "is the key file")
-    if target.exists() or target.is_symlink():
-        raise BadInput(out, Reason.INVALID_VALUE, "exists already; choose a new file name")
-    return target
 
 
 def _cleanup(ctx: JobContext, p: CleanupParams) -> dict[str, Any]:

@@ -60,3 +60,19 @@ def test_bad_dates_are_usage_errors(run) -> None:  # type: ignore[no-untyped-def
     assert run("analytics", "--from", "2026-13-01")[0] == 2
     code, _, err = run("analytics", "--from", "2026-12-01", "--to", "2026-01-01")
     assert code == 2 and "after" in err
+
+
+def test_pdf_for_the_gm(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    _office(run)
+    out = tmp_path / "客户数据分析.pdf"
+    code, _, err = run("--user", "总经理", "analytics", "--format", "pdf", "--out", str(out))
+    assert code == 0, err
+    text = "".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "客户数据分析" in text and "浙江省" in text and "文三路" not in text
+    assert run("--user", "总经理", "analytics", "--format", "pdf", "--out", str(out))[0] == 2
+    inside = tmp_path / "data" / "x.pdf"
+    code, _, err = run("--user", "总经理", "analytics", "--format", "pdf", "--out", str(inside))
+    assert code == 2 and not inside.exists()
+    assert run("analytics", "--format", "pdf")[0] == 2

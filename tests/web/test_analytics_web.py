@@ -58,6 +58,9 @@ def test_the_gm_dashboard_matches_the_report(site: Site, browser, archive: Archi
         page.locator("#chart-customers_by_region a.csv").click()
     text = open(got.value.path(), encoding="utf-8-sig").read()
     assert list(csv.reader(io.StringIO(text))) == [["省份", "客户数"], ["未知", "2"], ["浙江省", "1"]]
+    with page.expect_download() as pdf:
+        page.locator("#analytics-pdf").click()
+    assert open(pdf.value.path(), "rb").read(5) == b"%PDF-"
     site.shot(page, "analytics-1280")
     assert [e.operator for e in journal(site, "analytics")][:1] == ["总经理"]
 

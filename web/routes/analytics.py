@@ -28,6 +28,14 @@ def dashboard(start: str = "", end: str = "", at: Desk = Depends(desk)) -> Respo
                      drawn={c.id: _drawing(c) for c in charts[1:]}, start=start, end=end)
 
 
+@router.get("/analytics.pdf")
+def dashboard_pdf(start: str = "", end: str = "", at: Desk = Depends(desk)) -> Response:
+    report = analytics.build_report(at.archive, _day(start), _day(end), fmt="pdf")
+    out = io.BytesIO()
+    analytics.write_pdf(report, out)
+    return download(out.getvalue(), "application/pdf", "客户数据分析.pdf")
+
+
 @router.get("/analytics/{chart_id}.csv")
 def chart_csv(chart_id: str, start: str = "", end: str = "",
               at: Desk = Depends(desk)) -> Response:
