@@ -96,7 +96,8 @@ def _finish(app: AppContext, start) -> None:  # type: ignore[no-untyped-def]
     from .wiring import open_archive
 
     with terminal_progress(app, "job") as bar:
-        dispatcher = workflow.InlineDispatcher(lambda: open_archive(app.settings), app.settings,
+        dispatcher = workflow.InlineDispatcher(lambda: open_archive(app.settings, create=False),
+                                               app.settings,
                                                bar)
         try:
             started = start(dispatcher)

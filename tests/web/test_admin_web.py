@@ -5,6 +5,7 @@ them; staff get 403 on both screens."""
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -67,7 +68,8 @@ def test_users_and_roles(site: Site, browser, archive: Archive) -> None:
     row = page.locator("#users tr[data-name='新员工']")
     expect(row.locator("form.role select")).to_have_value("archivist")
     row.locator("form.password input[name=password]").fill("新员工-Passw0rd!")
-    row.locator("form.password button").click()
+    with page.expect_navigation():  # the new password is set before anyone logs in with it
+        row.locator("form.password button").click()
     newcomer = site.open(browser)
     site.login(newcomer, "新员工", "新员工-Passw0rd!")
     expect(newcomer.get_by_role("link", name="上传归档")).to_be_visible()  # an archivist now
