@@ -81,6 +81,22 @@ def role(app: AppContext, name: str, role: str) -> None:
     app.out.print(f"{updated.name} is now {updated.role.value}", markup=False)
 
 
+@user.command("department")
+@click.argument("name")
+@click.argument("department")
+@pass_app
+def department(app: AppContext, name: str, department: str) -> None:
+    """Move a user to another department (admins only; journaled; "" clears it).
+
+    \b
+    Example:
+      archive user department 王芳 内勤部
+    """
+    updated = access.set_department(app.archive, name, department)
+    app.out.print(f"{updated.name} is now in {updated.department or 'no department'}",
+                  markup=False)
+
+
 @user.command("password")
 @click.argument("name")
 @pass_app

@@ -128,6 +128,20 @@ def set_role(archive: Archive, name: str, role: str) -> User:
     return updated
 
 
+def set_department(archive: Archive, name: str, department: str | None) -> User:
+    """Move a user to another department (journaled with both names)."""
+    require(archive, Permission.USER_ADMIN)
+    current = archive.store.get_user(name)
+    if current is None:
+        raise NotFound("user", name)
+    updated = current.model_copy(update={"department": (department or "").strip() or None})
+    archive.store.put_user(updated)
+    archive.journal.record(archive.user, "user.department",
+                           details={"name": name, "from": current.department,
+                                    "to": updated.department})
+    return updated
+
+
 def list_users(archive: Archive) -> list[User]:
     require(archive, Permission.USER_ADMIN)
     return archive.store.list_users()

@@ -76,3 +76,11 @@ def test_pdf_for_the_gm(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run("--user", "总经理", "analytics", "--format", "pdf", "--out", str(inside))
     assert code == 2 and not inside.exists()
     assert run("analytics", "--format", "pdf")[0] == 2
+
+
+def test_user_department(run) -> None:  # type: ignore[no-untyped-def]
+    _office(run)
+    code, out, _ = run("user", "department", "李四", "工程部")
+    assert (code, out.strip()) == (0, "李四 is now in 工程部")
+    assert run("user", "department", "无此人", "工程部")[0] == 1
+    assert run("--user", "李四", "user", "department", "李四", "内勤部")[0] == 3

@@ -62,7 +62,11 @@ def test_users_and_roles(site: Site, browser, archive: Archive) -> None:
     page.locator("#user-add input[name=department]").fill("工程部")
     page.get_by_role("button", name="添加用户").click()
     row = page.locator("#users tr[data-name='新员工']")
-    expect(row).to_contain_text("工程部")
+    expect(row.locator("form.department input[name=department]")).to_have_value("工程部")
+    row.locator("form.department input[name=department]").fill("内勤部")
+    row.locator("form.department button").click()
+    expect(page.locator("#users tr[data-name='新员工'] form.department input[name=department]")
+           ).to_have_value("内勤部")
     row.locator("form.role select").select_option("archivist")
     row.locator("form.role button").click()
     row = page.locator("#users tr[data-name='新员工']")
@@ -79,7 +83,7 @@ def test_users_and_roles(site: Site, browser, archive: Archive) -> None:
     site.login(locked_out, "新员工", "新员工-Passw0rd!")
     assert "/login" in locked_out.url
     ops = [e.operation for e in journal(site, "user")]
-    assert {"user.add", "user.role"} <= set(ops)
+    assert {"user.add", "user.role", "user.department"} <= set(ops)
 
 
 def test_staff_are_refused(site: Site, browser) -> None:

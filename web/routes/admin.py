@@ -1,5 +1,5 @@
-"""用户与角色 in the browser: add, change role, reset a password, disable or enable. One
-workflow call per route; each checks ``user.admin`` and journals."""
+"""用户与角色 in the browser: add, change role or department, reset a password, disable or
+enable. One workflow call per route; each checks ``user.admin`` and journals."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ def add(name: str = Form(""), role: str = Form("staff"), department: str = Form(
 @router.post("/users/{name}/role", dependencies=[Depends(check_csrf)])
 def role(name: str, role: str = Form(""), at: Desk = Depends(desk)) -> Response:
     access.set_role(at.archive, name, role)
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{name}/department", dependencies=[Depends(check_csrf)])
+def department(name: str, department: str = Form(""), at: Desk = Depends(desk)) -> Response:
+    access.set_department(at.archive, name, department)
     return RedirectResponse("/users", status_code=303)
 
 
