@@ -134,10 +134,14 @@ def create_app(settings: Settings, *, session_hours: float = 2.0,
 
 
 def _recover(state: WebState) -> None:
-    """Jobs a previous server left queued or running are marked interrupted (journaled)."""
-    with state.pool.borrow(state.process_user) as archive:
-        for job in recover(archive):
-            log.warning("job %s (%s) was interrupted by a restart", job.id, job.kind)
+    """Jobs a previous server left queued or running are marked interrupted (journaled). An
+    archive that cannot be opened yet is not this step's to report: every page says why."""
+    try:
+        with state.pool.borrow(state.process_user) as archive:
+            for job in recover(archive):
+                log.warning("job %s (%s) was interrupted by a restart", job.id, job.kind)
+    except ArchiveError as exc:
+        log.warning("background jobs not checked at start: %s", exc.message)
 
 
 def _routes(app: FastAPI) -> None:
