@@ -75,7 +75,7 @@ def office(archive: Archive, tmp_path: Path) -> dict[str, str]:
                         phone="0571-88886666"),
         "c2": _customer(archive, utc(2026, 3, 5), name="张伟", type="person",
                         address="上海市浦东新区世纪大道1号", phone="13912345678",
-                        id_number="330106199001011234"),
+                        id_number="33010619900101123X"),
         "c3": _customer(archive, utc(2020, 5, 1), name="北京远航物流有限公司", type="company",
                         industry="物流", address="北京市朝阳区建国路8号"),
         "c4": _customer(archive, utc(2019, 2, 1), name="深圳恒达贸易有限公司", type="company",
