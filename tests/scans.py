@@ -77,3 +77,28 @@ def cer(expected: str, got: str) -> float:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
         prev = cur
     return prev[-1] / max(1, len(a))
+
+
+def degraded_page(lines: list[str], variant: str, seed: int = 0):  # type: ignore[no-untyped-def]
+    """A rendered page (150 dpi) made worse as scans come: ``low`` (100 dpi), ``skew`` (3°
+    more), ``upside`` (fed upside down), ``plain``. Returns (image, dpi)."""
+    from PIL import Image
+
+    page, dpi = render_page(lines, seed=seed), 150
+    if variant == "low":
+        page, dpi = page.resize((page.width * 2 // 3, page.height * 2 // 3), Image.LANCZOS), 100
+    elif variant == "skew":
+        page = page.rotate(3, fillcolor=255)
+    elif variant == "upside":
+        page = page.rotate(180)
+    return page, dpi
+
+
+def page_pdf(path: Path, page, dpi: int) -> Path:  # type: ignore[no-untyped-def]
+    """One scanned page as an image-only PDF (JPEG, quality 75, at ``dpi``)."""
+    import img2pdf
+
+    buf = io.BytesIO()
+    page.save(buf, "JPEG", quality=75, dpi=(dpi, dpi))
+    path.write_bytes(img2pdf.convert(buf.getvalue()))
+    return path
