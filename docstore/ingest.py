@@ -330,7 +330,7 @@ class Ingestor:
             ocr_error=extraction.ocr_error, searchable_sha256=searchable,
             customer_id=opts.customer_id, archive_no=opts.archive_no, category=opts.category,
             title=opts.title or extraction.title or Path(name).stem,
-            doc_date=opts.doc_date or extraction.doc_date, batch_id=opts.batch_id,
+            doc_date=opts.doc_date or self._stated_date(path, extraction), batch_id=opts.batch_id,
             metadata=extraction.metadata, parent_id=parent_id,
             created_by=archive.user, created_at=archive.clock(),
         )
@@ -346,6 +346,17 @@ class Ingestor:
         return IngestResult(filename=name, status=IngestStatus.ADDED, document_id=doc_id,
                             needs_ocr=doc.needs_ocr, indexed=indexed, pages=doc.page_count,
                             parent_id=parent_id)
+
+    def _stated_date(self, path: Path, extraction: Extraction) -> date | None:
+        """The date the file states (an e-mail's Date, an invoice's 开票日期), when plausible:
+        one from before 1900 or the future is kept in the metadata, not as the document date."""
+        if extraction.doc_date is None:
+            return None
+        try:
+            return validate.in_range("date", extraction.doc_date, today=self.archive.clock().date())
+        except InvalidValue as exc:
+            log.warning("%s: its own date not used: %s", display_path(path), exc.message)
+            return None
 
     def _flush(self) -> None:
         if not self._queue:

@@ -24,7 +24,7 @@ from docstore.ports import Extraction
 
 from ..normalize import clean_text
 from . import kinds
-from .packages import LIMITS
+from .packages import LIMITS, field_text
 from .parts import PartWriter
 
 HEADERS = {"from": "From", "to": "To", "cc": "Cc", "date": "Date", "subject": "Subject"}
@@ -68,7 +68,7 @@ def _header(message: EmailMessage, name: str) -> str:
         value = message.get(name)
     except (ValueError, IndexError, TypeError):  # a header the parser cannot even decode
         value = message.get_all(name, [""])[0] if hasattr(message, "get_all") else ""
-    return " ".join(str(value or "").split())
+    return field_text(str(value or ""))
 
 
 def _body(message: EmailMessage) -> str:

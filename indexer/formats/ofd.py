@@ -31,7 +31,7 @@ from docstore.ports import Extraction
 
 from ..normalize import clean_text
 from . import kinds
-from .packages import open_zip, read_xml
+from .packages import field_text, open_zip, read_xml
 
 FIELDS = {"invoice_no": "发票号码", "invoice_date": "开票日期", "amount": "金额",
           "seller": "销售方", "buyer": "购买方"}
@@ -41,7 +41,7 @@ FIELDS = {"invoice_no": "发票号码", "invoice_date": "开票日期", "amount"
 _NAMES = {
     "invoice_no": {"发票号码", "InvoiceNo", "InvoiceNumber", "EIid"},
     "invoice_date": {"开票日期", "IssueDate", "IssuTime", "IssueTime"},
-    "amount": {"价税合计", "TotalTax-includedAmount", "TotalTaxIncludedAmount", "TotalAmWithoutTax"},
+    "amount": {"价税合计", "TotalTax-includedAmount", "TotalTaxIncludedAmount"},
     "seller": {"销售方名称", "SellerName"},
     "buyer": {"购买方名称", "BuyerName"},
 }
@@ -257,7 +257,7 @@ def invoice_date(value: str) -> date | None:
 
 
 def _clean_fields(fields: dict[str, str]) -> dict[str, str]:
-    out = {k: " ".join(v.split()) for k, v in fields.items() if v and v.strip()}
+    out = {k: field_text(v) for k, v in fields.items() if field_text(v)}
     if "amount" in out:
         out["amount"] = out["amount"].replace("¥", "").replace("￥", "").replace(",", "").strip()
     if "invoice_date" in out and (day := invoice_date(out["invoice_date"])) is not None:
@@ -305,7 +305,7 @@ def extract_ofd(path: Path) -> Extraction:
     except BadInput:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, RecursionError) as exc:
-        raise BadInput(path, Reason.CORRUPT, f"corrupt OFD: {type(exc).__name__}: {exc}") from exc
+        raise BadInput(path, Reason.CORRUPT, f"corrupt OFD: {exc or 'the reader gave up'}") from exc
 
 
 EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {kinds.OFD: extract_ofd}

@@ -34,7 +34,7 @@ def _opened(path: Path, read: Callable[[Path], tuple[list[str], int | None]], wh
         raise
     except Exception as exc:  # the libraries raise KeyError, ValueError, lxml and zip errors
         raise BadInput(path, Reason.CORRUPT,
-                       f"corrupt {what} file: {type(exc).__name__}: {exc}".rstrip(": ")) from exc
+                       f"corrupt {what} file: {exc or 'the reader gave up'}") from exc
     text = clean_text("\n".join(line for line in lines if line and line.strip()))
     return Extraction(text, TextSource.PLAIN if text else TextSource.NONE, page_count=pages)
 

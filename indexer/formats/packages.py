@@ -108,3 +108,15 @@ def read_xml(path: Path, archive: zipfile.ZipFile, name: str):  # type: ignore[n
         return etree.fromstring(data, xml_parser())
     except etree.XMLSyntaxError as exc:
         raise BadInput(path, Reason.CORRUPT, f"package part {name!r} is not valid XML: {exc}") from exc
+
+
+FIELD_MAX = 500
+
+
+def field_text(value: str) -> str:
+    """A metadata value read from a file, fit to store and show: whitespace runs as one space,
+    control and format characters (NUL, bidi overrides …) dropped, at most ``FIELD_MAX``."""
+    import unicodedata
+
+    kept = "".join(c for c in value if not unicodedata.category(c).startswith("C") or c.isspace())
+    return " ".join(kept.split())[:FIELD_MAX]

@@ -153,3 +153,14 @@ def test_a_crash_midway_through_a_container_then_rerun(archive, tmp_path: Path,
     assert sorted(journaled) == sorted(d.id for d in docs)
     for i in range(6):
         assert len(_ids(archive, f"第{i}份会议纪要内容")) == 1
+
+
+def test_implausible_dates_and_control_characters_from_a_mail(archive, tmp_path: Path) -> None:
+    path = formats.write_eml(tmp_path / "怪.eml", subject="正常主题\u202e\x07反转")
+    raw = path.read_bytes().replace(b"Fri, 20 Mar 2026 09:30:00 +0000", b"Tue, 20 Mar 2999 09:30:00 +0000")
+    path.write_bytes(raw)
+    [result] = ingest(archive, [path])
+    doc = archive.store.get_document(result.document_id)
+    assert result.status == "added" and doc.doc_date is None
+    assert "2999" in doc.metadata["date"]
+    assert doc.metadata["subject"] == "正常主题反转" == doc.title
