@@ -22,10 +22,10 @@ from pathlib import Path
 
 from cli.wiring import open_archive
 from docstore.documents import search
-from docstore.ingest import IngestOptions, Ingestor
+from docstore.intake import IngestOptions, Ingestor
 from docstore.models import Document, SearchQuery, document_id_for
 from docstore.settings import Settings
-from docstore.workers import default_jobs
+from docstore.intake import default_jobs
 from indexer import query as q
 from indexer._fts5 import _WEIGHTS, match_expression
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from cli.wiring import open_archive
 from docstore import access
 from docstore.backup import backup
-from docstore.restore import restore
-from docstore.samples import write_pdf
+from docstore.backup import restore
+from docstore.demo import write_pdf
 from docstore.settings import Backend, Settings
-from docstore.ingest import IngestOptions, Ingestor
+from docstore.intake import IngestOptions, Ingestor
 
 from .corpus import document_text
 

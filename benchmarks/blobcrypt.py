@@ -23,8 +23,8 @@ from pathlib import Path
 
 from cli.wiring import open_archive
 from docstore import access
-from docstore.ingest import IngestOptions, Ingestor
-from docstore.samples import write_pdf, write_scan
+from docstore.intake import IngestOptions, Ingestor
+from docstore.demo import write_pdf, write_scan
 from docstore.settings import Backend, OcrMode, Settings
 from indexer.extract import DefaultExtractor
 

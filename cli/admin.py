@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from docstore import documents as workflow
+from docstore.access import bootstrap
+from docstore.audit import ASPECTS, check_index, verify_archive
 from docstore.errors import PartialFailure
-from docstore.integrity import ASPECTS, verify_archive
-from docstore.keys import SealReport, encrypt_attachments, rotate_key
-from docstore.reocr import retry_ocr
-from docstore.verify import check_index
+from docstore.intake import retry_ocr
+from docstore.security import SealReport, encrypt_attachments, rotate_key
 
 from .context import AppContext, pass_app
 from .render import table
@@ -27,7 +27,9 @@ def init(app: AppContext) -> None:
     archive = app.open("init")  # the only command that makes an archive, a key and an admin
     admin = archive.user if app.proof and app.proof.method == "new-archive" else None
     archive.journal.record(archive.user, "init", details={"backend": app.settings.backend})
-    where = app.settings.data_dir if app.settings.backend == "embedded" else app.settings.mongo_uri
+    from .wiring import where as where_records  # lazily: the adapters load with the archive
+
+    where = where_records(app.settings)
     if app.json_output:
         app.emit_json({"backend": app.settings.backend, "location": str(where)})
     else:

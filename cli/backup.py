@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
+from docstore.backup import RestoreReport
 from docstore.backup import backup as make_backup
+from docstore.backup import migrate as run_migration
+from docstore.backup import restore as run_restore
 from docstore.errors import PartialFailure, UsageError
-from docstore.migrate import migrate as run_migration
-from docstore.restore import RestoreReport, restore as run_restore
-from docstore.settings import Backend, Settings
+from docstore.settings import Backend
 
 from .context import AppContext, pass_app
 from .render import table
@@ -109,7 +110,7 @@ def migrate(app: AppContext, to: str, mongo_uri: str | None, mongo_db: str | Non
       archive migrate --to mongo --mongo-uri mongodb://db1:27017/ --es-url http://es1:9200
       archive --backend mongo migrate --to embedded --target-data-dir /srv/archive
     """
-    from .wiring import open_archive
+    from .wiring import location, open_archive, query_words
 
     given = {"mongo_uri": mongo_uri, "mongo_db": mongo_db, "es_url": es_url,
              "es_index": es_index, "data_dir": target_data_dir}
@@ -121,7 +122,8 @@ def migrate(app: AppContext, to: str, mongo_uri: str | None, mongo_db: str | Non
     target = open_archive(target_settings)
     try:
         report = run_migration(source, target, source_name=location(app.settings),
-                               target_name=location(target_settings), progress=_progress(app))
+                               target_name=location(target_settings), progress=_progress(app),
+                               query_words=query_words)
     finally:
         target.close()
     if app.json_output:
@@ -140,16 +142,6 @@ def migrate(app: AppContext, to: str, mongo_uri: str | None, mongo_db: str | Non
     if not app.json_output:
         app.out.print(f"verified. Switch with --backend {to} (or backend = \"{to}\" in "
                       "config.toml).", markup=False)
-
-
-def location(settings: Settings) -> str:
-    """Where an archive lives, for messages and to tell two archives apart."""
-    if settings.backend is Backend.MONGO:
-        from docstore._mongo import redact
-
-        return f"mongo:{redact(settings.mongo_uri)}{settings.mongo_db}+{settings.es_url}/" \
-               f"{settings.es_index}"
-    return f"embedded:{settings.db_path.resolve()}"
 
 
 def _progress(app: AppContext):  # type: ignore[no-untyped-def]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from docstore import cleanup as cleanup_flow
+from docstore import disposal as cleanup_flow
 from docstore import disposal as disposal_flow
-from docstore import holds
+from docstore import disposal as holds
 from docstore.disposal import Disposal, DisposalStatus
 from docstore.models import Dossier
 

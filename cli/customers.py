@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from docstore import activity
+from docstore import customers as activity
 from docstore import customers as workflow
 from docstore.models import Customer
-from docstore.retention import local_date
+from docstore.dossiers import local_date
 
 from .values import DATE
 from .context import AppContext, pass_app

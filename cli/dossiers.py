@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from docstore import dossiers as workflow
-from docstore.batch import Batch
+from docstore.intake import Batch
+from docstore.intake import dossier_add_options
 from docstore.loans import local
 from docstore.models import Dossier
-from docstore.workers import default_jobs
+from docstore.intake import default_jobs
 
 from .values import DATE
 from .context import AppContext, pass_app
@@ -79,7 +80,7 @@ def add(app: AppContext, archive_no: str, paths: tuple[Path, ...], kind: str | N
       archive dossier add NQ-2026-HT-0001 施工合同.pdf --kind 施工合同
       archive dossier add NQ-2026-HT-0001 补充协议.pdf --kind 补充协议 --force
     """
-    options = workflow.add_options(app.archive, archive_no, kind, force)
+    options = dossier_add_options(app.archive, archive_no, kind, force)
     render_batch(app, Batch(app.archive, paths=paths, options=options, jobs=jobs))
 
 

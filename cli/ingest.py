@@ -14,11 +14,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.progress import TimeElapsedColumn, TimeRemainingColumn
 
 from docstore.errors import PartialFailure
-from docstore.batch import Batch
-from docstore.ingest import IngestOptions
+from docstore.intake import Batch
+from docstore.intake import IngestOptions
 from docstore.models import IngestStatus
 from docstore.settings import OcrMode
-from docstore.workers import default_jobs
+from docstore.intake import default_jobs
 
 from .values import DATE
 from .context import AppContext, JsonArrayWriter, pass_app

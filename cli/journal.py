@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from docstore import journal_ops as workflow
+from docstore import audit as workflow
 from docstore.errors import PartialFailure
 from docstore.outputs import output_file
 

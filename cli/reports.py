@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from docstore import report as workflow
+from docstore import loans as workflow
 from docstore.outputs import check_target, output_file
 
 from .context import AppContext, pass_app

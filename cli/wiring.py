@@ -1,21 +1,67 @@
 """The composition root: settings → adapters → an ``Archive``. The only place adapters meet,
-and the place where the acting person is proven (``prove``), once for every command."""
+and the place where the acting person is proven (``prove``), once for every command.
+
+A backend is its storage entry in ``docstore.stores.BACKENDS`` plus its search index here."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from docstore import identity
 from docstore.archive import Archive
-from docstore.blobcrypt import EncryptedBlobStore
 from docstore.crypto import Cipher, load_keyring
-from docstore.errors import NotInitialised
 from docstore.journal_seal import Sealer, archive_id
 from docstore.leftovers import claim_and_sweep
 from docstore.ports import BlobStore, RecordStore, SearchIndex
+from docstore.security import EncryptedBlobStore
 from docstore.settings import Backend, Settings, default_user
+from docstore.stores import backend_of
 from indexer.extract import DefaultExtractor
+from indexer.normalize import normalize
+from indexer.segment import words
+
+
+@dataclass(frozen=True)
+class IndexBackend:
+    open: Callable[[Settings, RecordStore], SearchIndex]
+    location: Callable[[Settings], str]
+    """Appended to the store's location (empty when the index lives in the store)."""
+
+
+def _fts5(settings: Settings, store: RecordStore) -> SearchIndex:
+    from indexer._fts5 import Fts5Index
+
+    return Fts5Index(store.conn, store.transaction)  # type: ignore[attr-defined]
+
+
+def _elastic(settings: Settings, store: RecordStore) -> SearchIndex:
+    from indexer._elastic import ElasticIndex
+
+    return ElasticIndex(settings.es_url, settings.es_index)
+
+
+INDEXES: dict[Backend, IndexBackend] = {
+    Backend.EMBEDDED: IndexBackend(_fts5, lambda s: ""),
+    Backend.MONGO: IndexBackend(_elastic, lambda s: f"+{s.es_url}/{s.es_index}"),
+}
+
+
+def query_words(text: str) -> list[str]:
+    """A text's search words as the text engine cuts them (migration's sample searches)."""
+    return words(normalize(text))
+
+
+def location(settings: Settings) -> str:
+    """Where an archive lives, for messages and to tell two archives apart."""
+    return backend_of(settings).location(settings) + INDEXES[settings.backend].location(settings)
+
+
+def where(settings: Settings) -> str:
+    """Where the records live, for people (no password)."""
+    return backend_of(settings).where(settings)
 
 
 def _extractor(settings: Settings) -> DefaultExtractor:
@@ -33,9 +79,13 @@ def open_archive(settings: Settings, *, create: bool = True, new_key: bool | Non
     instead of being sealed under a new key its data does not know."""
     new_key = create if new_key is None else new_key
     private_files()
-    if settings.backend is Backend.MONGO:
-        return _open_mongo(settings, create, new_key)
-    return _open_embedded(settings, create, new_key)
+    backend = backend_of(settings)
+    opened = backend.open(settings, create)
+    index = INDEXES[settings.backend].open(settings, opened.store)
+    archive = _archive(settings, opened.store, opened.blobs, index,
+                       new_key=opened.new and new_key)
+    archive.held.append(claim_and_sweep(settings.work_dir, backend.blob_folder(settings))[0])
+    return archive
 
 
 def private_files() -> None:
@@ -50,52 +100,6 @@ def prove(archive: Archive, settings: Settings, *, new_admin: bool = False) -> i
                            password=os.environ.get("ARCHIVE_PASSWORD"),
                            token_file=settings.token_file)
     return identity.establish(archive, claim, new_admin=new_admin)
-
-
-def _missing(where: str) -> NotInitialised:
-    return NotInitialised(f"no archive at {where}; create one with `archive init` (or check "
-                          "--data-dir / ARCHIVE_DATA_DIR, --backend and the MongoDB settings)")
-
-
-def _open_embedded(settings: Settings, create: bool, new_key: bool) -> Archive:
-    from docstore._fsblobs import FsBlobStore
-    from docstore._sqlite import SqliteRecordStore
-    from indexer._fts5 import Fts5Index
-
-    new = not settings.db_path.exists()
-    if new and not create:
-        raise _missing(f"{settings.data_dir} ({settings.db_path.name} not found)")
-    if new:  # private from the first byte: SQLite gives the WAL and SHM files the same mode
-        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.close(os.open(settings.db_path, os.O_WRONLY | os.O_CREAT, 0o600))
-    store = SqliteRecordStore(settings.db_path, settings.lock_timeout)
-    if not create and not store.list_users():
-        store.close()
-        raise _missing(str(settings.data_dir))
-    blobs = FsBlobStore(settings.blob_dir)
-    archive = _archive(settings, store, blobs, Fts5Index(store.conn, store.transaction),
-                       new_key=new and new_key)
-    archive.held.append(claim_and_sweep(settings.work_dir, settings.blob_dir)[0])
-    return archive
-
-
-def _open_mongo(settings: Settings, create: bool, new_key: bool) -> Archive:
-    from docstore._gridfs import GridFsBlobStore
-    from docstore._mongo import MongoRecordStore
-    from indexer._elastic import ElasticIndex
-
-    from docstore._mongo import redact
-
-    store = MongoRecordStore(settings.mongo_uri, settings.mongo_db)
-    new = not store.list_users() and store.last_journal_entry() is None
-    if new and not create:
-        store.close()
-        raise _missing(f"{redact(settings.mongo_uri)} database {settings.mongo_db}")
-    blobs = GridFsBlobStore(store.db)
-    archive = _archive(settings, store, blobs, ElasticIndex(settings.es_url, settings.es_index),
-                       new_key=new and new_key)
-    archive.held.append(claim_and_sweep(settings.work_dir, None)[0])
-    return archive
 
 
 def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: SearchIndex,
@@ -115,7 +119,7 @@ def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: Se
                       timezone=settings.timezone, dossier_rules=settings.dossier_rules,
                       retention=settings.retention, work_dir=settings.work_dir,
                       max_file_bytes=settings.max_file_mb << 20)
-    archive.journal.sealer = Sealer(cipher.ring, heads_dir(settings), archive_id(_where(settings)))
+    archive.journal.sealer = Sealer(cipher.ring, heads_dir(settings), archive_id(backend_of(settings).identity(settings)))
     return archive
 
 
@@ -123,10 +127,3 @@ def heads_dir(settings: Settings) -> Path:
     """The journal's signed heads live beside the key ring, outside the data folder."""
     return settings.key_file.with_name(settings.key_file.name + ".heads")
 
-
-def _where(settings: Settings) -> str:
-    if settings.backend is Backend.MONGO:
-        from docstore._mongo import redact
-
-        return f"mongo:{redact(settings.mongo_uri)}/{settings.mongo_db}"
-    return f"embedded:{settings.data_dir.resolve()}"

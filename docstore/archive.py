@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .crypto import Cipher
 from .journal import Journal
@@ -34,7 +35,7 @@ class Archive:
     dossier_rules: DossierRules = field(default_factory=DossierRules)
     """档号 template, finalisation days and checklists (settings / config.toml)."""
     retention: dict[str, str] = field(default_factory=dict)
-    """保管期限 rules per dossier category (``docstore.retention``)."""
+    """保管期限 rules per dossier category (``docstore.dossiers.retention``)."""
     private_paths: tuple[Path, ...] = ()
     """The data folder and key file: never ingested, even when inside a folder given."""
     """Encrypts personal fields; None only where no customer data is touched."""
@@ -56,3 +57,8 @@ class Archive:
         self.journal.checkpoint()  # the signed head, beside the key ring (journal_seal)
         for part in (self.index, self.blobs, self.store, *self.held):
             part.close()
+
+
+def zone(archive: Archive) -> ZoneInfo:
+    """The office's time zone: where a lending day, a report month and a retention year end."""
+    return ZoneInfo(archive.timezone)

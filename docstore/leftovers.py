@@ -7,11 +7,11 @@ other is writing, and removes every leftover at once instead of waiting an hour 
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+import shutil
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
-
-from ._fsblobs import sweep
 
 STAGED = "stage-*"
 PARTIAL_BLOBS = "??/??/.tmp-*"
@@ -42,3 +42,20 @@ def claim_and_sweep(work_dir: Path, blob_dir: Path | None) -> tuple[IO[str], int
 def survey(work_dir: Path, blob_dir: Path | None) -> list[Path]:
     """Leftovers still present (another process may be writing some of them right now)."""
     return sorted(_candidates(work_dir, blob_dir))
+
+
+def sweep(paths: Iterable[Path], older_than: float) -> int:
+    """Remove old leftovers: files, and folders (the files a crash left half taken out of a
+    zip or an e-mail, ``stage-*.parts``)."""
+    cutoff, removed = time.time() - older_than, 0
+    for path in paths:
+        try:
+            if path.stat().st_mtime < cutoff:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed

@@ -1,7 +1,7 @@
 """The ports: what the workflows need from storage, search and text extraction.
 
 Workflows (ingest, search, journal, ...) are written once against these Protocols. Each adapter
-lives in its own private module (``docstore._sqlite``, ``docstore._mongo``, ``indexer._fts5``,
+lives in its own private module (``docstore.stores._sqlite``, ``docstore.stores._mongo``, ``indexer._fts5``,
 ``indexer._elastic``, ...) and the CLI wires them. The contract suite in ``tests/contract`` proves
 every adapter keeps the promises written here.
 """
@@ -15,8 +15,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, Protocol, runtime_checkable
 
-from .models import (Customer, Document, Dossier, JournalEntry, SearchHit, SearchQuery,
-                     TextSource, User)
+from .models import (Customer, Document, Dossier, JournalEntry, SearchHit, SearchQuery, TextSource,
+                     User)
 
 
 class DocumentSummary(NamedTuple):
@@ -63,7 +63,7 @@ class RecordStore(Protocol):
       well under a second on the embedded store.
     - ``iter_journal(operation=…)`` yields only the entries of that exact operation, in order.
     - ``dump`` yields every stored row as ``(table, key, data)`` in a fixed order — tables in
-      ``docstore.dump.TABLES`` order (sequences, users, customers, dossiers, documents,
+      ``docstore.records.TABLES`` order (sequences, users, customers, dossiers, documents,
       ``records/<kind>`` for every kind, journal last), keys ascending within a table — with
       ``data`` in the models' JSON form, identical on both backends for the same content. It
       MUST be a consistent snapshot of a store in use (embedded: read from an online-backup

@@ -14,7 +14,8 @@ import platformdirs
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .errors import UsageError
+from .errors import ArchiveError, UsageError
+from .rules import Template, check_policy
 
 CONFIG_NAME = "config.toml"
 
@@ -92,7 +93,7 @@ class Settings(BaseSettings):
     key_file: Path = Field(default_factory=lambda: default_key_file())
     """Key ring for personal data: never inside the data folder."""
     encrypt_attachments: bool = False
-    """Seal new attachments with the personal-data key (``docstore.blobcrypt``); sealed ones
+    """Seal new attachments with the personal-data key (``docstore.security.blobcrypt``); sealed ones
     are read whatever this says. ``archive key encrypt-attachments`` seals the existing ones."""
     consent: ConsentPolicy = ConsentPolicy.WARN
     """Filing documents for a customer without recorded consent: refuse, warn or allow."""
@@ -107,8 +108,6 @@ class Settings(BaseSettings):
     @field_validator("archive_no_template")
     @classmethod
     def _template_parses(cls, value: str) -> str:
-        from .archive_no import Template
-
         Template.parse(value)  # raises ValueError naming what is wrong
         return value
 
@@ -131,16 +130,13 @@ class Settings(BaseSettings):
 
     retention: dict[str, str] = Field(default_factory=dict)
     """保管期限 per dossier category: config.toml ``[retention] HT = "30y"``, ``JS = "permanent"``,
-    ``GJ = "10y from contract_end"``, ``default = "10y"`` (see ``docstore.retention``)."""
+    ``GJ = "10y from contract_end"``, ``default = "10y"`` (see ``docstore.dossiers.retention``)."""
     dispose_pause: float = Field(default=0.0, ge=0)
     """Seconds ``dispose execute`` waits after each document, to spread the load."""
 
     @field_validator("retention")
     @classmethod
     def _retention_rules(cls, value: dict[str, str]) -> dict[str, str]:
-        from .errors import ArchiveError
-        from .retention import check_policy
-
         try:
             return check_policy(value)
         except ArchiveError as exc:

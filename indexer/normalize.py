@@ -15,6 +15,8 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
+from docstore.textfiles import TEXT_ENCODINGS, decode_text
+
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
 _HAN_GAP = re.compile(rf"(?<=[{HAN}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{HAN}{CJK_PUNCT}])")
@@ -95,30 +97,3 @@ def _close_gaps(joined: str, where: list[int]) -> tuple[str, list[int]]:
     parts.append(joined[pos:])
     kept.extend(where[pos:])
     return "".join(parts), kept
-
-
-TEXT_ENCODINGS = ("utf-8-sig", "gb18030", "big5", "utf_16_le", "utf_16_be")
-"""Text files from Chinese offices: UTF-8 (with or without BOM), GB18030 (a superset of
-GBK/GB2312, what Excel and Notepad save on a Chinese Windows), Big5 (Taiwan, Hong Kong), and
-UTF-16 with or without BOM (Notepad's "Unicode"). GB18030 decodes almost any bytes, so beyond
-UTF-8 the encoding is detected (charset-normalizer), never guessed: no confident answer is None,
-a named failure for the caller (issue 14: no mojibake stored)."""
-
-
-def decode_text(raw: bytes) -> str | None:
-    """The text of ``raw`` (UTF-8 first, else the detected one of ``TEXT_ENCODINGS``), or None
-    when the encoding cannot be told with confidence."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw, cp_isolation=list(TEXT_ENCODINGS[1:])).best()
-    if best is None or best.chaos > MAX_CHAOS:
-        return None
-    return str(best)
-
-
-MAX_CHAOS = 0.1
-"""charset-normalizer's mess ratio above which a decoding is refused rather than stored."""

@@ -9,10 +9,11 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from docstore import access, customers
+from docstore import access
+from docstore import customers
 from docstore.archive import Archive
 from docstore.documents import search
-from docstore.dump import digests
+from docstore.backup import digests
 from docstore.models import Dossier, Loan, LoanKind, LoanStatus, SearchQuery
 from docstore.settings import OcrMode
 from indexer.extract import DefaultExtractor

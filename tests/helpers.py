@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from docstore.archive import Archive
-from docstore.ingest import IngestOptions, Ingestor
+from docstore.intake import IngestOptions, Ingestor
 from docstore.models import IngestResult
 
 DATA = Path(__file__).parent / "data"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from docstore.samples import write_pdf
+from docstore.demo import write_pdf
 from tests.conftest import make_settings, wipe
 from docstore.settings import load_settings
 from tests.helpers import TEST_PASSWORD, give_passwords

@@ -12,7 +12,7 @@ import click
 import pytest
 
 from cli.main import cli
-from docstore.samples import write_pdf
+from docstore.demo import write_pdf
 from tests.helpers import give_passwords
 
 

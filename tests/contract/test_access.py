@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from docstore import access, customers, documents, journal_ops
+from docstore import access
+from docstore import customers
+from docstore import documents
+from docstore import audit as journal_ops
 from docstore.errors import PermissionDenied
 from docstore.models import SearchQuery
-from docstore.verify import check_index
+from docstore.audit import check_index
 from tests.helpers import ingest
 
 

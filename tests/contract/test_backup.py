@@ -14,12 +14,13 @@ import pytest
 from cli.wiring import open_archive
 from docstore.archive import Archive
 from docstore.backup import backup
-from docstore.backupfile import SealedReader, SealedWriter, read_header
+from docstore.backup import SealedReader, SealedWriter, read_header
 from docstore.crypto import KeyRing, write_keyring
-from docstore.dump import JOURNAL, digests
+from docstore.backup import digests
+from docstore.records import JOURNAL
 from docstore.errors import BadInput, Conflict, PermissionDenied, Reason, UsageError
 from docstore.journal import verify_chain
-from docstore.restore import restore
+from docstore.backup import restore
 from docstore.settings import Settings
 from tests.archive_fill import fill, search_ids, snapshot
 from tests.conftest import make_settings, wipe
@@ -168,7 +169,8 @@ def test_wrong_key_is_refused(archive, settings, target, tmp_path: Path) -> None
 def test_non_empty_target_needs_force(archive, settings, target, tmp_path: Path) -> None:
     fill(archive, tmp_path / "in")
     out = _backup(archive, settings, tmp_path / "b.backup")
-    from docstore import access, customers
+    from docstore import access
+    from docstore import customers
     access.bootstrap(target)
     for _ in range(3):  # the target's counter runs ahead of the backup's (2)
         customers.add_customer(target, name="不该留下的客户")
@@ -271,7 +273,7 @@ def test_long_text_round_trips_through_dump_and_load(archive, settings, target) 
 def test_embedded_backup_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
     """The online backup copy does not wait for, nor include, another writer's open
     transaction: the backup is one consistent moment."""
-    from docstore._sqlite import SqliteRecordStore
+    from docstore.stores._sqlite import SqliteRecordStore
     from docstore.models import Customer
 
     s = make_settings("embedded", tmp_path)
@@ -294,7 +296,7 @@ def test_any_records_round_trip_through_load_and_dump(tmp_path: Path) -> None:
     nested JSON), dump gives back exactly those rows, and loading twice changes nothing."""
     from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-    from docstore._sqlite import SqliteRecordStore
+    from docstore.stores._sqlite import SqliteRecordStore
 
     text = st.text(alphabet=st.sampled_from("档案借阅abc01-_ 修复"), min_size=1, max_size=8)
     json_value = st.recursive(

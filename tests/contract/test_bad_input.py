@@ -10,7 +10,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from docstore.samples import write_pdf
+from docstore.demo import write_pdf
 from tests.helpers import ingest
 
 
@@ -134,7 +134,7 @@ def test_file_that_disappears_mid_batch(archive, tmp_path: Path) -> None:
     for name in ("1.txt", "2.txt", "3.txt"):
         (folder / name).write_text(f"第{name}份", encoding="utf-8")
     results = []
-    from docstore.ingest import IngestOptions, Ingestor
+    from docstore.intake import IngestOptions, Ingestor
 
     run = Ingestor(archive, IngestOptions())
     for result in run.run([folder]):

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docstore.batch import Batch
+from docstore.intake import Batch
 from docstore.customers import add_customer
 from docstore.documents import search, show
-from docstore.manifest import ManifestError, read_manifest
+from docstore.intake import ManifestError, read_manifest
 from docstore.models import SearchQuery
 
 

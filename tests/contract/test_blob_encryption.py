@@ -11,12 +11,12 @@ import pytest
 
 from cli.wiring import open_archive
 from docstore import access
-from docstore.blobcrypt import MAGIC
+from docstore.security import MAGIC
 from docstore.crypto import KeyRing, load_keyring, write_keyring
 from docstore.documents import export, search, show
 from docstore.errors import BadInput, Reason, UsageError
-from docstore.integrity import verify_archive
-from docstore.keys import encrypt_attachments, rotate_key
+from docstore.audit import verify_archive
+from docstore.security import encrypt_attachments, rotate_key
 from docstore.models import SearchQuery
 from tests.helpers import ingest
 
@@ -248,8 +248,8 @@ def test_verify_catches_a_tampered_encrypted_attachment(sealed, tmp_path) -> Non
 
 
 def test_ocr_reads_the_sealed_scan_and_seals_its_searchable_pdf(sealed, tmp_path) -> None:
-    from docstore.reocr import retry_ocr
-    from docstore.samples import write_scan
+    from docstore.intake import retry_ocr
+    from docstore.demo import write_scan
     from docstore.settings import OcrMode
     from indexer.extract import DefaultExtractor
     from tests.scans import require_ocr
@@ -274,8 +274,8 @@ def test_backups_carry_plaintext_inside_the_sealed_file_and_restore_seals_again(
     import tarfile
 
     from docstore.backup import backup
-    from docstore.backupfile import SealedReader, blob_member
-    from docstore.restore import restore
+    from docstore.backup import SealedReader, blob_member
+    from docstore.backup import restore
     from tests.conftest import make_settings, wipe
 
     archive, settings = sealed

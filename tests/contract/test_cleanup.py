@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from docstore import activity, customers, documents, holds
-from docstore.cleanup import run_cleanup
+from docstore import customers as activity
+from docstore import customers
+from docstore import documents
+from docstore import disposal as holds
+from docstore.disposal import run_cleanup
 from docstore.errors import BadInput
 from docstore.models import CustomerStatus, SearchQuery
 from docstore.runlock import KIND, Locked, run_lock

@@ -17,7 +17,10 @@ from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, inva
                                  run_state_machine_as_test)
 
 from cli.wiring import open_archive
-from docstore import access, customers, dossiers
+from docstore import access
+from docstore import customers
+from docstore import dossiers
+from docstore.intake import dossier_add_options
 from docstore.dossiers import TRANSITIONS, Action, Stage
 from docstore.errors import ArchiveError, PermissionDenied
 from docstore.models import DossierStatus
@@ -105,7 +108,7 @@ class DossierLifecycle(RuleBasedStateMachine):
         path.write_text(f"{kind} 第{self.files}份 {number}", encoding="utf-8")
 
         def run() -> None:
-            options = dossiers.add_options(self.archive, number, kind, force)
+            options = dossier_add_options(self.archive, number, kind, force)
             [result] = ingest(self.archive, [path], **options.__dict__)
             assert result.status == "added"
 

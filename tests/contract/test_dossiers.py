@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from docstore import access, archive_no, customers, dossiers
+from docstore import access
+from docstore import dossiers as archive_no
+from docstore import customers
+from docstore import dossiers
+from docstore.intake import dossier_add_options
 from docstore.archive import Archive
 from docstore.errors import Conflict, Incomplete, InvalidValue, NotFound, PermissionDenied
-from docstore.manifest import ManifestError
-from docstore.batch import Batch
+from docstore.intake import ManifestError
+from docstore.intake import Batch
 from docstore.models import DossierStatus
 from docstore.settings import DossierRules
 from tests.helpers import ingest, write_texts
@@ -141,7 +145,7 @@ def test_illegal_transitions_are_refused_naming_dossier_state_and_need(archive, 
     for attempt in (lambda: dossiers.complete(archive, number),
                     lambda: dossiers.finalize(archive, number, override="x"),
                     lambda: dossiers.shelve(archive, number, "5号柜"),
-                    lambda: dossiers.add_options(archive, number, force=True),
+                    lambda: dossier_add_options(archive, number, force=True),
                     lambda: add_docs(archive, tmp_path, number, ["竣工图"])):
         with pytest.raises(Conflict, match="it is disposed"):
             attempt()
@@ -156,9 +160,9 @@ def test_late_documents_need_a_manager(archive, tmp_path: Path) -> None:
     dossiers.finalize(archive, number, override="原件齐全")
     archive.user = "王芳"
     with pytest.raises(PermissionDenied):
-        dossiers.add_options(archive, number, kind="竣工图", force=True)
+        dossier_add_options(archive, number, kind="竣工图", force=True)
     archive.user = "王经理"
-    options = dossiers.add_options(archive, number, kind="竣工图", force=True)
+    options = dossier_add_options(archive, number, kind="竣工图", force=True)
     [path] = write_texts(tmp_path, {"竣工图.txt": "竣工图 滨江花园二期"}).values()
     batch = Batch(archive, paths=[path], options=options)
     assert [r.status for r in batch.results()] == ["added"]

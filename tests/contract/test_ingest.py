@@ -12,7 +12,7 @@ from docstore.documents import export, reindex, search, show
 from docstore.errors import InvalidValue, NotFound
 from docstore.journal import verify_chain
 from docstore.models import SearchQuery
-from docstore.samples import write_pdf, write_scan
+from docstore.demo import write_pdf, write_scan
 from tests.helpers import ingest
 
 
@@ -165,7 +165,7 @@ def test_pending_documents_are_counted_and_reindexed(archive, tmp_path: Path) ->
 
 
 def test_verify_index_finds_and_repairs_drift(archive, tmp_path: Path) -> None:
-    from docstore.verify import check_index
+    from docstore.audit import check_index
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -187,7 +187,7 @@ def test_verify_index_finds_and_repairs_drift(archive, tmp_path: Path) -> None:
 
 
 def test_walk_streams_instead_of_listing_the_tree_first(tmp_path: Path) -> None:
-    from docstore.files import walk
+    from docstore.intake import walk
 
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -200,7 +200,7 @@ def test_walk_streams_instead_of_listing_the_tree_first(tmp_path: Path) -> None:
 
 
 def test_the_archives_own_data_folder_is_never_ingested(archive, tmp_path: Path) -> None:
-    from docstore.batch import Batch
+    from docstore.intake import Batch
 
     data_dir = archive.work_dir.parent
     (data_dir / "放错地方的合同.txt").write_text("数据目录里的文件", encoding="utf-8")

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from docstore import journal_ops
+from docstore import audit as journal_ops
 from docstore.customers import add_customer
 from docstore.documents import search
 from docstore.errors import NotFound

@@ -6,7 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from docstore import access, customers, loans
+from docstore import access
+from docstore import customers
+from docstore import loans
 from docstore.archive import Archive
 from docstore.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from docstore.models import Dossier, DossierStatus, LoanKind, LoanStatus

@@ -17,19 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from docstore.errors import Conflict, NotFound
-from docstore.models import (
-    Customer,
-    CustomerStatus,
-    CustomerType,
-    Document,
-    Dossier,
-    DossierStatus,
-    IndexState,
-    JournalEntry,
-    SearchQuery,
-    TextSource,
-    document_id_for,
-)
+from docstore.models import (Customer, CustomerStatus, CustomerType, Document, Dossier,
+                             DossierStatus, IndexState, JournalEntry, SearchQuery, TextSource,
+                             document_id_for)
 from docstore.ports import BlobStore, IndexFailure, RecordStore, SearchIndex
 from indexer.snippet import plain
 from docstore.settings import Settings
@@ -43,7 +33,7 @@ def backend() -> str:
 
 @pytest.fixture
 def store(settings: Settings) -> Iterator:
-    from docstore._mongo import MongoRecordStore
+    from docstore.stores._mongo import MongoRecordStore
 
     s = MongoRecordStore(settings.mongo_uri, settings.mongo_db)
     yield s
@@ -52,7 +42,7 @@ def store(settings: Settings) -> Iterator:
 
 @pytest.fixture
 def blobs(store) -> Iterator:
-    from docstore._gridfs import GridFsBlobStore
+    from docstore.stores._gridfs import GridFsBlobStore
 
     b = GridFsBlobStore(store.db)
     yield b
@@ -195,7 +185,7 @@ def test_sequences_are_unique_across_threads(store) -> None:
 
 
 def test_iter_documents_streams_and_tolerates_marking_while_iterating(store) -> None:
-    from docstore import _mongo
+    from docstore.stores import _mongo as _mongo
 
     docs = [make_doc(f"文档 {i}") for i in range(_mongo.BATCH + 20)]  # more than one batch
     for doc in docs:
@@ -225,7 +215,7 @@ def test_pending_markers_survive_a_crash_between_marker_and_record(store) -> Non
 
 
 def test_a_text_larger_than_a_bson_document_round_trips(store) -> None:
-    from docstore import _mongo
+    from docstore.stores import _mongo as _mongo
 
     text = "建设工程施工合同第一条。" * 900_000  # 10.8M characters, 32 MB of UTF-8
     doc = make_doc("big").model_copy(update={"text": text})
@@ -258,7 +248,7 @@ def _file(tmp_path: Path, data: bytes) -> tuple[Path, str]:
 
 
 def test_gridfs_put_open_exists_delete(blobs, tmp_path: Path) -> None:
-    from docstore._gridfs import CHUNK_SIZE
+    from docstore.stores._gridfs import CHUNK_SIZE
 
     big, big_sha = _file(tmp_path, os.urandom(CHUNK_SIZE * 3 + 17))
     small, small_sha = _file(tmp_path, "客户档案".encode())
@@ -294,7 +284,7 @@ def test_gridfs_refuses_content_that_does_not_match_its_hash(blobs, tmp_path: Pa
 
 def test_gridfs_put_completes_over_an_interrupted_upload(blobs, tmp_path: Path) -> None:
     """A writer killed mid-upload leaves chunks and no files document: put must still work."""
-    from docstore._gridfs import CHUNK_SIZE
+    from docstore.stores._gridfs import CHUNK_SIZE
 
     path, sha = _file(tmp_path, os.urandom(CHUNK_SIZE * 2 + 5))
     data = path.read_bytes()

@@ -10,7 +10,7 @@ import pytest
 
 from docstore.documents import export, search, show
 from docstore.models import SearchQuery
-from docstore.samples import write_pdf
+from docstore.demo import write_pdf
 from docstore.settings import OcrMode
 from indexer.extract import DefaultExtractor
 from indexer.normalize import clean_text, normalize
@@ -84,7 +84,7 @@ def test_never_and_unavailable_ocr_keep_the_scan_flagged(archive, tmp_path: Path
 
 
 def test_ocr_retry_fills_in_flagged_scans(archive, tmp_path: Path) -> None:
-    from docstore.reocr import retry_ocr
+    from docstore.intake import retry_ocr
 
     archive.extractor = DefaultExtractor(OcrMode.AUTO, languages="chi_sim+xyz")  # OCR fails
     [result] = ingest(archive, [scanned_pdf(tmp_path / "待识别.pdf", [PAGE_2])])

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from docstore import access, customers
+from docstore import access
+from docstore import customers
 from docstore.crypto import load_keyring
 from docstore.documents import search
 from docstore.errors import UsageError
-from docstore.keys import rotate_key
+from docstore.security import rotate_key
 from docstore.models import SearchQuery
 from tests.helpers import ingest
 

@@ -10,7 +10,8 @@ from datetime import datetime
 import pytest
 from pypdf import PdfReader
 
-from docstore import loans, report
+from docstore import loans
+from docstore import loans as report
 from docstore.errors import InvalidValue, PermissionDenied
 from tests.contract.test_loans import HT, JG, SHANGHAI, Clock, add_dossier, office
 

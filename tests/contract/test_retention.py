@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from docstore import access, activity, holds
+from docstore import access
+from docstore import customers as activity
+from docstore import disposal as holds
 from docstore.errors import Conflict, InvalidValue, PermissionDenied
-from docstore.retention import Rule, ensure_retention, evaluate, parse_period
+from docstore.dossiers import Rule, ensure_retention, evaluate, parse_period
 from tests.aging import NOW, at, old_customer, old_dossier
 
 

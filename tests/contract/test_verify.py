@@ -11,7 +11,7 @@ import pytest
 
 from docstore import access
 from docstore.errors import PermissionDenied
-from docstore.integrity import verify_archive
+from docstore.audit import verify_archive
 from tests.archive_fill import fill
 
 

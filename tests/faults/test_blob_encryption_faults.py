@@ -14,9 +14,9 @@ import pytest
 
 from cli.wiring import open_archive
 from docstore import access
-from docstore._gridfs import STAGE
+from docstore.stores._gridfs import STAGE
 from docstore.crypto import load_keyring
-from docstore.keys import encrypt_attachments, rotate_key
+from docstore.security import encrypt_attachments, rotate_key
 from docstore.settings import Settings
 from tests.helpers import kill_9_after
 
@@ -27,8 +27,8 @@ SIZE = 700 * 1024  # three GridFS chunks, eleven segments: a kill can land insid
 SCRIPT = """
 import sys, time
 from cli.wiring import open_archive
-from docstore import _fsblobs
-from docstore.keys import encrypt_attachments, rotate_key
+from docstore.stores import _fsblobs
+from docstore.security import encrypt_attachments, rotate_key
 from docstore.settings import Settings
 
 settings = Settings.model_validate_json(sys.argv[2])

@@ -21,10 +21,10 @@ from cli.wiring import open_archive
 from docstore.archive import Archive
 from docstore.documents import reindex, search
 from docstore.errors import BackendUnavailable, IndexUnavailable
-from docstore.ingest import IngestOptions, Ingestor
+from docstore.intake import IngestOptions, Ingestor
 from docstore.journal import verify_chain
 from docstore.models import SearchQuery
-from docstore.samples import write_pdf
+from docstore.demo import write_pdf
 from docstore.settings import Settings
 from tests.helpers import kill_9_after, proven_env, write_texts
 
@@ -186,7 +186,7 @@ def test_elasticsearch_unreachable_is_one_clear_error(tmp_path):
 
 def test_mongodb_unreachable_is_a_clear_error_naming_the_url():
     """No servers needed: the closed port is the outage."""
-    from docstore._mongo import MongoRecordStore
+    from docstore.stores._mongo import MongoRecordStore
 
     with pytest.raises(BackendUnavailable) as caught:
         MongoRecordStore(CLOSED_MONGO, "archive", timeout_ms=300)
@@ -195,7 +195,7 @@ def test_mongodb_unreachable_is_a_clear_error_naming_the_url():
 
 
 def test_mongodb_password_never_appears_in_the_error():
-    from docstore._mongo import MongoRecordStore
+    from docstore.stores._mongo import MongoRecordStore
 
     with pytest.raises(BackendUnavailable) as caught:
         MongoRecordStore("mongodb://archivist:s3cret@127.0.0.1:1/", "archive", timeout_ms=300)

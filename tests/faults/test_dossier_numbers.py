@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from cli.wiring import open_archive
-from docstore import customers, dossiers
+from docstore import customers
+from docstore import dossiers
 from docstore.settings import Settings
 from tests.helpers import proven_env
 

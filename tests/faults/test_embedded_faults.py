@@ -13,7 +13,7 @@ import pytest
 
 from cli.wiring import open_archive
 from docstore.journal import verify_chain
-from docstore.samples import write_pdf
+from docstore.demo import write_pdf
 from tests.helpers import TEST_PASSWORD, give_passwords, kill_9_after
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +135,7 @@ def test_a_writer_that_waits_too_long_fails_clearly(tmp_path: Path) -> None:
 @pytest.mark.parametrize("stage", ["after_blob", "after_record"])
 def test_crash_between_steps_is_repaired_by_rerun(tmp_path: Path, stage: str) -> None:
     """Simulate a crash at each step boundary inside one process, then rerun."""
-    from docstore.ingest import IngestOptions, Ingestor
+    from docstore.intake import IngestOptions, Ingestor
     from docstore.settings import Settings
 
     data = tmp_path / "data"

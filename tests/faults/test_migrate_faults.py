@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from cli.wiring import open_archive
-from docstore.dump import JOURNAL, digests, record_table
+from cli.wiring import open_archive, query_words
+from docstore.backup import digests
+from docstore.records import JOURNAL, record_table
 from docstore.errors import Conflict
-from docstore.migrate import MIGRATION, migrate
+from docstore.backup import MIGRATION, migrate
 from docstore.settings import Settings
 from tests.archive_fill import fill, search_ids
 from tests.conftest import make_settings, wipe
@@ -40,7 +41,8 @@ def pair(tmp_path: Path) -> Iterator[tuple[Settings, Settings, Settings]]:
 def _run(source: Settings, target: Settings):  # type: ignore[no-untyped-def]
     a, b = open_archive(source), open_archive(target)
     try:
-        return migrate(a, b, source_name="src", target_name=target.mongo_db)
+        return migrate(a, b, source_name="src", target_name=target.mongo_db,
+                       query_words=query_words)
     finally:
         a.close()
         b.close()
@@ -65,14 +67,14 @@ def _journal_len(settings: Settings) -> int:
 
 SCRIPT = """
 import json, sys
-from cli.wiring import open_archive
-from docstore.migrate import migrate
+from cli.wiring import open_archive, query_words
+from docstore.backup import migrate
 from docstore.settings import Settings
 source, target = (Settings.model_validate_json(s) for s in sys.argv[1:3])
 def tell(stage, n):
     print(stage, n, flush=True)
 migrate(open_archive(source), open_archive(target), source_name="src",
-        target_name=target.mongo_db, progress=tell)
+        target_name=target.mongo_db, progress=tell, query_words=query_words)
 print("done", flush=True)
 """
 
@@ -121,7 +123,7 @@ def test_failure_mid_load_then_rerun(pair) -> None:
 
     a.store.dump = breaking_dump  # type: ignore[method-assign]
     with pytest.raises(ConnectionError):
-        migrate(a, b, source_name="src", target_name="dst")
+        migrate(a, b, source_name="src", target_name="dst", query_words=query_words)
     a.close()
     b.close()
     report = _run(source, target)
@@ -141,7 +143,7 @@ def test_verified_migration_and_back(pair, tmp_path: Path) -> None:
         assert ops[-2:] == ["reindex", "migrate.in"]
         assert [e.operation for e in a.store.iter_journal()][-1] == "migrate.out"
         with pytest.raises(Conflict, match="already holds a finished migration"):
-            migrate(a, b, source_name="src", target_name="dst")
+            migrate(a, b, source_name="src", target_name="dst", query_words=query_words)
     finally:
         a.close()
         b.close()
@@ -149,7 +151,7 @@ def test_verified_migration_and_back(pair, tmp_path: Path) -> None:
         update={"key_file": source.key_file})
     b, c = open_archive(target), open_archive(back)
     try:
-        assert migrate(b, c, source_name="dst", target_name="back").ok
+        assert migrate(b, c, source_name="dst", target_name="back", query_words=query_words).ok
         assert search_ids(b) == search_ids(c)
     finally:
         b.close()
@@ -164,7 +166,7 @@ def test_migration_refuses_a_foreign_non_empty_target(pair) -> None:
     a = open_archive(source)
     try:
         with pytest.raises(Conflict, match="not empty"):
-            migrate(a, b, source_name="src", target_name="dst")
+            migrate(a, b, source_name="src", target_name="dst", query_words=query_words)
     finally:
         a.close()
         b.close()

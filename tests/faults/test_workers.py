@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docstore.ingest import IngestOptions, Ingestor
-from docstore.samples import write_pdf
+from docstore.intake import IngestOptions, Ingestor
+from docstore.demo import write_pdf
 from tests.faults.crashing_extractor import CrashingExtractor
 
 

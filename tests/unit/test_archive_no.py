@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from docstore.archive_no import Template
+from docstore.dossiers import Template
 from docstore.errors import UsageError
 from docstore.settings import load_settings
 

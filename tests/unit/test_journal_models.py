@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docstore._sqlite import SqliteRecordStore
+from docstore.stores._sqlite import SqliteRecordStore
 from docstore.journal import Journal, verify_chain
 from docstore.models import Customer, Document, document_id_for
 

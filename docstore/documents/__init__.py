@@ -1,0 +1,9 @@
+"""Documents: search, show, export and (re)indexing of what is filed.
+
+The front door of this area: cli/ and other areas import from here, not from its modules."""
+
+from .catalog import export, index_documents, index_in_transaction, reindex, search, show, stats
+
+__all__ = [
+    "export", "index_documents", "index_in_transaction", "reindex", "search", "show", "stats",
+]

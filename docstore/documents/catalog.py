@@ -1,0 +1,177 @@
+"""Reading the archive: search, show, get — every access journaled — and index upkeep."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from ..access import Permission, require
+from ..archive import Archive
+from ..checked import copy_checked
+from ..errors import NotFound
+from ..models import TOMBSTONE, CustomerStatus, Document, SearchHit, SearchQuery, SearchResults
+from ..outputs import check_target, output_file
+
+log = logging.getLogger(__name__)
+REINDEX_BATCH = 200
+
+
+def search(archive: Archive, query: SearchQuery, *,
+           include_archived: bool = False) -> SearchResults:
+    """Documents of archived customers (``archive cleanup --apply``) are left out unless
+    ``include_archived``."""
+    require(archive, Permission.READ, details={"query": query.text})
+    hits = archive.index.search(query) if include_archived else _active_hits(archive, query)
+    pending = archive.store.count_documents(pending_only=True)
+    archive.journal.record(
+        archive.user, "search", customer_id=query.customer_id, dossier=query.archive_no,
+        details={"query": query.text, "hits": len(hits),
+                 **({"include_archived": True} if include_archived else {}),
+                 **query.model_dump(mode="json", exclude={"text", "limit"}, exclude_none=True)},
+    )
+    return SearchResults(query=query.text, hits=hits, pending=pending)
+
+
+def _active_hits(archive: Archive, query: SearchQuery) -> list[SearchHit]:
+    """Hits whose customer is not archived, filtered after the index (the same on every
+    backend); when some were left out the index is asked for more, so a page stays full."""
+    active: dict[str, bool] = {}
+
+    def shown(hit: SearchHit) -> bool:
+        if hit.customer_id is None:
+            return True
+        if hit.customer_id not in active:
+            customer = archive.store.get_customer(hit.customer_id)
+            active[hit.customer_id] = customer is None or customer.status != CustomerStatus.ARCHIVED
+        return active[hit.customer_id]
+
+    asked = query
+    while True:
+        hits = archive.index.search(asked)
+        kept = [h for h in hits if shown(h)]
+        if len(kept) >= query.limit or len(hits) < asked.limit or asked.limit >= 1000:
+            return kept[: query.limit]
+        asked = asked.model_copy(update={"limit": min(1000, asked.limit * 4)})
+
+
+def stats(archive: Archive) -> dict[str, int]:
+    require(archive, Permission.READ)
+    return archive.store.counts()
+
+
+def get_document(archive: Archive, document_id: str) -> Document:
+    doc = archive.store.get_document(document_id)
+    if doc is None:
+        gone = archive.store.get_record(TOMBSTONE, document_id)
+        if gone is not None:
+            raise NotFound("document", f"{document_id} (disposed of by {gone['disposal']} on "
+                                       f"{str(gone['disposed_at'])[:10]}; only its tombstone is kept)")
+        raise NotFound("document", document_id)
+    return doc
+
+
+def show(archive: Archive, document_id: str) -> Document:
+    require(archive, Permission.READ, document_id=document_id)
+    doc = get_document(archive, document_id)
+    archive.journal.record(archive.user, "show", document_id=doc.id, customer_id=doc.customer_id,
+                           dossier=doc.archive_no)
+    return doc
+
+
+@contextmanager
+def preview_source(archive: Archive, document_id: str) -> Iterator[tuple[Document, BinaryIO]]:
+    """A document and its stored bytes, to render a page preview from (read permission: the
+    text is shown to the same people). Journaled as ``preview``; not an export."""
+    require(archive, Permission.READ, document_id=document_id)
+    doc = get_document(archive, document_id)
+    archive.journal.record(archive.user, "preview", document_id=doc.id,
+                           customer_id=doc.customer_id, dossier=doc.archive_no)
+    with archive.blobs.open(doc.sha256) as stream:
+        yield doc, stream
+
+
+def export(archive: Archive, document_id: str, out: Path, *, searchable: bool = False,
+           force: bool = False) -> Document:
+    """Write the original bytes — or, with ``searchable``, the OCR'd searchable PDF — to
+    ``out`` (checked and atomic: ``docstore.outputs``; ``force`` replaces an existing file),
+    checking the bytes against their SHA-256 as they stream, and journal the export."""
+    require(archive, Permission.EXPORT, document_id=document_id)
+    doc = get_document(archive, document_id)
+    sha = doc.searchable_sha256 if searchable else doc.sha256
+    if sha is None:
+        raise NotFound("searchable PDF of document", document_id)
+    check_target(out, archive.private_paths, force=force)  # refused before the journal entry
+    with output_file(out, archive.private_paths, force=force) as dst:
+        copy_checked(archive, sha, dst, what=f"document {doc.id} ({doc.filename})")
+    archive.journal.record(archive.user, "get", document_id=doc.id, customer_id=doc.customer_id,
+                           dossier=doc.archive_no,
+                           details={"out": str(out), "searchable": searchable})
+    return doc
+
+
+@dataclass
+class ReindexReport:
+    indexed: int = 0
+    failed: int = 0
+    pending: int = 0
+
+
+def reindex(archive: Archive, *, everything: bool = False) -> ReindexReport:
+    """Index what is pending, or rebuild the whole index beside the old one and swap."""
+    require(archive, Permission.MAINTAIN)
+    report = ReindexReport()
+    if everything:
+        seen: list[str] = []
+
+        def documents() -> Iterator[Document]:  # one pass: ids noted as the index reads them
+            for doc in archive.store.iter_documents():
+                seen.append(doc.id)
+                yield doc
+
+        failed = {f.document_id for f in archive.index.rebuild(documents())}
+        ids = [i for i in seen if i not in failed]
+        for start in range(0, len(ids), 1000):
+            archive.store.mark_indexed(ids[start : start + 1000])
+        archive.store.mark_pending(sorted(failed))
+        report.indexed, report.failed = len(ids), len(failed)
+    else:
+        batch: list[Document] = []
+        for doc in archive.store.iter_documents(pending_only=True):
+            batch.append(doc)
+            if len(batch) >= REINDEX_BATCH:
+                _index_batch(archive, batch, report)
+                batch = []
+        _index_batch(archive, batch, report)
+    report.pending = archive.store.count_documents(pending_only=True)
+    archive.journal.record(archive.user, "reindex",
+                           details={"all": everything, "indexed": report.indexed,
+                                    "failed": report.failed})
+    return report
+
+
+def index_in_transaction(archive: Archive, docs: list[Document]) -> bool:
+    """Inside a store transaction: when the index shares it (FTS5), index now, so record,
+    journal entry and index rows commit together. False when the caller must index after."""
+    if not archive.index.shares_store_transaction:
+        return False
+    index_documents(archive, docs)
+    return True
+
+
+def index_documents(archive: Archive, docs: list[Document]) -> None:
+    """Index now and mark what the index took; what it refused stays pending."""
+    _index_batch(archive, docs, ReindexReport())
+
+
+def _index_batch(archive: Archive, batch: list[Document], report: ReindexReport) -> None:
+    if not batch:
+        return
+    failures = archive.index.index(batch)
+    failed = {f.document_id for f in failures}
+    archive.store.mark_indexed([d.id for d in batch if d.id not in failed])
+    report.indexed += len(batch) - len(failed)
+    report.failed += len(failed)

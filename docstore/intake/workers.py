@@ -1,0 +1,120 @@
+"""Extraction in worker processes, so pypdf (and later OCR) use every core during ingest.
+
+The first extraction of a run is done inline: a one-file ingest never pays for starting
+processes. A worker that dies (a crash inside a PDF library) fails only its file; the pool is
+restarted for the rest of the batch.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from ..errors import BadInput, Reason
+from ..ports import Extraction, Extractor
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else (os.cpu_count() or 1))
+
+
+def _extract(extractor: Extractor, path: Path, media_type: str) -> Extraction:
+    return extractor.extract(path, media_type)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+
+
+def _watch_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """Worker initializer: exit when the ingest process is gone (even after ``kill -9``),
+    instead of waiting forever for work that will never come."""
+
+    def watch() -> None:
+        while _alive(parent_pid):
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+class ExtractionPool:
+    def __init__(self, extractor: Extractor, jobs: int) -> None:
+        self.extractor = extractor
+        self.jobs = max(1, jobs)
+        self._pool: ProcessPoolExecutor | None = None
+        self._inline_done = False
+
+    def submit(self, path: Path, media_type: str) -> Future[Extraction]:
+        if self.jobs == 1 or not self._inline_done:
+            self._inline_done = True
+            return self._inline(path, media_type)
+        try:
+            return self._executor().submit(_extract, self.extractor, path, media_type)
+        except BrokenProcessPool:  # a worker died since the last submit: start afresh
+            self.restart()
+            return self._executor().submit(_extract, self.extractor, path, media_type)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["docstore.intake.ingest", "indexer.extract"])
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context,
+                                             initializer=_watch_parent, initargs=(os.getpid(),))
+        return self._pool
+
+    def _inline(self, path: Path, media_type: str) -> Future[Extraction]:
+        future: Future[Extraction] = Future()
+        try:
+            future.set_result(self.extractor.extract(path, media_type))
+        except Exception as exc:  # delivered to the caller like a worker's exception
+            future.set_exception(exc)
+        return future
+
+    def result(self, future: Future[Extraction], path: Path, media_type: str,
+               retry: bool = True) -> Extraction:
+        """The extraction, or ``BadInput`` naming ``path`` whatever went wrong in the worker.
+
+        When a worker dies, every file it had in flight sees a broken pool: each is retried
+        once in a fresh pool, so only the file that kills a worker twice fails."""
+        try:
+            return future.result()
+        except BadInput:
+            raise
+        except BrokenProcessPool as exc:
+            self.restart()
+            if retry and self.jobs > 1:
+                self._inline_done = True
+                return self.result(self.submit(path, media_type), path, media_type, retry=False)
+            raise BadInput(path, Reason.CORRUPT, "the text extractor crashed on this file") from exc
+        except Exception as exc:
+            raise BadInput(path, Reason.CORRUPT,
+                           f"text extraction failed: {exc or 'the reader gave up'}") from exc
+
+    def restart(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,60 @@
+"""The store as rows, shared by the adapters and the backup: one format for backups, restores and migrations on both backends.
+
+``RecordStore.dump()`` yields ``(table, key, data)``; ``RecordStore.load(rows)`` takes them back.
+Tables come in a fixed order — counters first (so a number handed out before a crash is never
+handed out again), the journal last (so every record it mentions is already there) — and every
+workflow record kind travels as ``records/<kind>``, including kinds added after this module was
+written. ``data`` is the models' JSON form, so the same archive dumps byte-identically from
+SQLite and from MongoDB, which is what lets a migration prove it lost nothing (``digests``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from .errors import InvalidValue
+from .models import Customer, Document, Dossier, JournalEntry, User
+
+Row = tuple[str, str, dict[str, Any]]
+
+SEQUENCES, JOURNAL, RECORDS = "sequences", "journal", "records/"
+MODELS: dict[str, type[BaseModel]] = {
+    "users": User, "customers": Customer, "dossiers": Dossier, "documents": Document,
+    JOURNAL: JournalEntry,
+}
+"""Tables whose rows are models; ``sequences`` rows are ``{"value": n}``, records free-form."""
+TABLES = (SEQUENCES, "users", "customers", "dossiers", "documents", RECORDS, JOURNAL)
+"""Dump order; ``records/`` stands for every ``records/<kind>`` table, kinds in name order."""
+
+
+def record_table(kind: str) -> str:
+    return RECORDS + kind
+
+
+def record_kind(table: str) -> str | None:
+    """The record kind of a ``records/<kind>`` table, None for the other tables."""
+    return table[len(RECORDS):] if table.startswith(RECORDS) else None
+
+
+def rank(table: str) -> int:
+    """Position of a table in the dump order (unknown tables are refused by ``model_row``)."""
+    return TABLES.index(RECORDS if record_kind(table) is not None else table)
+
+
+def model_row(table: str, key: str, data: dict[str, Any]) -> BaseModel | dict[str, Any]:
+    """Validate a row before it is written: a model for model tables, the dict otherwise."""
+    if table in MODELS:
+        return MODELS[table].model_validate(data)
+    if table == SEQUENCES:
+        if not isinstance(data.get("value"), int) or data["value"] < 0:
+            raise InvalidValue("sequence row", key, "needs a non-negative integer value")
+        return data
+    if record_kind(table):
+        return data
+    raise InvalidValue("table", table, f"not one of {', '.join(TABLES)}<kind>")
+
+
+TOMBSTONE_KIND = "tombstone"
+"""Record kind of what remains of a disposed document (issue 7): it keeps no attachment."""

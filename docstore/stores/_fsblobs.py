@@ -1,0 +1,96 @@
+"""Embedded blob store: a content-addressed folder (``ab/cd/abcd…``).
+
+A blob is copied to a temporary file in the same folder, fsynced, then renamed into place, so a
+crash never leaves a partial file under a hash name. Leftover ``.tmp-*`` files from a crash are
+removed by ``sweep_temp``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import NotFound
+from ..leftovers import sweep
+
+
+class FsBlobStore:
+    name = "files"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, sha256: str, source: Path, *, verified: bool = False) -> None:
+        target = self._path(sha256)
+        if target.exists():
+            return
+        self._write(target, source)
+
+    def replace(self, sha256: str, source: Path, *, verified: bool = False) -> None:
+        """Swap the stored bytes of a blob (re-encryption) by one rename: old or new, never
+        half of each."""
+        target = self._path(sha256)
+        if not target.exists():
+            raise NotFound("attachment", sha256)
+        self._write(target, source)
+
+    def finish_replacements(self) -> int:
+        """Nothing to finish: a replace is one rename."""
+        return 0
+
+    @staticmethod
+    def _write(target: Path, source: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return open(self._path(sha256), "rb")
+        except FileNotFoundError as exc:
+            raise NotFound("attachment", sha256) from exc
+
+    def exists(self, sha256: str) -> bool:
+        return self._path(sha256).is_file()
+
+    def delete(self, sha256: str) -> None:
+        self._path(sha256).unlink(missing_ok=True)
+
+    def iter_hashes(self) -> Iterator[str]:
+        for path in self.root.glob("??/??/*"):
+            if not path.name.startswith(".tmp-"):
+                yield path.name
+
+    def sweep_temp(self, older_than: float = 3600.0) -> int:
+        """Remove temporary files a crash left behind; returns how many. Only old ones: a
+        younger one may belong to another archive process writing right now."""
+        return sweep(self.root.glob("??/??/.tmp-*"), older_than)
+
+    def close(self) -> None:
+        pass
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,583 @@
+"""Distributed record store: MongoDB (or FerretDB, which speaks its wire protocol) via pymongo.
+
+Only the subset of MongoDB that FerretDB v1.24 supports is used: single-document CRUD,
+``find_one_and_update``, ``$in``/``$regex`` filters, unique indexes, counts. There are no
+multi-document transactions, so ``transaction()`` only scopes a batch and every write is
+idempotent by a unique key (``_id``, ``sha256``, ``archive_no``, journal ``seq``): a rerun after a
+crash finds what was written and carries on.
+
+BSON layout: one collection per record kind, ``_id`` = the model's natural key (customer and
+dossier ``id``, document ``id`` (derived from the content hash), journal ``seq``, sequence name).
+Field values are the model's JSON form (``model_dump(mode="json")``): dates and datetimes are ISO
+strings, which round-trip exactly (BSON datetimes would drop the microseconds and the offset).
+A journal entry's free-form ``details`` is kept as one JSON string, because its keys may contain
+``.`` or start with ``$`` and its values may nest arrays, which FerretDB refuses.
+
+What FerretDB v1.24 (SQLite backend) taught us, measured on the test server:
+- updates are read-then-write, not atomic: ``$inc`` counters hand out duplicates under
+  concurrency, so ``next_sequence`` claims numbers with unique inserts instead;
+- an update command with 100 statements deadlocks the server (one pooled SQLite connection per
+  statement, pool of 100), so state changes go in commands of ``_UPDATES_PER_COMMAND``;
+- only ``_id`` equality is pushed down to an index; other filters scan the collection, so hot
+  paths look documents up by ``_id`` and long listings stream one cursor instead of re-querying.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import pymongo
+from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
+from pymongo.errors import ConnectionFailure, CursorNotFound, DuplicateKeyError
+
+from ..records import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_table
+from ..errors import ArchiveError, BackendUnavailable, Conflict
+from ..models import Customer, Document, Dossier, IndexState, JournalEntry, User
+from ..ports import DocumentSummary
+
+BATCH = 500
+TEXT_INLINE_MAX = 4 << 20
+"""Texts longer than this (UTF-8 bytes) go to ``document_texts`` in parts: a document must stay
+under the 16 MiB BSON limit, and a 2,000-page PDF can have more text than that."""
+TEXT_PART_CHARS = 1 << 20  # at most 4 MiB of UTF-8 per part
+_UPDATES_PER_COMMAND = 20
+SCHEMA_VERSION = 1
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def redact(uri: str) -> str:
+    """The URI without its password, for messages."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _reachable(method: _F) -> _F:
+    """Turn a lost or refused connection into ``BackendUnavailable`` naming the server."""
+
+    def unavailable(self: MongoRecordStore, exc: Exception) -> BackendUnavailable:
+        return BackendUnavailable("MongoDB", redact(self.uri), type(exc).__name__)
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def gen_wrapper(self: MongoRecordStore, *args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from method(self, *args, **kwargs)
+            except ConnectionFailure as exc:
+                raise unavailable(self, exc) from exc
+
+        return gen_wrapper  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    def wrapper(self: MongoRecordStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except ConnectionFailure as exc:
+            raise unavailable(self, exc) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+# -- model ↔ BSON ------------------------------------------------------------------------------
+
+def to_bson(model: Customer | Dossier | Document | JournalEntry) -> dict[str, Any]:
+    data = model.model_dump(mode="json")
+    if isinstance(model, JournalEntry):
+        data["_id"] = data["seq"]
+        data["details"] = json.dumps(data["details"], ensure_ascii=False, sort_keys=True)
+    else:
+        data["_id"] = data.pop("id")
+    return data
+
+
+def _fields(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k != "_id"}
+
+
+def customer_from_bson(raw: dict[str, Any]) -> Customer:
+    return Customer.model_validate({**_fields(raw), "id": raw["_id"]})
+
+
+def dossier_from_bson(raw: dict[str, Any]) -> Dossier:
+    return Dossier.model_validate({**_fields(raw), "id": raw["_id"]})
+
+
+def document_from_bson(raw: dict[str, Any], text: str | None = None) -> Document:
+    """``text`` is the document's text when it was stored apart (see ``TEXT_INLINE_MAX``)."""
+    data = {**_fields(raw), "id": raw["_id"]}
+    data.pop("text_parts", None)
+    data.pop("text_generation", None)
+    if text is not None:
+        data["text"] = text
+    return Document.model_validate(data)
+
+
+def journal_from_bson(raw: dict[str, Any]) -> JournalEntry:
+    data = _fields(raw)
+    data["details"] = json.loads(data.get("details") or "{}")
+    return JournalEntry.model_validate(data)
+
+
+def _json(data: dict[str, Any]) -> str:
+    """Workflow records are kept as one JSON string: their keys and nesting are free-form."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _filterable(field: str, value: Any) -> bool:
+    return (isinstance(value, (str, int)) and not isinstance(value, bool)
+            and not field.startswith("$") and "." not in field)
+
+
+def _record(key: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A workflow record: its JSON, plus its plain top-level values under ``f`` to filter on."""
+    return {"_id": key, "data": _json(data),
+            "f": {k: v for k, v in data.items() if _filterable(k, v)}}
+
+
+def _put(collection: Any, doc: dict[str, Any]) -> None:
+    """Insert or replace by ``_id`` without an upsert (concurrent upserts can both insert)."""
+    try:
+        collection.insert_one(doc)
+    except DuplicateKeyError:
+        collection.replace_one({"_id": doc["_id"]}, doc)
+
+
+class MongoRecordStore:
+    name = "mongo"
+
+    def __init__(self, uri: str, db_name: str, *, timeout_ms: int = 5000) -> None:
+        self.uri = uri
+        self.db_name = db_name
+        self.client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+            uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
+            appname="archive",
+        )
+        self.db = self.client[db_name]
+        self.customers = self.db["customers"]
+        self.users = self.db["users"]
+        self.dossiers = self.db["dossiers"]
+        self.documents = self.db["documents"]
+        self.journal = self.db["journal"]
+        self.sequences = self.db["sequences"]
+        self.texts = self.db["document_texts"]
+        self.pending = self.db["pending_index"]
+        """Outbox of documents not yet indexed, keyed by ``_id``: FerretDB uses an index only
+        for ``_id`` equality, so counting ``index_state`` scanned every document (35 ms per
+        search at 100 documents); this collection stays as small as the backlog."""
+        self._setup()
+
+    @_reachable
+    def _setup(self) -> None:
+        """Indexes are created idempotently; this is also the first contact with the server."""
+        self.dossiers.create_index([("archive_no", ASCENDING)], unique=True)
+        self.documents.create_index([("sha256", ASCENDING)], unique=True)
+        self.documents.create_index([("index_state", ASCENDING), ("_id", ASCENDING)])
+        self.documents.create_index([("customer_id", ASCENDING)])
+        self.customers.create_index([("name", ASCENDING)])
+        self.sequences.create_index([("name", ASCENDING), ("n", DESCENDING)])
+        try:  # an insert, not an upsert: concurrent upserts race on FerretDB (and MongoDB)
+            self.db["meta"].insert_one({"_id": "schema_version", "value": SCHEMA_VERSION})
+        except DuplicateKeyError:
+            pass
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """No multi-document transactions on FerretDB: this only scopes a batch; every write
+        below is idempotent so a rerun repairs a crash in the middle."""
+        yield
+
+    @_reachable
+    def next_sequence(self, name: str) -> int:
+        """Claim the next number by inserting ``{name}:{n}`` into ``sequences``.
+
+        FerretDB v1.24 applies ``findAndModify``/``update`` as read-then-write, so a ``$inc``
+        counter hands out the same number to concurrent callers (measured: 96 duplicates in
+        200 concurrent increments). A unique ``_id`` insert is atomic on every server, so the
+        number belongs to whoever inserted its claim; a loser re-reads the tail and tries the next.
+        """
+        last = self._last_claim(name)
+        for _ in range(10_000):
+            n = last + 1
+            try:
+                self.sequences.insert_one({"_id": f"{name}:{n}", "name": name, "n": n})
+                return n
+            except DuplicateKeyError:
+                last = max(n, self._last_claim(name))
+        raise Conflict(f"sequence {name}: no free number after 10000 attempts")
+
+    def _last_claim(self, name: str) -> int:
+        raw = self.sequences.find_one({"name": name}, {"n": 1}, sort=[("n", DESCENDING)])
+        return int(raw["n"]) if raw else 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- customers -------------------------------------------------------------------------
+    @_reachable
+    def add_customer(self, customer: Customer) -> None:
+        try:
+            self.customers.insert_one(to_bson(customer))
+        except DuplicateKeyError as exc:
+            raise Conflict(f"customer {customer.id} exists") from exc
+
+    @_reachable
+    def update_customer(self, customer: Customer) -> None:
+        self.customers.replace_one({"_id": customer.id}, to_bson(customer))
+
+    @_reachable
+    def get_customer(self, customer_id: str) -> Customer | None:
+        raw = self.customers.find_one({"_id": customer_id})
+        return customer_from_bson(raw) if raw else None
+
+    @_reachable
+    def list_customers(self, *, name: str | None = None, limit: int = 100,
+                       lookup: tuple[str, str] | None = None) -> list[Customer]:
+        query: dict[str, Any] = {"name": {"$regex": re.escape(name)}} if name else {}
+        if lookup:
+            query[f"lookup.{lookup[0]}"] = lookup[1]
+        cursor = self.customers.find(query).sort("_id", ASCENDING).limit(limit)
+        return [customer_from_bson(raw) for raw in cursor]
+
+    # -- dossiers ------------------------------------------------------------------------
+    @_reachable
+    def add_dossier(self, dossier: Dossier) -> None:
+        try:
+            self.dossiers.insert_one(to_bson(dossier))
+        except DuplicateKeyError as exc:
+            raise Conflict(f"dossier {dossier.archive_no} exists") from exc
+
+    @_reachable
+    def update_dossier(self, dossier: Dossier) -> None:
+        self.dossiers.replace_one({"_id": dossier.id}, to_bson(dossier))
+
+    @_reachable
+    def get_dossier(self, archive_no: str) -> Dossier | None:
+        raw = self.dossiers.find_one({"archive_no": archive_no})
+        return dossier_from_bson(raw) if raw else None
+
+    @_reachable
+    def list_dossiers(self, *, customer_id: str | None = None,
+                      status: str | None = None) -> Iterator[Dossier]:
+        query: dict[str, Any] = {}
+        if customer_id:
+            query["customer_id"] = customer_id
+        if status:
+            query["status"] = str(status)
+        for raw in self.dossiers.find(query).sort("archive_no", ASCENDING):
+            yield dossier_from_bson(raw)
+
+    # -- documents -----------------------------------------------------------------------
+    def _split_text(self, document: Document, raw: dict[str, Any], generation: int) -> list[str]:
+        """Move a text over ``TEXT_INLINE_MAX`` into ``document_texts`` parts keyed
+        ``{id}:{generation}:{n}``; returns the part ids written."""
+        text = document.text
+        if len(text) * 4 <= TEXT_INLINE_MAX or len(text.encode("utf-8")) <= TEXT_INLINE_MAX:
+            return []
+        ids = []
+        for n, start in enumerate(range(0, len(text), TEXT_PART_CHARS)):
+            ids.append(f"{document.id}:{generation}:{n}")
+            _put(self.texts, {"_id": ids[-1], "document_id": document.id, "generation": generation,
+                              "n": n, "text": text[start : start + TEXT_PART_CHARS]})
+        raw["text"], raw["text_parts"], raw["text_generation"] = "", len(ids), generation
+        return ids
+
+    @_reachable
+    def add_document(self, document: Document) -> bool:
+        raw = to_bson(document)
+        if len(document.text) * 4 > TEXT_INLINE_MAX:
+            # parts first, so a crash before the record leaves only parts, which the rerun
+            # overwrites; never touch the parts of a record that exists
+            if self.documents.find_one({"_id": document.id}, {"_id": 1}) is not None:
+                return False
+            self._split_text(document, raw, 0)
+        if document.index_state is IndexState.PENDING:  # marker first: a crash leaves at
+            _put(self.pending, {"_id": document.id})   # most a marker without a document
+        try:
+            self.documents.insert_one(raw)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    @_reachable
+    def update_document(self, document: Document) -> None:
+        """Replace the record. A long text is written as a new generation of parts before the
+        record points at it, and the old generation is removed after, so a crash at any point
+        leaves either the old record with its old text or the new one complete."""
+        old = self.documents.find_one({"_id": document.id}, {"text_parts": 1,
+                                                             "text_generation": 1})
+        generation = int(old.get("text_generation", 0)) + 1 if old else 0
+        raw = to_bson(document)
+        self._split_text(document, raw, generation)
+        if document.index_state is IndexState.PENDING:
+            _put(self.pending, {"_id": document.id})
+        self.documents.replace_one({"_id": document.id}, raw)
+        if old and old.get("text_parts"):
+            previous = int(old.get("text_generation", 0))
+            for n in range(int(old["text_parts"])):
+                self.texts.delete_one({"_id": f"{document.id}:{previous}:{n}"})
+
+    @_reachable
+    def set_journal_seq(self, document_id: str, seq: int) -> None:
+        self.documents.update_one({"_id": document_id}, {"$set": {"journal_seq": seq}})
+
+    @_reachable
+    def put_user(self, user: User) -> None:
+        _put(self.users, {**user.model_dump(mode="json"), "_id": user.name})
+
+    @_reachable
+    def get_user(self, name: str) -> User | None:
+        raw = self.users.find_one({"_id": name})
+        return User.model_validate(_fields(raw)) if raw else None
+
+    @_reachable
+    def list_users(self) -> list[User]:
+        return [User.model_validate(_fields(r)) for r in self.users.find().sort("_id", ASCENDING)]
+
+    def _document(self, raw: dict[str, Any]) -> Document:
+        parts = raw.get("text_parts")
+        if not parts:
+            return document_from_bson(raw)
+        generation = int(raw.get("text_generation", 0))
+        texts = []
+        for n in range(int(parts)):
+            part = self.texts.find_one({"_id": f"{raw['_id']}:{generation}:{n}"})
+            if part is None:
+                raise ArchiveError(f"document {raw['_id']}: text part {n} is missing")
+            texts.append(part["text"])
+        return document_from_bson(raw, "".join(texts))
+
+    @_reachable
+    def get_document(self, document_id: str) -> Document | None:
+        raw = self.documents.find_one({"_id": document_id})
+        return self._document(raw) if raw else None
+
+    @_reachable
+    def iter_documents(self, *, pending_only: bool = False, archive_no: str | None = None,
+                       customer_id: str | None = None) -> Iterator[Document]:
+        """One cursor sorted by ``_id``, fetched ``BATCH`` documents at a time; if the server
+        drops the cursor (idle timeout), it resumes after the last ``_id`` seen. Marking
+        documents while iterating (``reindex --pending``) is safe: ``_id`` never changes."""
+        if archive_no is not None or customer_id is not None:
+            query = {k: v for k, v in (("archive_no", archive_no), ("customer_id", customer_id))
+                     if v is not None}
+            for raw in self._resumable(self.documents, query):
+                document = self._document(raw)
+                if not pending_only or document.index_state is IndexState.PENDING:
+                    yield document
+            return
+        if not pending_only:
+            for raw in self._resumable(self.documents, {}):
+                yield self._document(raw)
+            return
+        for marker in self._resumable(self.pending, {}):
+            raw = self.documents.find_one({"_id": marker["_id"]})
+            if raw is None:  # the marker of a document whose insert never happened
+                self.pending.delete_one({"_id": marker["_id"]})
+            elif raw.get("index_state") == str(IndexState.PENDING):
+                yield self._document(raw)
+
+    @_reachable
+    def document_summaries(self) -> Iterator[DocumentSummary]:
+        """A projection: the server never sends the text."""
+        fields = {"customer_id": 1, "archive_no": 1, "kind": 1, "created_at": 1}
+        for raw in self._resumable(self.documents, {}, fields):
+            yield DocumentSummary.parse(raw.get("customer_id"), raw.get("archive_no"),
+                                        raw.get("kind"), raw["created_at"])
+
+    @staticmethod
+    def _resumable(collection: Any, query: dict[str, Any],
+                   projection: dict[str, int] | None = None) -> Iterator[dict[str, Any]]:
+        last: Any = None
+        while True:
+            where = {**query, "_id": {"$gt": last}} if last is not None else query
+            try:
+                found = collection.find(where, projection)
+                for raw in found.sort("_id", ASCENDING).batch_size(BATCH):
+                    last = raw["_id"]
+                    yield raw
+                return
+            except CursorNotFound:
+                continue
+
+    def _set_state(self, document_ids: Sequence[str], state: IndexState) -> None:
+        """Updates by ``_id`` in commands of ``_UPDATES_PER_COMMAND`` statements: FerretDB
+        v1.24 holds one SQLite connection per statement of an update command until the command
+        ends, and its pool has 100, so a 100-statement command deadlocks the server (measured);
+        one ``update_many`` with ``$in`` is safe but scans and costs ~20 ms per document."""
+        ops = [UpdateOne({"_id": i}, {"$set": {"index_state": str(state)}}) for i in document_ids]
+        if state is IndexState.PENDING:  # marker before state, so no pending doc is unmarked
+            for i in document_ids:
+                _put(self.pending, {"_id": i})
+        self._bulk(self.documents, ops)
+        if state is IndexState.INDEXED:
+            self._bulk(self.pending, [DeleteOne({"_id": i}) for i in document_ids])
+
+    @staticmethod
+    def _bulk(collection: Any, ops: list[Any]) -> None:
+        for start in range(0, len(ops), _UPDATES_PER_COMMAND):
+            collection.bulk_write(ops[start : start + _UPDATES_PER_COMMAND], ordered=True)
+
+    @_reachable
+    def mark_indexed(self, document_ids: Sequence[str]) -> None:
+        self._set_state(document_ids, IndexState.INDEXED)
+
+    @_reachable
+    def mark_pending(self, document_ids: Sequence[str]) -> None:
+        self._set_state(document_ids, IndexState.PENDING)
+
+    @_reachable
+    def count_documents(self, *, pending_only: bool = False) -> int:
+        if pending_only:  # markers may include a crashed insert's: a cheap upper bound
+            return self.pending.count_documents({})
+        return self.documents.count_documents({})
+
+    @_reachable
+    def delete_document(self, document_id: str) -> None:
+        """Record first, then its outbox marker and text parts: a crash leaves only leftovers
+        that the disposal's rerun removes."""
+        self.documents.delete_one({"_id": document_id})
+        self.pending.delete_one({"_id": document_id})
+        self.texts.delete_many({"document_id": document_id})
+
+    def scrub(self) -> None:
+        """The server owns its files: deleted documents are gone from every query; reclaiming
+        their disk space is the server's business (``compact``)."""
+
+    # -- journal ---------------------------------------------------------------------------
+    @_reachable
+    def append_journal(self, entry: JournalEntry) -> None:
+        try:
+            self.journal.insert_one(to_bson(entry))
+        except DuplicateKeyError as exc:
+            raise Conflict(f"journal entry {entry.seq} exists") from exc
+
+    @_reachable
+    def last_journal_entry(self) -> JournalEntry | None:
+        raw = next(iter(self.journal.find().sort("_id", DESCENDING).limit(1)), None)
+        return journal_from_bson(raw) if raw else None
+
+    @_reachable
+    def journal_entry(self, seq: int) -> JournalEntry | None:
+        raw = self.journal.find_one({"_id": seq})
+        return journal_from_bson(raw) if raw else None
+
+    @_reachable
+    def iter_journal(self, *, operation: str | None = None) -> Iterator[JournalEntry]:
+        query = {"operation": operation} if operation is not None else {}
+        for raw in self._resumable(self.journal, query):
+            yield journal_from_bson(raw)
+
+    # -- generic records: one collection per kind, the data as one JSON string -------------
+    def _records(self, kind: str) -> Any:
+        return self.db[f"records_{kind}"]
+
+    @_reachable
+    def add_record(self, kind: str, key: str, data: dict[str, Any]) -> None:
+        try:
+            self._records(kind).insert_one(_record(key, data))
+        except DuplicateKeyError as exc:
+            raise Conflict(f"{kind} {key} exists") from exc
+
+    @_reachable
+    def put_record(self, kind: str, key: str, data: dict[str, Any]) -> None:
+        _put(self._records(kind), _record(key, data))
+
+    @_reachable
+    def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        raw = self._records(kind).find_one({"_id": key})
+        return json.loads(raw["data"]) if raw else None
+
+    @_reachable
+    def iter_records(self, kind: str, **where: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Equality on plain top-level values is filtered by the server (on ``f``, the copy of
+        them beside the JSON); the rest here."""
+        query = {f"f.{k}": v for k, v in where.items() if _filterable(k, v)}
+        for raw in self._resumable(self._records(kind), query):
+            data = json.loads(raw["data"])
+            if all(data.get(field) == value for field, value in where.items()):
+                yield raw["_id"], data
+
+    @_reachable
+    def delete_record(self, kind: str, key: str) -> None:
+        self._records(kind).delete_one({"_id": key})
+
+    @_reachable
+    def counts(self) -> dict[str, int]:
+        out = {name: getattr(self, name).count_documents({})
+               for name in ("users", "customers", "dossiers", "documents", "journal")}
+        out["pending"] = self.count_documents(pending_only=True)
+        return out
+
+    # -- dump / load (backup, restore, migrate) ----------------------------------------------
+    def _record_kinds(self) -> list[str]:
+        return sorted(n[len("records_"):] for n in self.db.list_collection_names()
+                      if n.startswith("records_"))
+
+    @_reachable
+    def dump(self) -> Iterator[Row]:
+        """Read through the driver, each collection in ``_id`` order; long texts are joined
+        from their parts. The journal comes last, cut at the tail it has when reached, so
+        every record read before has its entries (records are written before their entry)."""
+        for name in sorted(self.sequences.distinct("name")):
+            yield SEQUENCES, name, {"value": self._last_claim(name)}
+        for raw in self.users.find().sort("_id", ASCENDING):
+            yield "users", raw["_id"], User.model_validate(_fields(raw)).model_dump(mode="json")
+        for table, convert in (("customers", customer_from_bson), ("dossiers", dossier_from_bson)):
+            for raw in self._resumable(getattr(self, table), {}):
+                yield table, raw["_id"], convert(raw).model_dump(mode="json")
+        for raw in self._resumable(self.documents, {}):
+            yield "documents", raw["_id"], self._document(raw).model_dump(mode="json")
+        for kind in self._record_kinds():
+            for raw in self._resumable(self._records(kind), {}):
+                yield record_table(kind), raw["_id"], json.loads(raw["data"])
+        last = self.last_journal_entry()
+        for raw in self._resumable(self.journal, {"_id": {"$lte": last.seq if last else 0}}):
+            yield JOURNAL, str(raw["_id"]), journal_from_bson(raw).model_dump(mode="json")
+
+    @_reachable
+    def load(self, rows: Iterable[Row]) -> int:
+        """Every write is keyed, so a rerun after a crash meets what it wrote and goes on."""
+        count = 0
+        for table, key, data in rows:
+            self._load_row(table, key, model_row(table, key, data))
+            count += 1
+        return count
+
+    def _load_row(self, table: str, key: str, row: Any) -> None:
+        if table == SEQUENCES:  # the top claim is enough: next_sequence reads the highest
+            try:
+                self.sequences.insert_one({"_id": f"{key}:{row['value']}", "name": key,
+                                           "n": row["value"]})
+            except DuplicateKeyError:
+                pass
+        elif table == "users":
+            _put(self.users, {**row.model_dump(mode="json"), "_id": row.name})
+        elif table in ("customers", "dossiers"):
+            _put(getattr(self, table), to_bson(row))
+        elif table == "documents":
+            if not self.add_document(row) and self.get_document(row.id) != row:
+                self.update_document(row)
+        elif table == JOURNAL:
+            try:
+                self.journal.insert_one(to_bson(row))
+            except DuplicateKeyError:
+                pass
+        else:
+            self.put_record(record_kind(table) or "", key, row)
+
+    @_reachable
+    def clear(self) -> None:
+        for name in ("users", "customers", "dossiers", "documents", "journal", "document_texts",
+                     "pending_index", *(f"records_{k}" for k in self._record_kinds())):
+            self.db.drop_collection(name)
+        self._setup()
