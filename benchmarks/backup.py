@@ -20,8 +20,7 @@ from pathlib import Path
 
 from cli.wiring import open_archive
 from docstore import access
-from docstore.backup import backup
-from docstore.backup import restore
+from docstore.backup import backup, restore
 from docstore.demo import write_pdf
 from docstore.settings import Backend, Settings
 from docstore.intake import IngestOptions, Ingestor

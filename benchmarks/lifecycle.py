@@ -24,13 +24,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from cli.wiring import open_archive
-from docstore import access
-from docstore import customers
-from docstore import dossiers
-from docstore import loans
+from docstore import access, customers, dossiers, loans
 from docstore.archive import Archive
-from docstore.disposal import run_cleanup
-from docstore.disposal import approve, execute, propose
+from docstore.disposal import approve, execute, propose, run_cleanup
 from docstore.intake import IngestOptions, Ingestor
 from docstore.models import Dossier, DossierStatus
 from docstore.settings import Backend, Settings

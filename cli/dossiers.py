@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from docstore import dossiers as workflow
-from docstore.intake import Batch
-from docstore.intake import dossier_add_options
+from docstore.intake import Batch, dossier_add_options
 from docstore.loans import local
 from docstore.models import Dossier
 from docstore.intake import default_jobs

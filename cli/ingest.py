@@ -14,8 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.progress import TimeElapsedColumn, TimeRemainingColumn
 
 from docstore.errors import PartialFailure
-from docstore.intake import Batch
-from docstore.intake import IngestOptions
+from docstore.intake import Batch, IngestOptions
 from docstore.models import IngestStatus
 from docstore.settings import OcrMode
 from docstore.intake import default_jobs

@@ -9,8 +9,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from docstore import access
-from docstore import customers
+from docstore import access, customers
 from docstore.archive import Archive
 from docstore.documents import search
 from docstore.backup import digests

@@ -5,9 +5,9 @@ The front door of this area: cli/ and other areas import from here, not from its
 
 from .integrity import ASPECTS, verify_archive
 from .index_check import check_index
-from .log import JournalFilter, annotate, export, list_entries, verify
+from .log import JournalFilter, annotate, entries, export, list_entries, verify
 
 __all__ = [
-    "ASPECTS", "JournalFilter", "annotate", "check_index", "export", "list_entries", "verify",
-    "verify_archive",
+    "ASPECTS", "JournalFilter", "annotate", "check_index", "entries", "export", "list_entries",
+    "verify", "verify_archive",
 ]

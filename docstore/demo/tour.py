@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .. import dossiers
-from .. import loans
+from .. import dossiers, loans
 from ..archive import Archive
 from ..customers import add_customer, record_consent
 from ..documents import search

@@ -3,7 +3,9 @@
 The front door of this area: cli/ and other areas import from here, not from its modules."""
 
 from .catalog import export, index_documents, index_in_transaction, reindex, search, show, stats
+from .browse import search_facets, search_page
 
 __all__ = [
-    "export", "index_documents", "index_in_transaction", "reindex", "search", "show", "stats",
+    "export", "index_documents", "index_in_transaction", "reindex", "search", "search_facets",
+    "search_page", "show", "stats",
 ]

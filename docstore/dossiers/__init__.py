@@ -9,11 +9,13 @@ from .lifecycle import (Action, CHANGE_LOCK_TTL, Stage, TRANSITIONS, approve_lat
                         check_accepts_documents, closed_dossier_problem, complete, documents_of,
                         finalize, gaps, get, is_overdue, list_dossiers, open_dossier, open_for_ingest,
                         shelve, show, stage_of)
+from .views import dossier_view
 
 __all__ = [
     "Action", "CHANGE_LOCK_TTL", "Evaluation", "Rule", "Stage", "TRANSITIONS", "Template",
     "approve_late", "check_accepts_documents", "claim_next", "closed_dossier_problem",
-    "complete", "documents_of", "ensure_retention", "evaluate", "finalize", "gaps", "get",
-    "is_overdue", "list_dossiers", "local_date", "new_archive_no_problem", "open_dossier",
-    "open_for_ingest", "parse_period", "series_gaps", "shelve", "show", "stage_of",
+    "complete", "documents_of", "dossier_view", "ensure_retention", "evaluate", "finalize",
+    "gaps", "get", "is_overdue", "list_dossiers", "local_date", "new_archive_no_problem",
+    "open_dossier", "open_for_ingest", "parse_period", "series_gaps", "shelve", "show",
+    "stage_of",
 ]

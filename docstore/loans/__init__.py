@@ -3,13 +3,13 @@
 The front door of this area: cli/ and other areas import from here, not from its modules."""
 
 from .lending import (KIND_LABEL, LOAN, OPEN, ORIGINAL_OUT, approve, borrow, close_repair,
-                      days_overdue, get_loan, iter_loans, list_loans, list_repairs, local,
-                      open_loans, refuse, return_loan)
+                      days_overdue, get_loan, is_overdue, iter_loans, list_loans, list_repairs,
+                      local, open_loans, refuse, return_loan)
 from .report import HEADINGS, cells, monthly, summary, title, write_csv, write_json, write_pdf
 
 __all__ = [
     "HEADINGS", "KIND_LABEL", "LOAN", "OPEN", "ORIGINAL_OUT", "approve", "borrow", "cells",
-    "close_repair", "days_overdue", "get_loan", "iter_loans", "list_loans", "list_repairs",
-    "local", "monthly", "open_loans", "refuse", "return_loan", "summary", "title", "write_csv",
-    "write_json", "write_pdf",
+    "close_repair", "days_overdue", "get_loan", "is_overdue", "iter_loans", "list_loans",
+    "list_repairs", "local", "monthly", "open_loans", "refuse", "return_loan", "summary",
+    "title", "write_csv", "write_json", "write_pdf",
 ]

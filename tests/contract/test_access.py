@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from docstore import access
-from docstore import customers
-from docstore import documents
+from docstore import access, customers, documents
 from docstore import audit as journal_ops
 from docstore.errors import PermissionDenied
 from docstore.models import SearchQuery

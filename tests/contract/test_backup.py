@@ -13,8 +13,7 @@ import pytest
 
 from cli.wiring import open_archive
 from docstore.archive import Archive
-from docstore.backup import backup
-from docstore.backup import SealedReader, SealedWriter, read_header
+from docstore.backup import backup, read_header, SealedReader, SealedWriter
 from docstore.crypto import KeyRing, write_keyring
 from docstore.backup import digests
 from docstore.records import JOURNAL
@@ -169,8 +168,7 @@ def test_wrong_key_is_refused(archive, settings, target, tmp_path: Path) -> None
 def test_non_empty_target_needs_force(archive, settings, target, tmp_path: Path) -> None:
     fill(archive, tmp_path / "in")
     out = _backup(archive, settings, tmp_path / "b.backup")
-    from docstore import access
-    from docstore import customers
+    from docstore import access, customers
     access.bootstrap(target)
     for _ in range(3):  # the target's counter runs ahead of the backup's (2)
         customers.add_customer(target, name="不该留下的客户")

@@ -273,9 +273,7 @@ def test_backups_carry_plaintext_inside_the_sealed_file_and_restore_seals_again(
         sealed, tmp_path) -> None:
     import tarfile
 
-    from docstore.backup import backup
-    from docstore.backup import SealedReader, blob_member
-    from docstore.backup import restore
+    from docstore.backup import backup, blob_member, restore, SealedReader
     from tests.conftest import make_settings, wipe
 
     archive, settings = sealed

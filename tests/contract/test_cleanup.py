@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from docstore import customers as activity
-from docstore import customers
-from docstore import documents
+from docstore import customers, documents
 from docstore import disposal as holds
 from docstore.disposal import run_cleanup
 from docstore.errors import BadInput

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from docstore import access
-from docstore import customers
-from docstore import documents
+from docstore import access, customers, documents
 from docstore import disposal as holds
 from docstore.disposal import (DisposalStatus, NotDisposable, approve, certificate_bytes, execute,
                                get_disposal, propose)

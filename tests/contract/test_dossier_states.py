@@ -17,9 +17,7 @@ from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, inva
                                  run_state_machine_as_test)
 
 from cli.wiring import open_archive
-from docstore import access
-from docstore import customers
-from docstore import dossiers
+from docstore import access, customers, dossiers
 from docstore.intake import dossier_add_options
 from docstore.dossiers import TRANSITIONS, Action, Stage
 from docstore.errors import ArchiveError, PermissionDenied

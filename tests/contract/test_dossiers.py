@@ -10,13 +10,11 @@ import pytest
 
 from docstore import access
 from docstore import dossiers as archive_no
-from docstore import customers
-from docstore import dossiers
+from docstore import customers, dossiers
 from docstore.intake import dossier_add_options
 from docstore.archive import Archive
 from docstore.errors import Conflict, Incomplete, InvalidValue, NotFound, PermissionDenied
-from docstore.intake import ManifestError
-from docstore.intake import Batch
+from docstore.intake import Batch, ManifestError
 from docstore.models import DossierStatus
 from docstore.settings import DossierRules
 from tests.helpers import ingest, write_texts

@@ -185,7 +185,7 @@ def test_sequences_are_unique_across_threads(store) -> None:
 
 
 def test_iter_documents_streams_and_tolerates_marking_while_iterating(store) -> None:
-    from docstore.stores import _mongo as _mongo
+    from docstore.stores import _mongo
 
     docs = [make_doc(f"文档 {i}") for i in range(_mongo.BATCH + 20)]  # more than one batch
     for doc in docs:
@@ -215,7 +215,7 @@ def test_pending_markers_survive_a_crash_between_marker_and_record(store) -> Non
 
 
 def test_a_text_larger_than_a_bson_document_round_trips(store) -> None:
-    from docstore.stores import _mongo as _mongo
+    from docstore.stores import _mongo
 
     text = "建设工程施工合同第一条。" * 900_000  # 10.8M characters, 32 MB of UTF-8
     doc = make_doc("big").model_copy(update={"text": text})

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from docstore import access
-from docstore import customers
+from docstore import access, customers
 from docstore.crypto import load_keyring
 from docstore.documents import search
 from docstore.errors import UsageError

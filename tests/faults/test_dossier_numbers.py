@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 from cli.wiring import open_archive
-from docstore import customers
-from docstore import dossiers
+from docstore import customers, dossiers
 from docstore.settings import Settings
 from tests.helpers import proven_env
 

@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from cli.wiring import open_archive
-from docstore import access
-from docstore import documents
+from docstore import access, documents
 from docstore.disposal import DisposalStatus, approve, execute, propose
 from docstore.errors import BackendUnavailable, IndexUnavailable
 from docstore.models import TOMBSTONE, SearchQuery

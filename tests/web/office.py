@@ -11,7 +11,7 @@ from pathlib import Path
 
 from docstore import access, customers, dossiers, set_password
 from docstore.archive import Archive
-from docstore.samples import SAMPLE_CUSTOMERS, write_samples
+from docstore.demo import SAMPLE_CUSTOMERS, write_samples
 from tests.helpers import ingest
 
 PASSWORD = "档案-Passw0rd!"

@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from docstore.report import HEADINGS
+from docstore.loans import HEADINGS
 from web.i18n import Formatter, translations
 from web.pages import LABELS, TEMPLATES
 from web.routes.customers import LOOKUPS

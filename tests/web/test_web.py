@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from docstore.journal_ops import JournalFilter, entries
+from docstore.audit import JournalFilter, entries
 
 from .conftest import Site
 

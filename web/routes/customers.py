@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, create_model
 
-from docstore import activity, customers, dossiers
+from docstore import customers as activity
+from docstore import customers, dossiers
 from docstore.errors import InvalidValue
 
 from ..pages import Desk, desk

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from docstore import documents, journal_ops
+from docstore import documents
+from docstore import audit as journal_ops
 from indexer import parse_query
 from indexer.preview import can_preview, render_page
 from indexer.snippet import mark_all

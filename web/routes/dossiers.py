@@ -7,8 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse, Response
 
-from docstore import dossiers, holds
-from docstore.views import dossier_view
+from docstore import dossiers
+from docstore import disposal as holds
+from docstore.dossiers import dossier_view
 
 from ..pages import Desk, desk, form_date
 from ..security import check_csrf

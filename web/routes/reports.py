@@ -7,7 +7,7 @@ import io
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from docstore import report
+from docstore import loans as report
 
 from ..pages import Desk, desk
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from docstore.browse import search_facets, search_page
+from docstore.documents import search_facets, search_page
 from docstore.models import SearchQuery
 
 from ..pages import Desk, desk, form_date

@@ -11,11 +11,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from . import loans
-from .access import Permission, permissions, require
-from .archive import Archive
-from .dossiers import Stage, is_overdue as dossier_overdue, stage_of
-from .models import Dossier, DossierStatus, Loan, LoanKind, LoanStatus
+from .. import loans
+from ..access import Permission, permissions, require
+from ..archive import Archive
+from ..dossiers import Stage, is_overdue as dossier_overdue, stage_of
+from ..models import Dossier, DossierStatus, Loan, LoanKind, LoanStatus
 
 MY_RECENT = 20
 """How many of one's own requests the workbench lists (the newest first)."""

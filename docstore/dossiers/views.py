@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from . import dossiers, loans
-from .archive import Archive
+from . import lifecycle as dossiers
+from .. import loans
+from ..archive import Archive
 from .checklists import missing_kinds, required_kinds
-from .errors import InvalidValue
-from .models import Document, Dossier, Loan
+from ..errors import InvalidValue
+from ..models import Document, Dossier, Loan
 
 
 class DossierView(BaseModel):

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel
 
-from .archive import Archive
-from .documents import search
-from .models import SearchHit, SearchQuery
+from ..archive import Archive
+from .catalog import search
+from ..models import SearchHit, SearchQuery
 
 PER_PAGE = 20
 WINDOW = 200
