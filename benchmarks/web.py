@@ -32,8 +32,7 @@ from pathlib import Path
 
 from cli.wiring import open_archive
 from docstore import access, set_password
-from docstore.browse import PER_PAGE, search_page
-from docstore.documents import search
+from docstore.documents import PER_PAGE, search, search_page
 from docstore.models import SearchQuery
 from docstore.settings import Backend, Settings
 

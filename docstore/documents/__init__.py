@@ -2,10 +2,11 @@
 
 The front door of this area: cli/ and other areas import from here, not from its modules."""
 
-from .catalog import export, index_documents, index_in_transaction, reindex, search, show, stats
-from .browse import search_facets, search_page
+from .catalog import (export, index_documents, index_in_transaction, preview_source, reindex,
+                      search, show, stats)
+from .browse import PER_PAGE, search_facets, search_page
 
 __all__ = [
-    "export", "index_documents", "index_in_transaction", "reindex", "search", "search_facets",
-    "search_page", "show", "stats",
+    "PER_PAGE", "export", "index_documents", "index_in_transaction", "preview_source",
+    "reindex", "search", "search_facets", "search_page", "show", "stats",
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from docstore.documents import search
-from docstore.ingest import Ingestor
+from docstore.intake import Ingestor
 from docstore.models import SearchQuery
 from tests import formats
 from tests.helpers import ingest
