@@ -13,14 +13,11 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import Conflict
 from .models import JournalEntry, utcnow
 from .ports import RecordStore
-
-if TYPE_CHECKING:
-    from .journal_seal import Sealer
 
 GENESIS = "0" * 64
 MAX_RETRIES = 50
@@ -41,13 +38,21 @@ def _fields(entry: JournalEntry) -> dict[str, Any]:
     return entry.model_dump(mode="json")
 
 
+class EntrySealer(Protocol):
+    """Seals each entry and signs the journal's head (``journal_seal.Sealer``, set by the
+    composition root); a protocol here so the journal needs no import of its sealer."""
+
+    def seal(self, entry: JournalEntry) -> JournalEntry: ...
+    def advance(self, store: RecordStore) -> None: ...
+
+
 class Journal:
     def __init__(self, store: RecordStore, clock: Callable[[], datetime] = utcnow) -> None:
         self._store = store
         self._clock = clock
         self.department: str | None = None
         """The acting user's department, set when their permission is checked."""
-        self.sealer: Sealer | None = None
+        self.sealer: EntrySealer | None = None
         """Seals each entry with the journal key and anchors the head outside the store
         (``docstore.journal_seal``); set by the composition root."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 from cli.wiring import open_archive
-from docstore import journal_ops
+from docstore import audit as journal_ops
 from docstore.customers import add_customer
 from docstore.journal import GENESIS, entry_hash
 from docstore.models import JournalEntry
@@ -40,7 +40,7 @@ def _write(settings, entries: list[JournalEntry], *, drop_from: int | None = Non
         return
     import pymongo
 
-    from docstore._mongo import to_bson
+    from docstore.stores._mongo import to_bson
 
     collection = pymongo.MongoClient(settings.mongo_uri)[settings.mongo_db]["journal"]
     if drop_from is not None:

@@ -11,7 +11,7 @@ import io
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from docstore import journal_ops
+from docstore import audit as journal_ops
 
 from ..pages import Desk, desk, form_date
 from ..security import check_csrf
