@@ -36,6 +36,11 @@ def _sources() -> Iterator[tuple[str, Path]]:
             yield _module_name(path), path
 
 
+def _is_module(name: str) -> bool:
+    base = ROOT.joinpath(*name.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
 def _imports(module: str, path: Path) -> Iterator[tuple[str, bool, int]]:
     """(imported module, inside a function?, line) for every import statement of ``path``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -56,9 +61,12 @@ def _imports(module: str, path: Path) -> Iterator[tuple[str, bool, int]]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            yield target, inside, node.lineno
-            for alias in node.names:  # ``from docstore import dossiers`` imports a module
-                yield f"{target}.{alias.name}", inside, node.lineno
+            submodules = [f"{target}.{a.name}" for a in node.names
+                          if _is_module(f"{target}.{a.name}")]
+            if len(submodules) < len(node.names):  # names from the package itself
+                yield target, inside, node.lineno
+            for name in submodules:  # ``from docstore import dossiers`` imports a module
+                yield name, inside, node.lineno
 
 
 def _known(name: str, modules: set[str]) -> str | None:
