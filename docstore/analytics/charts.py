@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TextIO
 
-from ..spreadsheet import formula_safe
+from ..errors import InvalidValue
+from ..textfiles import formula_safe
 from .models import AnalyticsReport, Count
 
 Cell = str | int | float | Decimal | None
@@ -123,8 +124,6 @@ def _top_customers(r: AnalyticsReport) -> Chart:
 
 
 def chart(r: AnalyticsReport, chart_id: str) -> Chart:
-    from ..errors import InvalidValue
-
     found = {ch.id: ch for ch in charts(r)}
     if chart_id not in found:
         raise InvalidValue("chart", chart_id, f"one of {', '.join(found)}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from ..activity import aware as moment
+from ..customers import aware as moment
 from ..archive import Archive
 from ..models import Customer, Dossier
 from .regions import province

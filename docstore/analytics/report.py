@@ -12,8 +12,8 @@ from datetime import date
 from ..access import Permission, may, require
 from ..archive import Archive
 from ..errors import InvalidValue
-from ..loans import zone
-from ..retention import parse_period
+from ..archive import zone
+from ..dossiers import parse_period
 from .models import AnalyticsReport, Effectiveness, Period
 from .passes import (read_customers, read_documents, read_dossiers, read_loans, read_searches,
                      read_transactions)

@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from ..archive import Archive
 from ..dossiers import Stage, is_overdue, stage_of
 from ..models import Dossier, DossierStatus
-from ..retention import evaluate, parse_period
+from ..dossiers import evaluate, parse_period
 from .models import (Borrowed, CleanupNext, CustomerStats, DocumentsPerDossier, DossierStats,
                      Finalisation, IndustryAmount, LoanMonth, LoanStats, MissingChecklist,
                      MonthAmount, NamedCustomer, SearchMonth, SearchStats,

@@ -9,8 +9,9 @@ from .workers import default_jobs
 from .reocr import retry_ocr
 from .files import walk
 from .manifest import ManifestError, read_manifest
+from .receipt import new_batch_id
 
 __all__ = [
     "Batch", "IngestOptions", "Ingestor", "ManifestError", "default_jobs",
-    "dossier_add_options", "read_manifest", "retry_ocr", "walk",
+    "dossier_add_options", "new_batch_id", "read_manifest", "retry_ocr", "walk",
 ]

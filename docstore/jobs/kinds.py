@@ -19,16 +19,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..access import Permission
 from ..archive import Archive
 from ..backup import backup
-from ..batch import Batch
-from ..cleanup import run_cleanup
+from ..intake import Batch
+from ..disposal import run_cleanup
 from ..disposal import ListedDocument, ListedDossier, get_disposal
 from ..disposal import execute as execute_disposal
 from ..documents import reindex
-from ..files import walk
-from ..ingest import IngestOptions
+from ..intake import walk
+from ..intake import IngestOptions
 from ..outputs import check_target
-from ..integrity import verify_archive
-from ..reocr import retry_ocr
+from ..audit import verify_archive
+from ..intake import retry_ocr
 from ..settings import Settings
 from .progress import Progress
 from .staging import discard_staged

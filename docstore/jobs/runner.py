@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from ..access import Permission, may, require
 from ..archive import Archive
 from ..errors import ArchiveError, InvalidValue
-from ..receipt import new_batch_id
+from ..intake import new_batch_id
 from ..settings import Settings
 from . import records
 from .kinds import KINDS, JobContext

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from docstore import access, customers
-from docstore.activity import add_transaction
+from docstore.customers import add_transaction
 from docstore.analytics import build_report, charts, write_csv
 from docstore.archive import Archive
-from docstore.cleanup import run_cleanup
+from docstore.disposal import run_cleanup
 from docstore.documents import search
 from docstore.errors import InvalidValue, PermissionDenied
 from docstore.models import Dossier, DossierStatus, Loan, LoanKind, LoanStatus, SearchQuery

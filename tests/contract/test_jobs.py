@@ -14,9 +14,9 @@ import pytest
 from cli.wiring import open_archive
 from docstore import access
 from docstore.archive import Archive
-from docstore.batch import Batch
+from docstore.intake import Batch
 from docstore.errors import InvalidValue, PermissionDenied
-from docstore.ingest import IngestOptions
+from docstore.intake import IngestOptions
 from docstore.jobs import (InlineDispatcher, Job, JobBusy, JobState, ThreadDispatcher, execute,
                            items, jobs, load, recover, resume, submit)
 from docstore.jobs.records import runner_token

@@ -9,6 +9,7 @@ from docstore import dossiers
 from docstore.customers import add_customer
 from docstore.models import SearchQuery
 from docstore.documents import search
+from docstore.intake import dossier_add_options
 from tests.helpers import ingest
 
 
@@ -40,7 +41,7 @@ def test_dossier_add_files_an_inbox_document(archive, tmp_path: Path) -> None:
     customer = add_customer(archive, name="杭州华建科技有限公司")
     dossier = dossiers.open_dossier(archive, customer_id=customer.id, category="HT",
                                     project="滨江花园二期")
-    options = dossiers.add_options(archive, dossier.archive_no, kind="施工合同")
+    options = dossier_add_options(archive, dossier.archive_no, kind="施工合同")
     [again] = ingest(archive, [path], **{k: getattr(options, k) for k in
                                          ("customer_id", "archive_no", "kind")})
     assert again.status.value == "filed"

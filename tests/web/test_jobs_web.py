@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from docstore.samples import write_pdf
+from docstore.demo import write_pdf
 from tests.formats import write_docx
 
 from .conftest import Site

@@ -8,7 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from docstore import cleanup, disposal, jobs
+from docstore import disposal as cleanup
+from docstore import disposal, jobs
 
 from ..pages import Desk, desk
 from ..security import check_csrf
