@@ -54,14 +54,17 @@ def log(ctx: click.Context, limit: int, **filters: object) -> None:
         return
     app: AppContext = ctx.obj
     found = workflow.list_entries(app.archive, _where(**filters), limit)
+    reviewed = workflow.reviewed_through(app.archive)
     if app.json_output:
-        app.emit_json([e.model_dump(mode="json") for e in found])
+        app.emit_json([{**e.model_dump(mode="json"), "reviewed": e.seq <= reviewed}
+                       for e in found])
         return
     zone = app.archive.timezone
     rows = [(e.seq, local_time(e.at, zone), e.operator, e.operation, e.dossier or "",
-             e.document_id or "", e.remarks or "", _brief(e.details)) for e in found]
+             e.document_id or "", e.remarks or "", _brief(e.details),
+             "reviewed" if e.seq <= reviewed else "") for e in found]
     app.out.print(table(["#", f"time ({zone})", "operator", "operation", "档号", "document",
-                         "remarks", "details"], rows))
+                         "remarks", "details", "review"], rows))
 
 
 def _brief(details: dict[str, object]) -> str:

@@ -49,16 +49,27 @@ def loan() -> None:
 @click.option("--copy", "copy", is_flag=True, help="Ask for a photocopy (影印) instead of the original.")
 @click.option("--what", help="For a copy: what to copy, e.g. 合同第1-5页.")
 @click.option("--borrower", help="Who takes it (a user of the archive; default: you).")
+@click.option("--reference", is_flag=True,
+              help="Take the reference copy (常用复印件): no approval, may leave the building, "
+                   "must come back.")
 @pass_app
 def borrow(app: AppContext, archive_no: str, purpose: str, copy: bool, what: str | None,
-           borrower: str | None) -> None:
+           borrower: str | None, reference: bool) -> None:
     """Lend a dossier's original (archivist) or ask for a copy (anyone who may borrow).
 
     \b
     Example:
       archive loan borrow NQ-2026-HT-0001 --purpose 结算审计 --borrower 李强
       archive loan borrow NQ-2026-HT-0001 --purpose 结算审计 --copy --what 合同第1-5页
+      archive loan borrow NQ-2026-HT-0001 --purpose 现场施工 --reference
     """
+    if reference and (copy or what):
+        raise click.UsageError("--reference takes the kept copy set: not with --copy/--what")
+    if reference:
+        made = workflow.lend_reference(app.archive, archive_no, purpose=purpose, borrower=borrower)
+        _done(app, made, f"{made.id}: reference copy of {archive_no} ({made.copied}) lent to "
+                         f"{made.borrower}; it must come back (`archive loan return {made.id}`)")
+        return
     made = workflow.borrow(app.archive, archive_no, purpose=purpose, copy=copy, what=what,
                            borrower=borrower)
     if made.kind == "copy":

@@ -117,7 +117,8 @@ def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: Se
                       cipher=cipher, consent_policy=settings.consent.value, user=settings.user,
                       private_paths=(settings.data_dir, settings.key_file, heads_dir(settings)),
                       timezone=settings.timezone, dossier_rules=settings.dossier_rules,
-                      retention=settings.retention, work_dir=settings.work_dir,
+                      retention=settings.retention, review_after=settings.review_after,
+                   log_review_days=settings.log_review_days, work_dir=settings.work_dir,
                       max_file_bytes=settings.max_file_mb << 20)
     archive.journal.sealer = Sealer(cipher.ring, heads_dir(settings), archive_id(backend_of(settings).identity(settings)))
     return archive

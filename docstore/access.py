@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from . import validate
 from .archive import Archive
+from .emergency_rights import active_for
 from .errors import InvalidValue, NotFound, PermissionDenied
 from .models import Role, User
 
@@ -33,6 +34,7 @@ class Permission(StrEnum):
     APPROVE = "approve"  # copies, finalising with documents missing, legal holds, disposals
     DISPOSE = "dispose"  # propose and execute disposals, run cleanup
     BACKUP = "backup"  # backup, restore, migrate
+    EMERGENCY = "emergency"  # open the emergency key (备用锁匙): time-limited read/lend rights
     ANALYTICS = "analytics"  # 客户数据分析: counts over the whole archive, for the management
 
 
@@ -48,7 +50,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STAFF: frozenset(_STAFF),
     # 总经理: reads the report and the journal and approves like a manager; personal data stays
     # masked unless an admin grants a role that has it
-    Role.GM: frozenset(_STAFF | {Permission.LOG_READ, Permission.APPROVE, Permission.ANALYTICS}),
+    Role.GM: frozenset(_STAFF | {Permission.LOG_READ, Permission.APPROVE, Permission.ANALYTICS,
+                                 Permission.EMERGENCY}),
     Role.AUDITOR: frozenset({Permission.LOG_READ}),
 }
 
@@ -90,6 +93,8 @@ def require(archive: Archive, permission: Permission, **journal: object) -> User
         archive.journal.department = user.department
     if user is not None and not user.disabled and permission in ROLE_PERMISSIONS[user.role]:
         return user
+    if user is not None and not user.disabled and _emergency_grants(archive, permission, journal):
+        return user
     role = ("disabled" if user.disabled else user.role.value) if user else "not a user of this archive"
     details = {**dict(journal.pop("details", None) or {}),  # type: ignore[call-overload]
                "permission": str(permission), "role": role}
@@ -98,6 +103,26 @@ def require(archive: Archive, permission: Permission, **journal: object) -> User
     raise PermissionDenied(
         f"{archive.user} ({role}) lacks the permission {permission}; "
         f"an admin can grant a role with `archive user role {archive.user} ROLE`")
+
+
+EMERGENCY_RIGHTS = frozenset({Permission.READ, Permission.EXPORT, Permission.CUSTOMER_READ,
+                              Permission.BORROW, Permission.LEND})
+"""What an open emergency (备用锁匙, ``docstore.emergency``) lets its opener do: read and lend."""
+
+
+def _emergency_grants(archive: Archive, permission: Permission, journal: dict[str, object]) -> bool:
+    """Whether the operator's open emergency covers ``permission``; each use is journaled
+    (``emergency.use``). Read only when the role lacks the permission."""
+    if permission not in EMERGENCY_RIGHTS:
+        return False
+    emergency = active_for(archive, archive.user)
+    if emergency is None:
+        return False
+    details = {**dict(journal.get("details") or {}),  # type: ignore[call-overload]
+               "permission": str(permission), "emergency": emergency.id}
+    archive.journal.record(archive.user, "emergency.use", remarks=emergency.reason,
+                           details=details, **{k: v for k, v in journal.items() if k != "details"})
+    return True
 
 
 def add_user(archive: Archive, name: str, role: str, department: str | None = None) -> User:

@@ -36,6 +36,10 @@ class Archive:
     """档号 template, finalisation days and checklists (settings / config.toml)."""
     retention: dict[str, str] = field(default_factory=dict)
     """保管期限 rules per dossier category (``docstore.dossiers.retention``)."""
+    review_after: dict[str, str] = field(default_factory=dict)
+    """定期回访 period per customer type (``docstore.customers.review``)."""
+    log_review_days: int = 30
+    """Unreviewed journal entries older than this are a to-do (``docstore.audit.review``)."""
     private_paths: tuple[Path, ...] = ()
     """The data folder and key file: never ingested, even when inside a folder given."""
     """Encrypts personal fields; None only where no customer data is touched."""

@@ -28,6 +28,17 @@ class CustomerType(StrEnum):
 class CustomerStatus(StrEnum):
     ACTIVE = "active"
     ARCHIVED = "archived"
+    MERGED = "merged"  # an alias of the customer it was merged into (``merged_into``)
+
+
+class CollectionMethod(StrEnum):
+    """How a customer's data was collected or last confirmed (定期回访)."""
+
+    INTERVIEW = "面谈"
+    QUESTIONNAIRE = "问卷"
+    ONLINE = "在线注册"
+    PHONE = "电话确认"
+    OTHER = "其他"
 
 
 class Consent(_Model):
@@ -56,6 +67,16 @@ class Customer(_Model):
     consent: Consent | None = None
     lookup: dict[str, str] = Field(default_factory=dict)
     """Keyed hashes of personal fields (see ``docstore.crypto``), for exact look-up."""
+    department: str | None = None
+    """The department the customer belongs to (工程部 …)."""
+    source: str | None = None
+    """Where the customer came from (客户来源), as the office records it."""
+    collection_method: CollectionMethod | None = None
+    reviewed_at: datetime | None = None
+    """When the customer's data was last confirmed (定期回访); None: never since registration."""
+    reviewed_by: str | None = None
+    merged_into: str | None = None
+    """Set on a duplicate merged into another customer: its id still resolves to that one."""
 
 
 CUSTOMER_EDITABLE = ("name", "type", "phone", "id_number", "email", "address", "industry")
@@ -144,6 +165,7 @@ class Dossier(_Model):
 class LoanKind(StrEnum):
     ORIGINAL = "original"  # 原件: in-house only, back the same day
     COPY = "copy"  # 影印: needs a manager's approval
+    REFERENCE = "reference"  # 常用复印件: the kept photocopy set, no approval, must come back
 
 
 class LoanStatus(StrEnum):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ArchiveError, UsageError
-from .rules import Template, check_policy
+from .rules import Template, check_policy, parse_period
 
 CONFIG_NAME = "config.toml"
 
@@ -131,8 +131,26 @@ class Settings(BaseSettings):
     retention: dict[str, str] = Field(default_factory=dict)
     """保管期限 per dossier category: config.toml ``[retention] HT = "30y"``, ``JS = "permanent"``,
     ``GJ = "10y from contract_end"``, ``default = "10y"`` (see ``docstore.dossiers.retention``)."""
+    review_after: dict[str, str] = Field(default_factory=lambda: {"person": "12m",
+                                                                  "company": "12m"})
+    """定期回访: how long after its last confirmation a customer's data is due again, per
+    customer type (config.toml ``[review_after] person = "12m"``)."""
+    log_review_days: int = Field(default=30, ge=1, le=3650)
+    """Unreviewed journal entries older than this are a to-do for managers (日志审核)."""
     dispose_pause: float = Field(default=0.0, ge=0)
     """Seconds ``dispose execute`` waits after each document, to spread the load."""
+
+    @field_validator("review_after")
+    @classmethod
+    def _review_periods(cls, value: dict[str, str]) -> dict[str, str]:
+        for kind, period in value.items():
+            if kind not in ("person", "company"):
+                raise ValueError(f"review_after: {kind!r} is not a customer type (person, company)")
+            try:
+                parse_period(period)
+            except ArchiveError as exc:
+                raise ValueError(f"review_after.{kind}: {exc.message}") from exc
+        return value
 
     @field_validator("retention")
     @classmethod

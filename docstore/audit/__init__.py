@@ -7,7 +7,11 @@ from .integrity import ASPECTS, verify_archive
 from .index_check import check_index
 from .log import JournalFilter, annotate, entries, export, list_entries, verify
 
+from .review import (Checkpoint, ReviewTodo, checkpoint_json, review, review_todo,
+                     reviewed_through)
+
 __all__ = [
+    "Checkpoint", "ReviewTodo", "checkpoint_json", "review", "review_todo", "reviewed_through",
     "ASPECTS", "JournalFilter", "annotate", "check_index", "entries", "export", "list_entries",
     "verify", "verify_archive",
 ]

@@ -18,6 +18,7 @@ from ..errors import NotFound
 from ..journal import ChainBreak
 from ..journal_seal import verify_journal
 from ..models import JournalEntry
+from .review import CheckpointBreak, verify_checkpoints
 from ..textfiles import formula_safe
 
 
@@ -55,11 +56,12 @@ def list_entries(archive: Archive, where: JournalFilter, limit: int | None = Non
     return found
 
 
-def verify(archive: Archive) -> ChainBreak | None:
+def verify(archive: Archive) -> ChainBreak | CheckpointBreak | None:
     """The first entry where the journal breaks: edited, deleted, inserted, reordered,
     rewritten and rehashed, or its last entries deleted (``docstore.journal_seal``)."""
     require(archive, Permission.LOG_READ)
-    broken = verify_journal(archive.store.iter_journal(), archive.journal.sealer)
+    journal = list(archive.store.iter_journal())
+    broken = verify_journal(journal, archive.journal.sealer) or verify_checkpoints(archive, journal)
     archive.journal.record(archive.user, "log.verify",
                            details={"ok": broken is None, **({"first_bad": broken.seq} if broken else {})})
     return broken

@@ -7,7 +7,16 @@ from .activity import (add_transaction, aware, import_transactions, last_activit
 from .register import (ConsentMissing, add_customer, check_consent, get_customer, list_customers,
                        record_consent, seal, show_customer, unseal, update_customer)
 
+from ..aliases import resolve, resolve_id
+from .duplicates import DuplicatePair, find_duplicates, name_key
+from .importing import CustomerImport, import_customers
+from .merge import MergeResult, merge_customers
+from .review import ReviewDue, collection_method, due_for_review, review_customer
+
 __all__ = [
+    "CustomerImport", "DuplicatePair", "MergeResult", "ReviewDue", "collection_method",
+    "due_for_review", "find_duplicates", "import_customers", "merge_customers", "name_key",
+    "resolve", "resolve_id", "review_customer",
     "ConsentMissing", "add_customer", "add_transaction", "aware", "check_consent",
     "get_customer", "import_transactions", "last_activities", "list_customers",
     "list_transactions", "record_consent", "seal", "show_customer", "unseal", "update_customer",

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from .. import validate
 from ..access import Permission, may, require
 from .activity import last_activity
+from ..aliases import resolve
 from ..archive import Archive
 from ..crypto import PERSONAL_FIELDS, Cipher, mask
 from ..errors import ArchiveError, BadInput, InvalidValue, NotFound, Reason
@@ -88,10 +89,11 @@ def add_customer(archive: Archive, **fields: Any) -> Customer:
 
 
 def _stored(archive: Archive, customer_id: str) -> Customer:
+    """The stored customer; a merged duplicate's id resolves to the customer it joined."""
     customer = archive.store.get_customer(customer_id)
     if customer is None:
         raise NotFound("customer", customer_id)
-    return customer
+    return resolve(archive, customer_id) if customer.merged_into else customer
 
 
 def get_customer(archive: Archive, customer_id: str) -> Customer:
@@ -133,10 +135,11 @@ def list_customers(archive: Archive, name: str | None = None, limit: int = 100,
 
 def _active(archive: Archive, found: list[Customer], *, limit: int,
             **query: Any) -> list[Customer]:
-    """Leave out archived customers; ask the store for more while a full page came back."""
+    """Leave out archived customers (and merged aliases); ask the store for more while a full
+    page came back."""
     asked = limit
     while True:
-        active = [c for c in found if c.status is not CustomerStatus.ARCHIVED]
+        active = [c for c in found if c.status is CustomerStatus.ACTIVE]
         if len(active) >= limit or len(found) < asked:
             return active[:limit]
         asked *= 4

@@ -10,8 +10,10 @@ from .lifecycle import (Action, CHANGE_LOCK_TTL, Stage, TRANSITIONS, approve_lat
                         finalize, gaps, get, is_overdue, list_dossiers, open_dossier, open_for_ingest,
                         shelve, show, stage_of)
 from .views import dossier_view
+from .importing import DossierImport, import_dossiers
 
 __all__ = [
+    "DossierImport", "import_dossiers",
     "Action", "CHANGE_LOCK_TTL", "Evaluation", "Rule", "Stage", "TRANSITIONS", "Template",
     "approve_late", "check_accepts_documents", "claim_next", "closed_dossier_problem",
     "complete", "documents_of", "dossier_view", "ensure_retention", "evaluate", "finalize",

@@ -37,8 +37,10 @@ from ..errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from ..models import Dossier, DossierStatus, Loan, LoanCheck, LoanKind, LoanStatus, Repair, User
 
 LOAN, REPAIR, ORIGINAL_OUT = "loan", "repair", "loan.out"
+REFERENCE_OUT = "reference.out"
+"""One claim per dossier whose reference copy (常用复印件) is out (``loans.reference``)."""
 OPEN = (LoanStatus.REQUESTED, LoanStatus.OUT)
-KIND_LABEL = {LoanKind.ORIGINAL: "原件", LoanKind.COPY: "影印"}
+KIND_LABEL = {LoanKind.ORIGINAL: "原件", LoanKind.COPY: "影印", LoanKind.REFERENCE: "常用复印件"}
 """How the office names the two kinds (the loan list, the monthly report)."""
 
 
@@ -306,6 +308,11 @@ def _check(value: str) -> LoanCheck:
 
 
 def _release_claim(archive: Archive, loan: Loan) -> None:
+    if loan.kind is LoanKind.REFERENCE:
+        claim = archive.store.get_record(REFERENCE_OUT, loan.archive_no)
+        if claim is not None and claim.get("loan") == loan.id:
+            archive.store.delete_record(REFERENCE_OUT, loan.archive_no)
+        return
     if loan.kind is not LoanKind.ORIGINAL:
         return
     claim = archive.store.get_record(ORIGINAL_OUT, loan.archive_no)

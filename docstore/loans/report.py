@@ -54,6 +54,7 @@ class MonthlyReport(BaseModel):
     def totals(self) -> dict[str, int]:
         return {"originals": sum(r.kind is LoanKind.ORIGINAL for r in self.rows),
                 "copies": sum(r.kind is LoanKind.COPY for r in self.rows),
+                "references": sum(r.kind is LoanKind.REFERENCE for r in self.rows),
                 "overdue": sum(r.days_overdue > 0 for r in self.rows)}
 
     def as_json(self) -> dict[str, object]:
@@ -149,7 +150,7 @@ def title(report: MonthlyReport) -> str:
 def summary(archive: Archive, report: MonthlyReport) -> str:
     t = report.totals
     return (f"截至 {loans.local(archive, report.as_of)} 未归还：原件 {t['originals']} 件，"
-            f"影印 {t['copies']} 件，其中逾期 {t['overdue']} 件")
+            f"影印 {t['copies']} 件，常用复印件 {t['references']} 件，其中逾期 {t['overdue']} 件")
 
 
 def write_pdf(archive: Archive, report: MonthlyReport, out: Path | BinaryIO) -> None:

@@ -55,11 +55,11 @@ def test_november_lists_what_was_out_at_its_end(history) -> None:
     assert [(r.loan_id, r.kind, r.borrower, r.department, r.days_overdue) for r in got.rows] == [
         (made["l2"].id, "original", "李强", "工程部", 27), (made["l3"].id, "copy", "李强", "工程部", 0)]
     assert got.rows[1].copied == "施工合同第1-5页" and got.rows[1].due is None
-    assert got.totals == {"originals": 1, "copies": 1, "overdue": 1}
+    assert got.totals == {"originals": 1, "copies": 1, "references": 0, "overdue": 1}
     [entry] = [e for e in archive.store.iter_journal() if e.operation == "report.monthly"]
     assert entry.operator == "王经理"
     assert entry.details == {"month": "2026-11", "format": "table", "rows": 2,
-                             "originals": 1, "copies": 1, "overdue": 1}
+                             "originals": 1, "copies": 1, "references": 0, "overdue": 1}
 
 
 def test_other_months_and_the_current_one(history) -> None:
@@ -93,7 +93,7 @@ def test_csv_and_json_read_back(history) -> None:
     report.write_json(got, buffer)
     data = json.loads(buffer.getvalue())
     assert data["month"] == "2026-11" and data["generated_by"] == "王经理"
-    assert data["totals"] == {"originals": 1, "copies": 1, "overdue": 1}
+    assert data["totals"] == {"originals": 1, "copies": 1, "references": 0, "overdue": 1}
     assert [r["archive_no"] for r in data["rows"]] == [HT, JG]
 
 
