@@ -20,6 +20,7 @@ from docstore.security import EncryptedBlobStore
 from docstore.settings import Backend, Settings, default_user
 from docstore.stores import backend_of
 from indexer.extract import DefaultExtractor
+from indexer.index_doc import IndexSegmenter
 from indexer.normalize import normalize
 from indexer.segment import words
 
@@ -114,6 +115,7 @@ def _archive(settings: Settings, store: RecordStore, blobs: BlobStore, index: Se
     sealed = EncryptedBlobStore(blobs, cipher.ring, encrypt=settings.encrypt_attachments,
                                 work_dir=settings.work_dir)
     archive = Archive(store=store, blobs=sealed, index=index, extractor=_extractor(settings),
+                      segmenter=IndexSegmenter(),
                       cipher=cipher, consent_policy=settings.consent.value, user=settings.user,
                       private_paths=(settings.data_dir, settings.key_file, heads_dir(settings)),
                       timezone=settings.timezone, dossier_rules=settings.dossier_rules,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from .crypto import Cipher
 from .journal import Journal
 from .models import utcnow
-from .ports import BlobStore, Extractor, RecordStore, SearchIndex
+from .ports import BlobStore, Extractor, RecordStore, SearchIndex, Segmenter
 from .settings import DossierRules
 
 
@@ -40,6 +40,9 @@ class Archive:
     """定期回访 period per customer type (``docstore.customers.review``)."""
     log_review_days: int = 30
     """Unreviewed journal entries older than this are a to-do (``docstore.audit.review``)."""
+    segmenter: Segmenter | None = None
+    """Index tokens made by ingest's workers; None: the index segments each document itself
+    (in the ingesting process)."""
     private_paths: tuple[Path, ...] = ()
     """The data folder and key file: never ingested, even when inside a folder given."""
     """Encrypts personal fields; None only where no customer data is touched."""

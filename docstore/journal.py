@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -56,29 +56,59 @@ class Journal:
         """Seals each entry with the journal key and anchors the head outside the store
         (``docstore.journal_seal``); set by the composition root."""
 
+    def _entry(self, last: JournalEntry | None, operator: str, operation: str,
+               fields: dict[str, Any]) -> JournalEntry:
+        data = {
+            "seq": (last.seq + 1) if last else 1,
+            "at": self._clock(),
+            "operator": operator,
+            "operation": operation,
+            "prev_hash": last.hash if last else GENESIS,
+            "hash": "",
+            "department": self.department,
+            **fields,
+        }
+        draft = JournalEntry.model_validate(data)
+        entry = draft.model_copy(update={"hash": entry_hash(_fields(draft))})
+        return self.sealer.seal(entry) if self.sealer is not None else entry
+
     def record(self, operator: str, operation: str, **fields: Any) -> JournalEntry:
         """Append one entry; retries when another writer took the same sequence number."""
         for _ in range(MAX_RETRIES):
-            last = self._store.last_journal_entry()
-            data = {
-                "seq": (last.seq + 1) if last else 1,
-                "at": self._clock(),
-                "operator": operator,
-                "operation": operation,
-                "prev_hash": last.hash if last else GENESIS,
-                "hash": "",
-                "department": self.department,
-                **fields,
-            }
-            draft = JournalEntry.model_validate(data)
-            entry = draft.model_copy(update={"hash": entry_hash(_fields(draft))})
-            if self.sealer is not None:
-                entry = self.sealer.seal(entry)
+            entry = self._entry(self._store.last_journal_entry(), operator, operation, fields)
             try:
                 self._store.append_journal(entry)
                 return entry
             except Conflict:
                 continue
+        raise Conflict(f"could not append to the journal after {MAX_RETRIES} attempts")
+
+    def next_seqs(self, count: int) -> list[int]:
+        """The numbers the next ``count`` entries will get if nobody else writes meanwhile:
+        records can carry them when written before their entries (``record_many`` says which
+        numbers they really got)."""
+        last = self._store.last_journal_entry()
+        start = (last.seq if last else 0) + 1
+        return list(range(start, start + count))
+
+    def record_many(self, operator: str, operation: str,
+                    items: Sequence[dict[str, Any]]) -> list[JournalEntry]:
+        """Append one entry per item as a block of consecutive sequence numbers after the
+        tail (one read, one write). When another writer takes a number first, the rest of the
+        block is chained after that writer's entry: the chain stays linear."""
+        written: list[JournalEntry] = []
+        todo = list(items)
+        for _ in range(MAX_RETRIES):
+            if not todo:
+                return written
+            last = self._store.last_journal_entry()
+            block = []
+            for fields in todo:
+                block.append(self._entry(last, operator, operation, fields))
+                last = block[-1]
+            appended = self._store.append_journal_block(block)
+            written += block[:appended]
+            todo = todo[appended:]
         raise Conflict(f"could not append to the journal after {MAX_RETRIES} attempts")
 
     def checkpoint(self) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -39,7 +39,7 @@ from docstore.ports import IndexFailure
 
 from . import query as q
 from .index_doc import hit, to_index_doc
-from .segment import SEGMENTER
+from .segment import SEGMENTER, Tokens
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,8 @@ def search_body(parsed: q.ParsedQuery, query: SearchQuery) -> dict[str, Any]:
     }
 
 
-def _source(doc: Document) -> dict[str, Any]:
-    body = asdict(to_index_doc(doc))
+def _source(doc: Document, tokens: Tokens | None = None) -> dict[str, Any]:
+    body = asdict(to_index_doc(doc, tokens))
     body["codes"] = body["codes"].split()
     return body
 
@@ -261,10 +261,12 @@ class ElasticIndex:
         return failures
 
     # -- the port ----------------------------------------------------------------------------
-    def index(self, documents: Sequence[Document]) -> list[IndexFailure]:
+    def index(self, documents: Sequence[Document],
+              tokens: Mapping[str, Tokens] | None = None) -> list[IndexFailure]:
         if not documents:
             return []
-        sources = [(d.id, _source(d)) for d in documents]
+        tokens = tokens or {}
+        sources = [(d.id, _source(d, tokens.get(d.id))) for d in documents]
         with self._reachable():
             return self._write(lambda target: (
                 {"_op_type": "index", "_index": target, "_id": i, "_source": body}

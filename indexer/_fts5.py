@@ -8,7 +8,7 @@ Rows are keyed by a rowid derived from the document id, so re-indexing replaces,
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict
 
@@ -17,6 +17,7 @@ from docstore.ports import IndexFailure
 
 from . import query as q
 from .index_doc import IndexDoc, hit, to_index_doc
+from .segment import Tokens
 
 INDEX_VERSION = "1"
 _COLUMNS = ("document_id", "customer_id", "category", "archive_no", "doc_date", "filename",
@@ -74,9 +75,11 @@ class Fts5Index:
         self.conn.executemany("DELETE FROM search_fts WHERE rowid = ?", [(r[0],) for r in rows])
         self.conn.executemany(_INSERT, rows)
 
-    def index(self, documents: Sequence[Document]) -> list[IndexFailure]:
+    def index(self, documents: Sequence[Document],
+              tokens: Mapping[str, Tokens] | None = None) -> list[IndexFailure]:
+        tokens = tokens or {}
         with self._transaction():
-            self._write(to_index_doc(d) for d in documents)
+            self._write(to_index_doc(d, tokens.get(d.id)) for d in documents)
         return []
 
     def delete(self, document_ids: Sequence[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from docstore.models import Document, SearchHit
@@ -26,15 +27,31 @@ class IndexDoc:
     codes: str
 
 
-def searchable_text(doc: Document) -> str:
+def searchable_fields(title: str | None, filename: str, metadata: Mapping[str, str],
+                      text: str) -> str:
     """Title and file name are searchable too: staff often remember only those; so are the
     fields read from the file (an invoice's number and seller, an e-mail's sender)."""
-    fields = " ".join(doc.metadata.values())
-    return "\n".join(part for part in (doc.title, doc.filename, fields, doc.text) if part)
+    fields = " ".join(metadata.values())
+    return "\n".join(part for part in (title, filename, fields, text) if part)
 
 
-def to_index_doc(doc: Document) -> IndexDoc:
-    tokens = segment.tokenize(searchable_text(doc))
+def searchable_text(doc: Document) -> str:
+    return searchable_fields(doc.title, doc.filename, doc.metadata, doc.text)
+
+
+@dataclass(frozen=True)
+class IndexSegmenter:
+    """The ``Segmenter`` port: the tokens ``to_index_doc`` would make, made in a worker."""
+
+    def tokens(self, title: str | None, filename: str, metadata: Mapping[str, str],
+               text: str) -> segment.Tokens:
+        return segment.tokenize(searchable_fields(title, filename, metadata, text))
+
+
+def to_index_doc(doc: Document, tokens: segment.Tokens | None = None) -> IndexDoc:
+    """``tokens``: the document's tokens when an ingest worker segmented them already (from
+    ``searchable_fields`` of the same values); otherwise they are made here."""
+    tokens = tokens or segment.tokenize(searchable_text(doc))
     return IndexDoc(
         document_id=doc.id,
         customer_id=doc.customer_id,

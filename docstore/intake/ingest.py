@@ -1,29 +1,32 @@
-"""Ingest files and folders: stage, hash, extract, store blob, record + journal, index.
+"""Ingest files and folders: the coordinator of a run.
 
-Order matters for "nothing lost" on every backend:
-1. the file is copied to a staging file while it is hashed, so the hash is of the bytes stored;
-2. the blob is stored under its hash (atomic, idempotent);
-3. the record and its journal entry are written (one transaction on the embedded store), the
-   record ``pending`` until indexed; an index that shares the transaction indexes right there;
-4. other indexes are written in bulk afterwards; if the index is down, the documents stay
+The per-file work — copying while hashing, duplicate check, extraction and OCR, segmentation
+into index tokens — runs in ``jobs`` worker processes (``prepare``); this process only hands
+files out, commits what comes back in groups (``group``) and reports, in input order. Nothing
+is lost and nothing doubled whatever the moment of a crash:
+1. a worker copies the file to a staging file while hashing it (the hash is of the bytes
+   stored), extracts it and moves the copy into the blob store (atomic, idempotent);
+2. a group's records and their journal block are written (one transaction on the embedded
+   store, with the index rows when the index shares it), and only then reported;
+3. other indexes are written in bulk afterwards; if the index is down, the documents stay
    pending and ``archive reindex --pending`` catches up.
-A crash between any two steps is repaired by a rerun: the blob is reused, the record is found
-by its content hash (reported as a duplicate) and pending documents are re-indexed.
+A rerun repairs any crash: the blob is reused, the record is found by its content hash
+(reported as a duplicate), an entry missing from the journal is written, pending documents are
+re-indexed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import shutil
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from .. import validate
 from ..access import Permission, require
@@ -36,11 +39,14 @@ from ..dossiers import approve_late, check_accepts_documents, open_for_ingest
 from ..dossiers import get as get_dossier
 from ..models import TOMBSTONE, Document, IndexState, IngestResult, IngestStatus, document_id_for
 from ..ports import Extraction, Part
+from . import group
+from .group import Group, Pending, discard, discard_prepared, ingest_details
+from .prepare import Prepared, Task, document_title, prepare, sha256_of
 from .workers import ExtractionPool
 
 log = logging.getLogger(__name__)
 INDEX_BATCH = 200
-_CHUNK = 1024 * 1024
+__all__ = ["IngestOptions", "IngestSummary", "Ingestor", "sha256_of"]
 
 
 @dataclass(frozen=True)
@@ -72,55 +78,13 @@ class IngestSummary:
     failed: int = 0
     pending: int = 0
     index_error: str | None = None
+    worker_cpu: float = 0.0
+    """CPU seconds the per-file work took, wherever it ran (``prepare``)."""
+    inline_cpu: float = 0.0
+    """The part of ``worker_cpu`` done in this process (the first file; all with one job)."""
 
     def count(self, result: IngestResult) -> None:
         setattr(self, result.status.value, getattr(self, result.status.value) + 1)
-
-
-@dataclass
-class _Staged:
-    path: Path
-    sha256: str
-    size: int
-
-
-def _stage(archive: Archive, source: Path) -> _Staged:
-    """Copy ``source`` into the work folder while hashing it."""
-    digest, size = hashlib.sha256(), 0
-    fd, tmp = tempfile.mkstemp(prefix="stage-", suffix=source.suffix[:16], dir=archive.work_dir)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            while chunk := src.read(_CHUNK):
-                size += len(chunk)
-                if size > archive.max_file_bytes:
-                    raise BadInput(source, Reason.TOO_LARGE,
-                                   f"file is larger than {archive.max_file_bytes >> 20} MiB")
-                digest.update(chunk)
-                out.write(chunk)
-    except FileNotFoundError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise BadInput(source, Reason.VANISHED, "file disappeared before it was read") from exc
-    except PermissionError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise BadInput(source, Reason.UNREADABLE, "permission denied") from exc
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise BadInput(source, Reason.UNREADABLE, f"cannot read: {exc.strerror or exc}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if size == 0:
-        Path(tmp).unlink(missing_ok=True)
-        raise BadInput(source, Reason.EMPTY, "file is empty")
-    return _Staged(Path(tmp), digest.hexdigest(), size)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_archive_no(archive_no: str) -> str:
@@ -165,23 +129,23 @@ def resolve_dossier(archive: Archive, options: IngestOptions) -> IngestOptions:
 
 @dataclass
 class _Work:
-    """One file on its way through a run: done already, or waiting for its extraction."""
+    """One file on its way through a run: settled already, or being prepared by a worker."""
 
     path: Path
     options: IngestOptions
     result: IngestResult | None = None
-    staged: _Staged | None = None
-    media_type: str = ""
-    extraction: Future[Extraction] | None = None
+    task: Task | None = None
+    future: Future[Prepared] | None = None
 
 
 @dataclass
 class Ingestor:
     """One ingest run. Iterate ``run(paths)``; read ``summary`` afterwards.
 
-    Files are hashed and checked for duplicates in order; new ones are extracted in ``jobs``
-    worker processes while earlier ones are stored, and results come out in input order. At
-    most ``4 × jobs`` files are in flight, so memory stays flat however many files there are.
+    Files are prepared (hashed, checked, extracted, segmented) in ``jobs`` worker processes,
+    committed here in groups, and reported in input order — a container, then its members —
+    once committed. At most ``4 × jobs`` files are being prepared at once and a group holds at
+    most ``GROUP_FILES``, so memory stays flat however many files there are.
     """
 
     archive: Archive
@@ -190,6 +154,9 @@ class Ingestor:
     jobs: int = 1
     summary: IngestSummary = field(default_factory=IngestSummary)
     _queue: list[Document] = field(default_factory=list)
+    _tokens: dict[str, Any] = field(default_factory=dict)
+    _outbox: deque[Pending] = field(default_factory=deque)
+    """Every file's outcome in reporting order; reported from the front once it has one."""
 
     def run(self, paths: Iterable[Path]) -> Iterator[IngestResult]:
         """Ingest files and folders, all with this run's options."""
@@ -200,22 +167,74 @@ class Ingestor:
     def run_items(self, items: Iterable[tuple[FoundFile, IngestOptions]]) -> Iterator[IngestResult]:
         """Ingest files each with its own options (a manifest), in order, ``jobs`` at a time."""
         require(self.archive, Permission.INGEST)
+        archive = self.archive
+        work = partial(prepare, archive.extractor, archive.segmenter,
+                       archive.store.content_probe(), archive.blobs.for_workers())
+        pool = ExtractionPool(work, self.jobs)
         inflight: deque[_Work] = deque()
-        pool = ExtractionPool(self.archive.extractor, self.jobs)
+        pending = Group()
         try:
             for found, options in items:
                 inflight.append(self._begin(found, options, pool))
                 while inflight and (len(inflight) > 4 * self.jobs or _ready(inflight[0])):
-                    yield from map(self._emit, self._finish(inflight.popleft(), pool))
+                    yield from self._take(inflight.popleft(), pool, pending)
+                if pending.due:
+                    yield from self._commit(pending)
             while inflight:
-                yield from map(self._emit, self._finish(inflight.popleft(), pool))
+                yield from self._take(inflight.popleft(), pool, pending)
+            yield from self._commit(pending)
         finally:
+            self.summary.inline_cpu += pool.inline_cpu
             pool.close()
-            for work in inflight:  # the caller stopped early: leave no staging files
-                if work.staged:
-                    work.staged.path.unlink(missing_ok=True)
+            # the caller stopped early or a commit failed: leave no staging files
+            discard([*pending.take(), *self._outbox])
+            self._outbox.clear()
+            for work in inflight:
+                if work.future is not None and work.future.done() and not work.future.exception():
+                    discard_prepared(work.future.result())
         self._flush()
         self.summary.pending = self.archive.store.count_documents(pending_only=True)
+
+    def _begin(self, found: FoundFile, options: IngestOptions, pool: ExtractionPool) -> _Work:
+        if found.error is not None:
+            return _Work(found.path, options, result=_failed(found.path, found.error))
+        task = Task(found.path, display_path(found.path.name), options.title,
+                    self.archive.work_dir, self.archive.max_file_bytes)
+        return _Work(found.path, options, task=task, future=pool.submit(task))
+
+    def _take(self, work: _Work, pool: ExtractionPool, pending: Group) -> Iterator[IngestResult]:
+        """Settle the head of the line; commit first if waiting for it would keep the group's
+        results back longer than a group may wait."""
+        if work.future is not None and not work.future.done() and pending.items:
+            wait([work.future], timeout=pending.time_left())
+            if not work.future.done():
+                yield from self._commit(pending)
+        yield from self._settle(work, pool, pending)
+        if pending.due:
+            yield from self._commit(pending)
+
+    def _commit(self, pending: Group) -> Iterator[IngestResult]:
+        items = pending.take()
+        try:
+            later = group.commit(self.archive, items)
+        finally:
+            discard(items)
+        tokens = {i.doc.id: i.prepared.tokens for i in items if i.doc and i.prepared}
+        for doc in later:
+            self._queue.append(doc)
+            if tokens.get(doc.id) is not None:
+                self._tokens[doc.id] = tokens[doc.id]  # type: ignore[assignment]
+        for item in items:
+            item.prepared = None  # committed: let the text go
+        yield from self._report()
+
+    def _report(self) -> Iterator[IngestResult]:
+        while self._outbox and self._outbox[0].result is not None:
+            item = self._outbox.popleft()
+            assert item.result is not None
+            if item.path is not None:
+                item.result.path = item.path
+            yield self._emit(item.result)
 
     def _emit(self, result: IngestResult) -> IngestResult:
         self.summary.count(result)
@@ -225,52 +244,146 @@ class Ingestor:
             self._flush()
         return result
 
-    def _begin(self, found: FoundFile, options: IngestOptions, pool: ExtractionPool) -> _Work:
-        """Stage and hash the file; settle duplicates at once; start extracting new files."""
-        if found.error is not None:
-            return _Work(found.path, options, result=_failed(found.path, found.error))
+    def _settle(self, work: _Work, pool: ExtractionPool, pending: Group, depth: int = 0,
+                parent_id: str | None = None,
+                expanded: _Expanded | None = None) -> Iterator[IngestResult]:
+        """Decide what becomes of a file: a result now (failed, duplicate), or a document for
+        the group. A container's members are settled (and may be committed) before it is
+        added to the group, while it keeps its place before them in the report.
+        ``depth`` 0: an input; above: inside a container."""
+        item = Pending(path=display_path(work.path) if depth == 0 else None)
+        self._outbox.append(item)
+        prepared = self._prepared(work, pool, item)
+        if prepared is None:
+            yield from self._report()
+            return
+        item.path = display_path(work.path)
+        extraction = prepared.extraction
+        assert extraction is not None and work.task is not None
         try:
-            staged = _stage(self.archive, found.path)
+            if expanded is not None:
+                expanded.add(prepared.size, work.path)
+            if extraction.parts and depth >= MAX_NESTING:
+                raise BadInput(work.path, Reason.ZIP_BOMB,
+                               f"containers nested more than {MAX_NESTING} deep")
         except BadInput as exc:
-            return _Work(found.path, options, result=_failed(found.path, exc))
-        duplicate = self._duplicate(found.path, staged, options)
-        if duplicate is not None:
-            staged.path.unlink(missing_ok=True)
-            return _Work(found.path, options, result=duplicate)
-        media_type = self.archive.extractor.media_type(staged.path)
-        return _Work(found.path, options, staged=staged, media_type=media_type,
-                     extraction=pool.submit(staged.path, media_type))
+            _discard_parts(extraction)
+            discard_prepared(prepared)
+            item.path = item.path if depth == 0 else None
+            item.result = _failed(work.path, exc)
+            yield from self._report()
+            return
+        item.name = work.task.name
+        item.doc = self._document(item.name, work.options, prepared, parent_id)
+        item.prepared, item.depth = prepared, depth
+        if extraction.parts:
+            try:
+                yield from self._members(work, prepared, pool, pending, depth + 1,
+                                         expanded or _Expanded())
+            finally:
+                _discard_parts(extraction)
+        pending.add(item)
 
-    def _finish(self, work: _Work, pool: ExtractionPool) -> list[IngestResult]:
-        """The file's result, then those of the files inside it (attachments, zip members)."""
-        results = self._result(work, pool)
-        results[0].path = display_path(work.path)
-        return results
-
-    def _result(self, work: _Work, pool: ExtractionPool) -> list[IngestResult]:
+    def _prepared(self, work: _Work, pool: ExtractionPool, item: Pending) -> Prepared | None:
+        """The worker's result for a new file; None when ``item`` has its result already."""
         if work.result is not None:
-            return [work.result]
-        return _Members(self, pool).finish(work, parent_id=None, depth=0)
+            item.result = work.result
+            return None
+        assert work.task is not None and work.future is not None
+        try:
+            prepared = pool.result(work.future, work.task)
+        except BadInput as exc:
+            item.result = _failed(work.path, exc)
+            return None
+        self.summary.worker_cpu += prepared.cpu
+        if not prepared.known:
+            return prepared
+        try:
+            item.result = self._duplicate(work.path, prepared, work.options)
+        finally:
+            discard_prepared(prepared)
+        if item.result is not None:
+            item.path = display_path(work.path)
+            return None
+        try:  # known a moment ago, gone now (deleted meanwhile): prepare it afresh, here
+            return prepare(self.archive.extractor, self.archive.segmenter, None, None, work.task)
+        except BadInput as exc:
+            item.result = _failed(work.path, exc)
+            return None
+
+    def _members(self, container: _Work, prepared: Prepared, pool: ExtractionPool,
+                 pending: Group, depth: int, expanded: _Expanded) -> Iterator[IngestResult]:
+        """The files inside a container, each its own document linked to it, prepared by the
+        workers ``2 × jobs`` at a time while the other inputs go on."""
+        assert prepared.extraction is not None
+        parent_id = document_id_for(prepared.sha256)
+        parts = prepared.extraction.parts
+        window = 2 * max(1, self.jobs)
+        for start in range(0, len(parts), window):
+            started = [self._begin_part(container, part, pool)
+                       for part in parts[start:start + window]]
+            for member in started:
+                yield from self._settle(member, pool, pending, depth, parent_id, expanded)
+                if pending.due:
+                    yield from self._commit(pending)
+
+    def _begin_part(self, container: _Work, part: Part, pool: ExtractionPool) -> _Work:
+        where = Path(f"{display_path(container.path)}/{part.name}")
+        if part.error is not None or part.path is None:
+            reason, detail = part.error or (Reason.CORRUPT, "not taken out")
+            return _Work(where, container.options,
+                         result=_failed(where, BadInput(where, Reason(reason), detail)))
+        task = Task(part.path, display_path(where.name), container.options.title,
+                    self.archive.work_dir, self.archive.max_file_bytes)
+        return _Work(where, container.options, task=task, future=pool.submit(task))
+
+    def _document(self, name: str, opts: IngestOptions, prepared: Prepared,
+                  parent_id: str | None) -> Document:
+        extraction = prepared.extraction
+        assert extraction is not None
+        return Document(
+            id=document_id_for(prepared.sha256), sha256=prepared.sha256, size=prepared.size,
+            filename=name, media_type=prepared.media_type, page_count=extraction.page_count,
+            text=extraction.text, kind=opts.kind, text_source=extraction.source,
+            needs_ocr=extraction.needs_ocr, ocr_error=extraction.ocr_error,
+            searchable_sha256=prepared.searchable_sha256,
+            customer_id=opts.customer_id, archive_no=opts.archive_no, category=opts.category,
+            title=document_title(opts.title, extraction, name),
+            doc_date=opts.doc_date or self._stated_date(name, extraction), batch_id=opts.batch_id,
+            metadata=extraction.metadata, parent_id=parent_id, created_by=self.archive.user,
+            created_at=self.archive.clock(),
+        )
+
+    def _stated_date(self, name: str, extraction: Extraction) -> date | None:
+        """The date the file states (an e-mail's Date, an invoice's 开票日期), when plausible:
+        one from before 1900 or the future is kept in the metadata, not as the document date."""
+        if extraction.doc_date is None:
+            return None
+        try:
+            return validate.in_range("date", extraction.doc_date, today=self.archive.clock().date())
+        except InvalidValue as exc:
+            log.warning("%s: its own date not used: %s", name, exc.message)
+            return None
 
     def _journal_ingest(self, doc: Document, name: str, repaired: bool = False) -> None:
-        details = {"filename": name, "sha256": doc.sha256, "batch": doc.batch_id,
-                   **({"parent": doc.parent_id} if doc.parent_id else {})}
+        details = ingest_details(doc, name)
         entry = self.archive.journal.record(
             self.archive.user, "ingest", document_id=doc.id, customer_id=doc.customer_id,
             dossier=doc.archive_no, details={**details, "repaired": True} if repaired else details)
         self.archive.store.set_journal_seq(doc.id, entry.seq)
 
-    def _duplicate(self, path: Path, staged: _Staged, options: IngestOptions) -> IngestResult | None:
+    def _duplicate(self, path: Path, prepared: Prepared,
+                   options: IngestOptions) -> IngestResult | None:
         """Already stored: ``skipped`` when this same batch stored it (a rerun), else
-        ``duplicate``."""
+        ``duplicate``; repairs what a crash left undone (blob, journal entry, index)."""
         archive = self.archive
-        doc_id = document_id_for(staged.sha256)
+        doc_id = document_id_for(prepared.sha256)
         existing = archive.store.get_document(doc_id)
         if existing is None:
             return self._disposed(path, doc_id)
-        if not archive.blobs.exists(staged.sha256):  # repair after a lost blob
-            archive.blobs.put(staged.sha256, staged.path, verified=True)
-        if existing.journal_seq is None:  # a crash fell between record and journal entry
+        if not archive.blobs.exists(prepared.sha256):  # repair after a lost blob
+            archive.blobs.put(prepared.sha256, prepared.staged, verified=True)
+        if not self._journaled(existing):  # a crash fell between record and journal entry
             self._journal_ingest(existing, existing.filename, repaired=True)
         if existing.index_state == "pending" and not archive.index.shares_store_transaction:
             self._queue.append(existing)  # an earlier run stopped before indexing it
@@ -310,6 +423,14 @@ class Ingestor:
             self._queue.append(filed)
         return filed.model_copy(update={"index_state": IndexState.INDEXED}) if indexed else filed
 
+    def _journaled(self, doc: Document) -> bool:
+        """Its journal number names its own ingest entry (records are written carrying the
+        number claimed for their entry, before the entry: ``group``)."""
+        if doc.journal_seq is None:
+            return False
+        entry = self.archive.store.journal_entry(doc.journal_seq)
+        return entry is not None and entry.document_id == doc.id and entry.operation == "ingest"
+
     def _disposed(self, path: Path, doc_id: str) -> IngestResult | None:
         """Content destroyed under a disposal is not taken back in silently: its retention
         ended and the destruction certificate says it is gone."""
@@ -321,61 +442,15 @@ class Ingestor:
                                       f"this content was disposed of under {grave.get('disposal')} "
                                       f"on {when} (档号 {grave.get('archive_no')}); not stored again"))
 
-    def _store(self, path: Path, opts: IngestOptions, staged: _Staged, media_type: str,
-               extraction: Extraction, parent_id: str | None = None) -> IngestResult:
-        archive = self.archive
-        name = display_path(path.name)
-        doc_id = document_id_for(staged.sha256)
-        # our own staging copy, hashed while it was written: no second read to check it
-        archive.blobs.put(staged.sha256, staged.path, verified=True)
-        searchable = None
-        if extraction.searchable_pdf is not None:  # kept beside the untouched original
-            searchable = sha256_of(extraction.searchable_pdf)
-            archive.blobs.put(searchable, extraction.searchable_pdf, verified=True)
-        doc = Document(
-            id=doc_id, sha256=staged.sha256, size=staged.size, filename=name,
-            media_type=media_type, page_count=extraction.page_count, text=extraction.text,
-            kind=opts.kind,
-            text_source=extraction.source, needs_ocr=extraction.needs_ocr,
-            ocr_error=extraction.ocr_error, searchable_sha256=searchable,
-            customer_id=opts.customer_id, archive_no=opts.archive_no, category=opts.category,
-            title=opts.title or extraction.title or Path(name).stem,
-            doc_date=opts.doc_date or self._stated_date(path, extraction), batch_id=opts.batch_id,
-            metadata=extraction.metadata, parent_id=parent_id,
-            created_by=archive.user, created_at=archive.clock(),
-        )
-        indexed = False
-        with archive.store.transaction():
-            if not archive.store.add_document(doc):  # stored meanwhile (same bytes, or another process)
-                return IngestResult(filename=name, status=IngestStatus.DUPLICATE,
-                                    document_id=doc_id, parent_id=parent_id)
-            self._journal_ingest(doc, name)
-            indexed = index_in_transaction(archive, [doc])
-        if not indexed:
-            self._queue.append(doc)
-        return IngestResult(filename=name, status=IngestStatus.ADDED, document_id=doc_id,
-                            needs_ocr=doc.needs_ocr, indexed=indexed, pages=doc.page_count,
-                            parent_id=parent_id)
-
-    def _stated_date(self, path: Path, extraction: Extraction) -> date | None:
-        """The date the file states (an e-mail's Date, an invoice's 开票日期), when plausible:
-        one from before 1900 or the future is kept in the metadata, not as the document date."""
-        if extraction.doc_date is None:
-            return None
-        try:
-            return validate.in_range("date", extraction.doc_date, today=self.archive.clock().date())
-        except InvalidValue as exc:
-            log.warning("%s: its own date not used: %s", display_path(path), exc.message)
-            return None
-
     def _flush(self) -> None:
         if not self._queue:
             return
         docs, self._queue = self._queue, []
+        tokens = {d.id: self._tokens.pop(d.id) for d in docs if d.id in self._tokens}
         if self.summary.index_error:  # index already found down in this run: keep pending
             return
         try:
-            failures = self.archive.index.index(docs)
+            failures = self.archive.index.index(docs, tokens)
         except IndexUnavailable as exc:
             self.summary.index_error = exc.message
             log.warning("search index unavailable, documents stay pending: %s", exc.message)
@@ -393,102 +468,27 @@ MAX_EXPANDED = 2 * 1024 ** 3
 
 
 @dataclass
-class _Members:
-    """Stores the files inside a container, each as its own document linked to it.
+class _Expanded:
+    """What one input's containers unpacked so far (``MAX_EXPANDED``)."""
 
-    They are stored BEFORE the container: a crash (even ``kill -9``) midway leaves the
-    container unstored, so the rerun extracts it again, finds the members stored so far as
-    duplicates and stores the rest, then the container — nothing lost, nothing twice, and a
-    stored container always has all its members. At most ``2 × jobs`` members are extracted
-    at once, and ``MAX_EXPANDED`` bounds what one input may unpack in total."""
+    total: int = 0
 
-    ingestor: Ingestor
-    pool: ExtractionPool
-    expanded: int = 0
-
-    def store(self, path: Path, opts: IngestOptions, staged: _Staged, extraction: Extraction,
-              depth: int = 1) -> list[IngestResult]:
-        parent_id = document_id_for(staged.sha256)
-        results: list[IngestResult] = []
-        window = 2 * max(1, self.ingestor.jobs)
-        for start in range(0, len(extraction.parts), window):
-            started = [self._begin(path, part, opts, results)
-                       for part in extraction.parts[start:start + window]]
-            for work in started:
-                if work is not None:
-                    results += self.finish(work, parent_id, depth)
-        return results
-
-    def _begin(self, container: Path, part: Part, opts: IngestOptions,
-               results: list[IngestResult]) -> _Work | None:
-        where = Path(f"{display_path(container)}/{part.name}")
-        if part.error is not None or part.path is None:
-            reason, detail = part.error or (Reason.CORRUPT, "not taken out")
-            results.append(_failed(where, BadInput(where, Reason(reason), detail)))
-            return None
-        try:
-            staged = _adopt(self.ingestor.archive, part.path)
-            self.expanded += staged.size
-            if self.expanded > MAX_EXPANDED:
-                raise BadInput(where, Reason.ZIP_BOMB, f"the files inside {container.name} add "
-                               f"up to more than {MAX_EXPANDED >> 20} MiB")
-        except BadInput as exc:
-            part.path.unlink(missing_ok=True)
-            results.append(_failed(where, exc))
-            return None
-        duplicate = self.ingestor._duplicate(where, staged, opts)
-        if duplicate is not None:
-            staged.path.unlink(missing_ok=True)
-            duplicate.path = display_path(where)
-            results.append(duplicate)
-            return None
-        media_type = self.ingestor.archive.extractor.media_type(staged.path)
-        return _Work(where, opts, staged=staged, media_type=media_type,
-                     extraction=self.pool.submit(staged.path, media_type))
-
-    def finish(self, work: _Work, parent_id: str | None, depth: int) -> list[IngestResult]:
-        """Store one extracted file (``depth`` 0: an input; above: inside a container),
-        its members first; the staging copy and what extraction made are removed."""
-        assert work.staged is not None and work.extraction is not None
-        extraction = None
-        try:
-            extraction = self.pool.result(work.extraction, work.staged.path, work.media_type)
-            if extraction.parts and depth >= MAX_NESTING:
-                raise BadInput(work.path, Reason.ZIP_BOMB,
-                               f"containers nested more than {MAX_NESTING} deep")
-            inner = self.store(work.path, work.options, work.staged, extraction, depth + 1)
-            stored = self.ingestor._store(work.path, work.options, work.staged, work.media_type,
-                                          extraction, parent_id=parent_id)
-            stored.path = display_path(work.path)
-            return [stored, *inner]
-        except BadInput as exc:
-            return [_failed(work.path, exc)]
-        finally:
-            work.staged.path.unlink(missing_ok=True)
-            if extraction is not None:
-                _discard(extraction)
+    def add(self, size: int, where: Path) -> None:
+        self.total += size
+        if self.total > MAX_EXPANDED:
+            raise BadInput(where, Reason.ZIP_BOMB, "the files taken out of this input add up "
+                           f"to more than {MAX_EXPANDED >> 20} MiB")
 
 
-def _adopt(archive: Archive, path: Path) -> _Staged:
-    """A file we wrote ourselves (taken out of a container): hashed where it lies."""
-    size = path.stat().st_size
-    if size == 0:
-        raise BadInput(path, Reason.EMPTY, "file is empty")
-    if size > archive.max_file_bytes:
-        raise BadInput(path, Reason.TOO_LARGE, f"file is larger than {archive.max_file_bytes >> 20} MiB")
-    return _Staged(path, sha256_of(path), size)
-
-
-def _discard(extraction: Extraction) -> None:
-    """Remove the files an extraction made beside its input (searchable PDF, parts)."""
-    if extraction.searchable_pdf is not None:
-        extraction.searchable_pdf.unlink(missing_ok=True)
+def _discard_parts(extraction: Extraction) -> None:
+    """Remove the files a container's extraction took out (its members have their own
+    staging copies by now)."""
     for folder in {p.path.parent for p in extraction.parts if p.path is not None}:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _ready(work: _Work) -> bool:
-    return work.extraction is None or work.extraction.done()
+    return work.future is None or work.future.done()
 
 
 def _failed(path: Path, error: BadInput) -> IngestResult:

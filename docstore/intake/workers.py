@@ -1,4 +1,5 @@
-"""Extraction in worker processes, so pypdf (and later OCR) use every core during ingest.
+"""The per-file work of ingest (``prepare``: hash, extract, segment) in worker processes, so
+pypdf, OCR and segmentation use every core.
 
 The first extraction of a run is done inline: a one-file ingest never pays for starting
 processes. A worker that dies (a crash inside a PDF library) fails only its file; the pool is
@@ -11,21 +12,20 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 
 from ..errors import BadInput, Reason
-from ..ports import Extraction, Extractor
+from .prepare import Prepared, Task
+
+Work = Callable[[Task], Prepared]
+"""What a worker does with a file: ``functools.partial(prepare, extractor, known)``; picklable."""
 
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                else (os.cpu_count() or 1))
-
-
-def _extract(extractor: Extractor, path: Path, media_type: str) -> Extraction:
-    return extractor.extract(path, media_type)
 
 
 def _alive(pid: int) -> bool:
@@ -51,41 +51,45 @@ def _watch_parent(parent_pid: int, interval: float = 0.5) -> None:
 
 
 class ExtractionPool:
-    def __init__(self, extractor: Extractor, jobs: int) -> None:
-        self.extractor = extractor
+    def __init__(self, work: Work, jobs: int) -> None:
+        self.work = work
         self.jobs = max(1, jobs)
         self._pool: ProcessPoolExecutor | None = None
         self._inline_done = False
+        self.inline_cpu = 0.0
+        """CPU seconds of per-file work done in this process (the first file, or all with
+        one job): the benchmark tells it from the coordinator's own work."""
 
-    def submit(self, path: Path, media_type: str) -> Future[Extraction]:
+    def submit(self, task: Task) -> Future[Prepared]:
         if self.jobs == 1 or not self._inline_done:
             self._inline_done = True
-            return self._inline(path, media_type)
+            return self._inline(task)
         try:
-            return self._executor().submit(_extract, self.extractor, path, media_type)
+            return self._executor().submit(self.work, task)
         except BrokenProcessPool:  # a worker died since the last submit: start afresh
             self.restart()
-            return self._executor().submit(_extract, self.extractor, path, media_type)
+            return self._executor().submit(self.work, task)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["docstore.intake.ingest", "indexer.extract"])
+            context.set_forkserver_preload(["docstore.intake.ingest", "indexer.extract", "rjieba"])
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=context,
                                              initializer=_watch_parent, initargs=(os.getpid(),))
         return self._pool
 
-    def _inline(self, path: Path, media_type: str) -> Future[Extraction]:
-        future: Future[Extraction] = Future()
+    def _inline(self, task: Task) -> Future[Prepared]:
+        future: Future[Prepared] = Future()
         try:
-            future.set_result(self.extractor.extract(path, media_type))
+            prepared = self.work(task)
+            self.inline_cpu += prepared.cpu
+            future.set_result(prepared)
         except Exception as exc:  # delivered to the caller like a worker's exception
             future.set_exception(exc)
         return future
 
-    def result(self, future: Future[Extraction], path: Path, media_type: str,
-               retry: bool = True) -> Extraction:
-        """The extraction, or ``BadInput`` naming ``path`` whatever went wrong in the worker.
+    def result(self, future: Future[Prepared], task: Task, retry: bool = True) -> Prepared:
+        """The prepared file, or ``BadInput`` naming it whatever went wrong in the worker.
 
         When a worker dies, every file it had in flight sees a broken pool: each is retried
         once in a fresh pool, so only the file that kills a worker twice fails."""
@@ -97,10 +101,11 @@ class ExtractionPool:
             self.restart()
             if retry and self.jobs > 1:
                 self._inline_done = True
-                return self.result(self.submit(path, media_type), path, media_type, retry=False)
-            raise BadInput(path, Reason.CORRUPT, "the text extractor crashed on this file") from exc
+                return self.result(self.submit(task), task, retry=False)
+            raise BadInput(task.source, Reason.CORRUPT,
+                           "the text extractor crashed on this file") from exc
         except Exception as exc:
-            raise BadInput(path, Reason.CORRUPT,
+            raise BadInput(task.source, Reason.CORRUPT,
                            f"text extraction failed: {exc or 'the reader gave up'}") from exc
 
     def restart(self) -> None:

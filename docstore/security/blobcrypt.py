@@ -100,6 +100,10 @@ class EncryptedBlobStore:
         return getattr(self.inner, name)
 
     # -- the BlobStore port --------------------------------------------------------------------
+    def for_workers(self) -> BlobStore | None:
+        """Sealing needs the key ring, which stays in this process."""
+        return None if self.encrypt else self.inner.for_workers()
+
     def put(self, sha256: str, source: Path, *, verified: bool = False) -> None:
         if not self.encrypt:
             return self.inner.put(sha256, source, verified=verified)

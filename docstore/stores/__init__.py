@@ -74,7 +74,7 @@ def _open_mongo(settings: Settings, create: bool) -> Opened:
     if new and not create:
         store.close()
         raise _missing(f"{redact(settings.mongo_uri)} database {settings.mongo_db}")
-    return Opened(store, GridFsBlobStore(store.db), new)
+    return Opened(store, GridFsBlobStore(store.db, uri=settings.mongo_uri), new)
 
 
 def redact(uri: str) -> str:

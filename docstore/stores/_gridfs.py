@@ -24,16 +24,18 @@ Two things differ from ``GridFSBucket``'s own upload, both on purpose:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from bson import Binary
 from gridfs.errors import CorruptGridFile
-from pymongo import ASCENDING
+from pymongo import ASCENDING, MongoClient
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
 
@@ -50,11 +52,35 @@ def chunk_id(sha256: str, n: int) -> str:
     return f"{sha256}:{n}"
 
 
+@dataclass(frozen=True)
+class GridFsUploader:
+    """``GridFsBlobStore.for_workers``: picklable; each worker process opens its own
+    connection on first use."""
+
+    uri: str
+    db_name: str
+    bucket: str = "fs"
+
+    def put(self, sha256: str, source: Path, *, verified: bool = False) -> None:
+        _uploader(self.uri, self.db_name, self.bucket).put(sha256, source, verified=verified)
+
+
+@functools.lru_cache(maxsize=4)
+def _uploader(uri: str, db_name: str, bucket: str) -> GridFsBlobStore:
+    client: MongoClient[dict[str, Any]] = MongoClient(uri, appname="archive-worker")
+    return GridFsBlobStore(client[db_name], bucket)
+
+
 class GridFsBlobStore:
     name = "gridfs"
 
-    def __init__(self, db: Database[dict[str, Any]], bucket: str = "fs") -> None:
+    def __init__(self, db: Database[dict[str, Any]], bucket: str = "fs", *,
+                 uri: str | None = None) -> None:
         self.db = db
+        self.bucket = bucket
+        self.uri = uri
+        """The server's URI, when known: ingest workers then upload over their own
+        connections (``for_workers``)."""
         self.files = db[f"{bucket}.files"]
         self.chunks = db[f"{bucket}.chunks"]
         with self._reachable():
@@ -65,6 +91,11 @@ class GridFsBlobStore:
         return _Guard(self.db)
 
     # -- writing ---------------------------------------------------------------------------
+    def for_workers(self) -> GridFsUploader | None:
+        """Ingest workers upload their own staging copies, in parallel, instead of one after
+        another from the coordinator."""
+        return GridFsUploader(self.uri, self.db.name, self.bucket) if self.uri else None
+
     def put(self, sha256: str, source: Path, *, verified: bool = False) -> None:
         """``verified``: the caller checked the content against the hash (a sealed blob, whose
         stored bytes do not hash to its name); otherwise it is checked here, before writing."""

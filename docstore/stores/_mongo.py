@@ -28,18 +28,19 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
 from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
-from pymongo.errors import ConnectionFailure, CursorNotFound, DuplicateKeyError
+from pymongo.errors import BulkWriteError, ConnectionFailure, CursorNotFound, DuplicateKeyError
 
 from ..records import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_table
 from ..errors import ArchiveError, BackendUnavailable, Conflict
-from ..models import Customer, Document, Dossier, IndexState, JournalEntry, User
+from ..models import TOMBSTONE, Customer, Document, Dossier, IndexState, JournalEntry, User
 from ..ports import DocumentSummary
 
 BATCH = 500
@@ -48,6 +49,8 @@ TEXT_INLINE_MAX = 4 << 20
 under the 16 MiB BSON limit, and a 2,000-page PDF can have more text than that."""
 TEXT_PART_CHARS = 1 << 20  # at most 4 MiB of UTF-8 per part
 _UPDATES_PER_COMMAND = 20
+_INSERTS_PER_COMMAND = 100
+_DUPLICATE_KEY = 11000
 SCHEMA_VERSION = 1
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -149,6 +152,44 @@ def _put(collection: Any, doc: dict[str, Any]) -> None:
         collection.insert_one(doc)
     except DuplicateKeyError:
         collection.replace_one({"_id": doc["_id"]}, doc)
+
+
+def _only_duplicates(exc: BulkWriteError) -> list[dict[str, Any]]:
+    """The write errors of a bulk write, re-raising unless each is a duplicate key."""
+    errors: list[dict[str, Any]] = exc.details.get("writeErrors", [])
+    if not errors or any(e.get("code") != _DUPLICATE_KEY for e in errors):
+        raise exc
+    return errors
+
+
+def _insert_new(collection: Any, docs: list[dict[str, Any]]) -> set[int]:
+    """Insert unordered, in commands of ``_INSERTS_PER_COMMAND``; the positions of the ones
+    whose ``_id`` (or unique key) existed."""
+    existed: set[int] = set()
+    for start in range(0, len(docs), _INSERTS_PER_COMMAND):
+        try:
+            collection.insert_many(docs[start : start + _INSERTS_PER_COMMAND], ordered=False)
+        except BulkWriteError as exc:
+            existed |= {start + e["index"] for e in _only_duplicates(exc)}
+    return existed
+
+
+@dataclass(frozen=True)
+class MongoProbe:
+    """``content_probe`` for ingest workers: a client of their own, made on first use."""
+
+    uri: str
+    db_name: str
+
+    def __call__(self, document_id: str) -> bool:
+        db = _client(self.uri)[self.db_name]
+        return any(db[name].find_one({"_id": document_id}, {"_id": 1}) is not None
+                   for name in ("documents", f"records_{TOMBSTONE}"))
+
+
+@functools.lru_cache(maxsize=4)
+def _client(uri: str) -> pymongo.MongoClient[dict[str, Any]]:
+    return pymongo.MongoClient(uri, appname="archive-worker")
 
 
 class MongoRecordStore:
@@ -309,6 +350,27 @@ class MongoRecordStore:
         return True
 
     @_reachable
+    def add_documents(self, documents: Sequence[Document]) -> set[str]:
+        """Outbox markers, then the records, each in one unordered ``insert_many``; a key that
+        exists (the same content stored before) is the answer "not added", not an error. Long
+        texts take ``add_document``'s way (parts first)."""
+        long = [d for d in documents if len(d.text) * 4 > TEXT_INLINE_MAX]
+        added = {d.id for d in long if self.add_document(d)}
+        short = [d for d in documents if len(d.text) * 4 <= TEXT_INLINE_MAX]
+        _insert_new(self.pending, [{"_id": d.id} for d in short
+                                   if d.index_state is IndexState.PENDING])
+        existed = _insert_new(self.documents, [to_bson(d) for d in short])
+        return added | {d.id for n, d in enumerate(short) if n not in existed}
+
+    @_reachable
+    def set_journal_seqs(self, seqs: Mapping[str, int]) -> None:
+        self._bulk(self.documents, [UpdateOne({"_id": i}, {"$set": {"journal_seq": s}})
+                                    for i, s in seqs.items()])
+
+    def content_probe(self) -> MongoProbe:
+        return MongoProbe(self.uri, self.db_name)
+
+    @_reachable
     def update_document(self, document: Document) -> None:
         """Replace the record. A long text is written as a new generation of parts before the
         record points at it, and the old generation is removed after, so a crash at any point
@@ -460,6 +522,23 @@ class MongoRecordStore:
             self.journal.insert_one(to_bson(entry))
         except DuplicateKeyError as exc:
             raise Conflict(f"journal entry {entry.seq} exists") from exc
+
+    @_reachable
+    def append_journal_block(self, entries: Sequence[JournalEntry]) -> int:
+        """One ordered ``insert_many``: it stops at the first taken ``seq``."""
+        if not entries:
+            return 0
+        try:
+            self.journal.insert_many([to_bson(e) for e in entries], ordered=True)
+        except BulkWriteError as exc:
+            _only_duplicates(exc)
+            return int(exc.details.get("nInserted", 0))
+        return len(entries)
+
+    @_reachable
+    def journal_entry(self, seq: int) -> JournalEntry | None:
+        raw = self.journal.find_one({"_id": seq})
+        return journal_from_bson(raw) if raw else None
 
     @_reachable
     def last_journal_entry(self) -> JournalEntry | None:

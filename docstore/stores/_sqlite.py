@@ -13,15 +13,17 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ..records import JOURNAL, MODELS, SEQUENCES, Row, model_row, record_kind, record_table
 from ..errors import Conflict, StoreBusy
-from ..models import Customer, Document, Dossier, IndexState, JournalEntry, User
+from ..models import TOMBSTONE, Customer, Document, Dossier, IndexState, JournalEntry, User
 from ..ports import DocumentSummary
 
 SCHEMA_VERSION = 1
@@ -233,6 +235,10 @@ class SqliteRecordStore:
             )
         return cur.rowcount == 1
 
+    def add_documents(self, documents: Sequence[Document]) -> set[str]:
+        with self.transaction():
+            return {d.id for d in documents if self.add_document(d)}
+
     def update_document(self, document: Document) -> None:
         with self.transaction():
             self.conn.execute(
@@ -247,6 +253,15 @@ class SqliteRecordStore:
                 "UPDATE documents SET data = json_set(data, '$.journal_seq', ?) WHERE id = ?",
                 (seq, document_id),
             )
+
+    def set_journal_seqs(self, seqs: Mapping[str, int]) -> None:
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE documents SET data = json_set(data, '$.journal_seq', ?) WHERE id = ?",
+                [(seq, document_id) for document_id, seq in seqs.items()])
+
+    def content_probe(self) -> SqliteProbe:
+        return SqliteProbe(self.path)
 
     def get_document(self, document_id: str) -> Document | None:
         row = self.conn.execute("SELECT data, index_state FROM documents WHERE id = ?",
@@ -331,6 +346,23 @@ class SqliteRecordStore:
                 )
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"journal entry {entry.seq} exists") from exc
+
+    def append_journal_block(self, entries: Sequence[JournalEntry]) -> int:
+        appended = 0
+        with self.transaction():
+            for entry in entries:
+                try:
+                    self.conn.execute("INSERT INTO journal VALUES (?, ?, ?, ?)",
+                                      (entry.seq, entry.operation, entry.operator,
+                                       entry.model_dump_json()))
+                except sqlite3.IntegrityError:
+                    break
+                appended += 1
+        return appended
+
+    def journal_entry(self, seq: int) -> JournalEntry | None:
+        row = self.conn.execute("SELECT data FROM journal WHERE seq = ?", (seq,)).fetchone()
+        return JournalEntry.model_validate_json(row[0]) if row else None
 
     def last_journal_entry(self) -> JournalEntry | None:
         row = self.conn.execute("SELECT data FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
@@ -426,6 +458,26 @@ class SqliteRecordStore:
         with self.transaction():
             for table in ("users", "customers", "dossiers", "documents", "journal", "records"):
                 self.conn.execute(f"DELETE FROM {table}")
+
+
+@dataclass(frozen=True)
+class SqliteProbe:
+    """``content_probe`` for ingest workers: a read-only connection of their own."""
+
+    path: Path
+
+    def __call__(self, document_id: str) -> bool:
+        row = _read_only(self.path).execute(
+            "SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?) "
+            "OR EXISTS (SELECT 1 FROM records WHERE kind = ? AND key = ?)",
+            (document_id, TOMBSTONE, document_id)).fetchone()
+        return bool(row[0])
+
+
+@lru_cache(maxsize=4)
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                           check_same_thread=False)
 
 
 def _dump_rows(conn: sqlite3.Connection) -> Iterator[Row]:

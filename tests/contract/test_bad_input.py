@@ -133,14 +133,15 @@ def test_file_that_disappears_mid_batch(archive, tmp_path: Path) -> None:
     folder.mkdir()
     for name in ("1.txt", "2.txt", "3.txt"):
         (folder / name).write_text(f"第{name}份", encoding="utf-8")
-    results = []
-    from docstore.intake import IngestOptions, Ingestor
+    from docstore.intake import IngestOptions, Ingestor, walk
 
-    run = Ingestor(archive, IngestOptions())
-    for result in run.run([folder]):
-        results.append(result)
-        if result.filename == "1.txt":
-            (folder / "2.txt").unlink()
+    def found_then_gone():  # 2.txt vanishes once the run has taken 1.txt (results come later)
+        for found in walk([folder]):
+            yield found, IngestOptions()
+            if found.path.name == "1.txt":
+                (folder / "2.txt").unlink()
+
+    results = list(Ingestor(archive, IngestOptions()).run_items(found_then_gone()))
     assert [(r.filename, r.status.value, r.reason) for r in results] == [
         ("1.txt", "added", None), ("2.txt", "failed", "vanished"), ("3.txt", "added", None)]
 

@@ -123,25 +123,29 @@ class _Crash(Exception):
 
 def test_a_crash_midway_through_a_container_then_rerun(archive, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stores stop after two members (as a kill -9 would leave them); the rerun finishes:
-    every member and the container exactly once, each with one journal entry."""
+    """Commits stop after the first group of two members (as a kill -9 would leave them);
+    the rerun finishes: every member and the container exactly once, each with one journal
+    entry."""
+    from docstore.intake import group
+
     members = {f"第{i}份.txt": f"第{i}份会议纪要内容".encode() for i in range(6)}
     folder = tmp_path / "in"
     folder.mkdir()
     formats.write_zip(folder / "纪要.zip", members)
-    real_store = Ingestor._store
+    real_commit = group.commit
     calls = {"n": 0}
 
-    def crashing_store(self, *args, **kwargs):
+    def crashing_commit(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 2:
             raise _Crash()
-        return real_store(self, *args, **kwargs)
+        return real_commit(*args, **kwargs)
 
-    monkeypatch.setattr(Ingestor, "_store", crashing_store)
+    monkeypatch.setattr(group, "GROUP_FILES", 2)
+    monkeypatch.setattr(group, "commit", crashing_commit)
     with pytest.raises(_Crash):
         ingest(archive, [folder])
-    monkeypatch.setattr(Ingestor, "_store", real_store)
+    monkeypatch.setattr(group, "commit", real_commit)
     assert archive.store.count_documents() == 2
     rerun = {r.filename: r.status for r in ingest(archive, [folder])}
     assert sorted(rerun.values()) == ["added"] * 5 + ["duplicate"] * 2

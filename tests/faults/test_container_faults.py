@@ -15,7 +15,7 @@ from tests import formats
 from tests.faults.test_embedded_faults import _proof  # noqa: F401  (autouse: tester proves who they are)
 from tests.faults.test_embedded_faults import ROOT, archive_cmd, check_consistent
 
-MEMBERS = 120
+MEMBERS = 400  # several group commits (100 files each), so the kill falls between two
 
 
 def _documents(db: Path) -> int:

@@ -151,7 +151,7 @@ def test_crash_between_steps_is_repaired_by_rerun(tmp_path: Path, stage: str) ->
 
         archive.store.add_document = crash_add  # type: ignore[method-assign]
     else:
-        def crash_index(_docs):
+        def crash_index(_docs, _tokens=None):
             raise Crash()
 
         archive.index.index = crash_index  # type: ignore[method-assign]

@@ -1,0 +1,163 @@
+"""Group commits: the documents of an ingest run written a group at a time.
+
+Writing file by file (a transaction, a journal read-and-append, a blob fsync each) capped a run
+at one coordinator's per-file cost whatever the number of workers. A group is committed every
+``GROUP_FILES`` files or ``GROUP_SECONDS`` after its first, whichever comes first, and its
+results are reported only after it is committed: what a run printed is stored.
+
+What a group commit writes, in this order (so a crash anywhere is repaired by a rerun):
+
+1. the blobs not yet stored (a worker moves its staged copy into a blob folder itself);
+2. the records, ``pending`` unless the index shares the store's transaction — on the
+   embedded store everything from here to 4 is one SQLite transaction: all or nothing;
+3. one journal block: the entries of the documents actually added, with consecutive sequence
+   numbers after the journal's tail (a writer that took a number first makes the rest of the
+   block follow its entry: the chain stays linear). The records were written carrying the
+   numbers claimed for them (the tail's next ones), so only those a duplicate or another
+   writer shifted are updated after;
+4. those records' journal numbers, and the index rows when the index shares the store;
+5. other indexes afterwards, in bulk (``Ingestor._flush``).
+
+On MongoDB (no transactions) a kill between 2 and 3, or 3 and 4, leaves records whose
+``journal_seq`` names no entry of theirs: the rerun finds them as duplicates and journals them
+(``repaired``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..archive import Archive
+from ..models import Document, IndexState, IngestResult, IngestStatus
+from .prepare import Prepared
+
+GROUP_FILES = 100
+GROUP_SECONDS = 0.2
+
+
+@dataclass
+class Pending:
+    """A file whose outcome is known but not yet reported: a result, or a document to commit."""
+
+    result: IngestResult | None = None
+    doc: Document | None = None
+    prepared: Prepared | None = None
+    name: str = ""
+    """The file's name as shown (and stored)."""
+    path: str | None = None
+    """The path the user gave, as shown in the result."""
+    depth: int = 0
+    """0: an input; above: inside a container, written before it."""
+
+
+@dataclass
+class Group:
+    items: list[Pending] = field(default_factory=list)
+    started: float = 0.0
+
+    def add(self, item: Pending) -> None:
+        if not self.items:
+            self.started = time.monotonic()
+        self.items.append(item)
+
+    def time_left(self) -> float:
+        return max(0.0, self.started + GROUP_SECONDS - time.monotonic()) if self.items else 0.0
+
+    @property
+    def due(self) -> bool:
+        return bool(self.items) and (len(self.items) >= GROUP_FILES or self.time_left() == 0.0)
+
+    def take(self) -> list[Pending]:
+        items, self.items = self.items, []
+        return items
+
+
+def ingest_details(doc: Document, name: str) -> dict[str, object]:
+    return {"filename": name, "sha256": doc.sha256, "batch": doc.batch_id,
+            **({"parent": doc.parent_id} if doc.parent_id else {})}
+
+
+def commit(archive: Archive, items: Sequence[Pending]) -> list[Document]:
+    """Store the group's documents (see the module docstring), members of containers before
+    their containers, and set each item's result. Returns the documents added that are still
+    to be indexed (when the index does not share the store's transaction)."""
+    todo = [i for i in items if i.doc is not None]
+    if not todo:
+        return []
+    for item in todo:
+        _put_blobs(archive, item)
+    later: list[Document] = []
+    with archive.store.transaction():
+        for depth in sorted({i.depth for i in todo}, reverse=True):
+            later += _write(archive, [i for i in todo if i.depth == depth])
+    return later
+
+
+def _write(archive: Archive, wave: list[Pending]) -> list[Document]:
+    """Records, their journal block, their journal numbers (and index rows) of one wave."""
+    shares = archive.index.shares_store_transaction
+    first: dict[str, Pending] = {}  # the same bytes twice in a group: the first one is added
+    for item in wave:
+        assert item.doc is not None
+        first.setdefault(item.doc.id, item)
+    # records carry the numbers their entries will most likely get (no update per record
+    # after the block); a duplicate or another writer in between shifts some: those are set
+    seqs = archive.journal.next_seqs(len(first))
+    docs = [i.doc.model_copy(update={"journal_seq": seq, **(
+        {"index_state": IndexState.INDEXED} if shares else {})})
+        for i, seq in zip(first.values(), seqs) if i.doc is not None]
+    added = archive.store.add_documents(docs)
+    new = [d for d in docs if d.id in added]
+    entries = archive.journal.record_many(archive.user, "ingest", [
+        {"document_id": d.id, "customer_id": d.customer_id, "dossier": d.archive_no,
+         "details": ingest_details(d, first[d.id].name)} for d in new])
+    archive.store.set_journal_seqs({d.id: e.seq for d, e in zip(new, entries)
+                                    if d.journal_seq != e.seq})
+    failed: set[str] = set()
+    if shares and new:
+        tokens = {d.id: t for d in new if (t := _tokens(first[d.id])) is not None}
+        failed = {f.document_id for f in archive.index.index(new, tokens)}
+        archive.store.mark_pending(sorted(failed))
+    for item in wave:
+        doc = item.doc
+        assert doc is not None
+        if doc.id in added and first[doc.id] is item:
+            item.result = IngestResult(filename=item.name, status=IngestStatus.ADDED,
+                                       document_id=doc.id, needs_ocr=doc.needs_ocr,
+                                       indexed=shares and doc.id not in failed,
+                                       pages=doc.page_count, parent_id=doc.parent_id)
+        else:  # stored meanwhile (the same bytes earlier in this run, or another process)
+            item.result = IngestResult(filename=item.name, status=IngestStatus.DUPLICATE,
+                                       document_id=doc.id, parent_id=doc.parent_id)
+    return [] if shares else new
+
+
+def _tokens(item: Pending) -> Any:
+    return item.prepared.tokens if item.prepared is not None else None
+
+
+def _put_blobs(archive: Archive, item: Pending) -> None:
+    prepared, doc = item.prepared, item.doc
+    assert prepared is not None and doc is not None
+    if not prepared.blob_stored:  # our own staging copy, hashed as written
+        archive.blobs.put(prepared.sha256, prepared.staged, verified=True)
+    extraction = prepared.extraction
+    if extraction is not None and extraction.searchable_pdf is not None and doc.searchable_sha256:
+        archive.blobs.put(doc.searchable_sha256, extraction.searchable_pdf, verified=True)
+
+
+def discard(items: Sequence[Pending]) -> None:
+    """Remove the staging files of a group (committed or abandoned)."""
+    for item in items:
+        if item.prepared is not None:
+            discard_prepared(item.prepared)
+
+
+def discard_prepared(prepared: Prepared) -> None:
+    prepared.staged.unlink(missing_ok=True)
+    extraction = prepared.extraction
+    if extraction is not None and extraction.searchable_pdf is not None:
+        extraction.searchable_pdf.unlink(missing_ok=True)
