@@ -152,7 +152,6 @@ class Case:
     stdin: str | None = None
     journal: frozenset[str] = frozenset()
     """Operations the journal may gain besides refusals (e.g. a failed ingest's batch)."""
-    embedded_only: bool = False
 
 
 def case(*args: str, code: int, says: str, **kw: Any) -> Case:
@@ -305,10 +304,8 @@ CASES: dict[str, Case] = {
     "a manifest dated 2026-02-30": case("ingest", "--manifest", "{root}/m.csv", code=2,
                                         says="2026-02-30 is not a date"),
     "the archive's own data folder": case("ingest", "{data}", code=1, says="never ingested",
-                                       journal=INGEST, embedded_only=True),
-    # -- the archive and its key: never made by mistake -----------------------------------------
-    "a mistyped data folder": case("stats", "--data-dir", "{root}/dta", code=1,
-                                   says="no archive at", embedded_only=True),
+                                       journal=INGEST),
+    # -- the archive and its key: never made by mistake (a mistyped --data-dir: test_identity_cli)
     "a missing key file": case("stats", code=1, says="not found: this archive's personal data",
                                env={"ARCHIVE_KEY_FILE": "{root}/lost.key"}),
     "a key file inside the data folder": case("stats", code=2, says="must not be inside",
@@ -343,7 +340,7 @@ def test_refused_and_nothing_changed(office: Office, capsys, name: str) -> None:
     assert after["journal"][:old] == before["journal"], "the journal was rewritten"
     gained = {op for _, _, op in after["journal"][old:]}
     assert gained <= REFUSALS | spec.journal, gained
-    assert not (office.root / "dta").exists() and not (office.root / "lost.key").exists()
+    assert not (office.root / "lost.key").exists()
     assert (office.root / "exists.txt").read_text(encoding="utf-8") == "别人的文件"
 
 
