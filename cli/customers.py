@@ -24,6 +24,7 @@ _FIELDS = [
     ("--email", "email", "E-mail address."),
     ("--address", "address", "Postal address."),
     ("--industry", "industry", "Industry (行业)."),
+    ("--department", "department", "The department the customer belongs to (工程部 …)."),
 ]
 
 

@@ -46,11 +46,11 @@ def cli(ctx: click.Context, data_dir: str | None, backend: str | None, user: str
 def _register() -> None:
     from . import (admin, analytics, backup, cleanup, customer_procedures, customers, demo,
                    documents, dossier_procedures, dossiers, emergency, ingest, jobs, journal,
-                   loans, log_review, reports, serve, users)
+                   loans, log_review, reports, serve, sharing, users)
 
     for module in (admin, customers, demo, documents, ingest, journal, users, dossiers, loans,
                    reports, analytics, cleanup, backup, jobs, serve, customer_procedures,
-                   dossier_procedures, emergency, log_review):
+                   dossier_procedures, emergency, log_review, sharing):
         for command in module.COMMANDS:
             cli.add_command(command)
     accept_anywhere(cli)

@@ -79,7 +79,8 @@ class Customer(_Model):
     """Set on a duplicate merged into another customer: its id still resolves to that one."""
 
 
-CUSTOMER_EDITABLE = ("name", "type", "phone", "id_number", "email", "address", "industry")
+CUSTOMER_EDITABLE = ("name", "type", "phone", "id_number", "email", "address", "industry",
+                     "department")
 
 
 class Role(StrEnum):
@@ -311,6 +312,16 @@ class JournalEntry(_Model):
     """HMAC-SHA256 of ``hash`` under the journal key: a rewrite cannot be re-sealed without it."""
 
 
+class SearchScope(_Model):
+    """Sharing between departments: which documents a search may return. Applied inside the
+    engine's query, so hits, counts and snippets never come from others (``indexer.scope``)."""
+
+    hidden_customer_ids: list[str] = Field(default_factory=list)
+    """Customers of other departments, not shared in full: their documents are left out…"""
+    shared_archive_nos: list[str] = Field(default_factory=list)
+    """…except those in these dossiers, shared in full on their own."""
+
+
 class SearchQuery(_Model):
     text: str
     customer_id: str | None = None
@@ -319,6 +330,8 @@ class SearchQuery(_Model):
     date_from: date | None = None
     date_to: date | None = None
     limit: int = Field(default=10, ge=1, le=1000)
+    scope: SearchScope | None = None
+    """Set by the search workflow for a user who sees only some departments' archives."""
 
 
 class SnippetPart(_Model):

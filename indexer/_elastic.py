@@ -38,6 +38,7 @@ from docstore.models import Document, SearchHit, SearchQuery
 from docstore.ports import IndexFailure
 
 from . import query as q
+from . import scope
 from .index_doc import hit, to_index_doc
 from .segment import SEGMENTER, Tokens
 
@@ -127,6 +128,7 @@ def search_body(parsed: q.ParsedQuery, query: SearchQuery) -> dict[str, Any]:
         dates["lte"] = query.date_to.isoformat()
     if dates:
         filters.append({"range": {"doc_date": dates}})
+    filters += scope.es_filter(query.scope)
     return {
         "query": {"bool": {"must": [term_query(t) for t in parsed.terms], "filter": filters}},
         "size": query.limit,

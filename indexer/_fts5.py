@@ -16,6 +16,7 @@ from docstore.models import Document, SearchHit, SearchQuery
 from docstore.ports import IndexFailure
 
 from . import query as q
+from . import scope
 from .index_doc import IndexDoc, hit, to_index_doc
 from .segment import Tokens
 
@@ -110,6 +111,9 @@ class Fts5Index:
         if query.date_to:
             where.append("doc_date <= ?")
             args.append(query.date_to.isoformat())
+        scoped, scope_args = scope.sql_filter(query.scope)
+        where += scoped
+        args += scope_args
         sql = (f"SELECT {', '.join(_COLUMNS)}, bm25(search_fts, {_WEIGHTS}) AS rank "
                f"FROM search_fts WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?")
         rows = self.conn.execute(sql, (*args, query.limit)).fetchall()

@@ -18,6 +18,7 @@ from .. import validate
 from ..access import Permission, may, require
 from .activity import last_activity
 from ..aliases import resolve
+from ..sharing import customer_filter, require_customer
 from ..archive import Archive
 from ..crypto import PERSONAL_FIELDS, Cipher, mask
 from ..errors import ArchiveError, BadInput, InvalidValue, NotFound, Reason
@@ -106,6 +107,7 @@ def show_customer(archive: Archive, customer_id: str) -> Customer:
     documents filed, loans of their dossiers), which is what cleanup judges by."""
     require(archive, Permission.CUSTOMER_READ, customer_id=customer_id)
     stored = _stored(archive, customer_id)
+    require_customer(archive, stored.id)
     customer = _shown(archive, stored).model_copy(
         update={"last_activity_at": last_activity(archive, stored)})
     archive.journal.record(archive.user, "customer.show", customer_id=customer_id)
@@ -130,7 +132,8 @@ def list_customers(archive: Archive, name: str | None = None, limit: int = 100,
                            details={**({"name": name} if name else {}),
                                     **({"by": lookup[0]} if lookup else {}),
                                     **({"include_archived": True} if include_archived else {})})
-    return [_shown(archive, c) for c in found]
+    visible = customer_filter(archive)
+    return [_shown(archive, c) for c in found if visible(c.id)]
 
 
 def _active(archive: Archive, found: list[Customer], *, limit: int,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..access import Permission, require
+from ..sharing import require_document, scope_of
 from ..archive import Archive
 from ..checked import copy_checked
 from ..errors import NotFound
@@ -25,13 +26,14 @@ def search(archive: Archive, query: SearchQuery, *,
     """Documents of archived customers (``archive cleanup --apply``) are left out unless
     ``include_archived``."""
     require(archive, Permission.READ, details={"query": query.text})
+    query = query.model_copy(update={"scope": scope_of(archive)})  # inside the engine's query
     hits = archive.index.search(query) if include_archived else _active_hits(archive, query)
     pending = archive.store.count_documents(pending_only=True)
     archive.journal.record(
         archive.user, "search", customer_id=query.customer_id, dossier=query.archive_no,
         details={"query": query.text, "hits": len(hits),
                  **({"include_archived": True} if include_archived else {}),
-                 **query.model_dump(mode="json", exclude={"text", "limit"}, exclude_none=True)},
+                 **query.model_dump(mode="json", exclude={"text", "limit", "scope"}, exclude_none=True)},
     )
     return SearchResults(query=query.text, hits=hits, pending=pending)
 
@@ -77,6 +79,7 @@ def get_document(archive: Archive, document_id: str) -> Document:
 def show(archive: Archive, document_id: str) -> Document:
     require(archive, Permission.READ, document_id=document_id)
     doc = get_document(archive, document_id)
+    require_document(archive, doc)
     archive.journal.record(archive.user, "show", document_id=doc.id, customer_id=doc.customer_id,
                            dossier=doc.archive_no)
     return doc
@@ -101,6 +104,7 @@ def export(archive: Archive, document_id: str, out: Path, *, searchable: bool = 
     checking the bytes against their SHA-256 as they stream, and journal the export."""
     require(archive, Permission.EXPORT, document_id=document_id)
     doc = get_document(archive, document_id)
+    require_document(archive, doc)
     sha = doc.searchable_sha256 if searchable else doc.sha256
     if sha is None:
         raise NotFound("searchable PDF of document", document_id)

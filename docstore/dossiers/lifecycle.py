@@ -30,6 +30,7 @@ from . import archive_no as numbers
 from . import retention
 from .. import validate
 from ..access import Permission, require
+from ..sharing import require_dossier, visibility
 from ..archive import Archive
 from .checklists import missing_kinds, required_kinds
 from ..errors import Conflict, Incomplete, InvalidValue, NotFound
@@ -317,9 +318,13 @@ def get(archive: Archive, archive_no: str) -> Dossier:
 def show(archive: Archive, archive_no: str) -> tuple[Dossier, list[Document]]:
     require(archive, Permission.READ, dossier=archive_no)
     dossier = get(archive, archive_no)
+    require_dossier(archive, dossier)
+    seen = visibility(archive)
     archive.journal.record(archive.user, "dossier.show", dossier=dossier.archive_no,
                            customer_id=dossier.customer_id)
-    return dossier, documents_of(archive, dossier.archive_no)
+    documents = ([] if seen is not None and not seen.sees_dossier(dossier, documents=True)
+                 else documents_of(archive, dossier.archive_no))
+    return dossier, documents
 
 
 def list_dossiers(archive: Archive, *, customer_id: str | None = None,
@@ -330,9 +335,11 @@ def list_dossiers(archive: Archive, *, customer_id: str | None = None,
         raise InvalidValue("status", status, f"one of {', '.join(s.value for s in Stage)}")
     now = archive.clock()
     stored = DossierStatus.TEMPORARY if status == Stage.COMPLETED else status
+    seen = visibility(archive)
     found = [d for d in archive.store.list_dossiers(customer_id=customer_id, status=stored)
              if (stored == status or stage_of(d).value == status)
-             and (not overdue or is_overdue(d, now))]
+             and (not overdue or is_overdue(d, now))
+             and (seen is None or seen.sees_dossier(d))]
     archive.journal.record(archive.user, "dossier.list", customer_id=customer_id,
                            details={"status": status, "overdue": overdue, "found": len(found)})
     return found

@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..access import Permission, may, require
+from ..sharing import require_dossier
 from ..archive import Archive, zone
 from ..errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from ..models import Dossier, DossierStatus, Loan, LoanCheck, LoanKind, LoanStatus, Repair, User
@@ -115,6 +116,7 @@ def borrow(archive: Archive, archive_no: str, *, purpose: str, copy: bool = Fals
         raise InvalidValue("purpose", purpose, "say what the dossier is needed for (借阅用途)")
     dossier = _lendable(archive, archive_no)
     person = _borrower(archive, borrower or operator)
+    require_dossier(archive, dossier, documents=True, user=person.name)
     now = archive.clock()
     if not copy:
         _refuse_if_out(archive, _settle_claim(archive, archive_no))

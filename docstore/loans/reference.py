@@ -20,6 +20,7 @@ from ..access import Permission, require
 from ..archive import Archive
 from ..errors import Conflict, InvalidValue, NotFound
 from ..models import DossierStatus, Loan, LoanKind, LoanStatus
+from ..sharing import require_dossier
 from .lending import LOAN, REFERENCE_OUT, _borrower, _data, _lendable, _next_id, local
 
 COPYSET = "copyset"
@@ -79,6 +80,7 @@ def lend_reference(archive: Archive, archive_no: str, *, purpose: str,
         raise NotFound("reference copy (常用复印件) of dossier", f"{archive_no}; record it with "
                        f"`archive dossier copyset {archive_no} --pages …`")
     person = _borrower(archive, borrower or operator)
+    require_dossier(archive, dossier, documents=True, user=person.name)
     now = archive.clock()
     loan = Loan(id=_next_id(archive, "loan", "L"), archive_no=archive_no, dossier_id=dossier.id,
                 kind=LoanKind.REFERENCE, borrower=person.name, department=person.department,
