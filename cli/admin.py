@@ -42,6 +42,9 @@ def init(app: AppContext) -> None:
 @click.option("--pending", "mode", flag_value="pending", default=True,
               help="Index documents stored but not yet indexed (default).")
 @click.option("--all", "mode", flag_value="all", help="Rebuild the whole index and swap it in.")
+@click.option("--if-needed", "mode", flag_value="if-needed",
+              help="Rebuild only if the index was built by another schema, segmenter or "
+                   "dictionary version.")
 @pass_app
 def reindex(app: AppContext, mode: str) -> None:
     """Bring the search index up to date with the stored records.
@@ -50,8 +53,19 @@ def reindex(app: AppContext, mode: str) -> None:
     Example:
       archive reindex --pending
       archive reindex --all
+      archive reindex --if-needed
     """
-    report = workflow.reindex(app.archive, everything=(mode == "all"))
+    if mode == "if-needed":
+        rebuilt = workflow.reindex_if_needed(app.archive)
+        if rebuilt is None:
+            if app.json_output:
+                app.emit_json({"rebuilt": False})
+            else:
+                app.out.print("the search index is up to date; nothing rebuilt", markup=False)
+            return
+        report = rebuilt
+    else:
+        report = workflow.reindex(app.archive, everything=(mode == "all"))
     if app.json_output:
         app.emit_json(report.__dict__)
     else:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from docstore import documents as workflow
-from docstore.models import SearchQuery
+from docstore.models import SearchMode, SearchQuery
 
 from .values import DATE
 from .context import AppContext, pass_app
@@ -16,7 +16,7 @@ from .render import highlight, table
 
 
 @click.command("search")
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @click.option("--customer", "customer_id", help="Only this customer's documents.")
 @click.option("--category", help="Only this category.")
 @click.option("--dossier", "archive_no", help="Only this dossier (档号).")
@@ -25,33 +25,59 @@ from .render import highlight, table
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--include-archived", is_flag=True,
               help="Also documents of archived customers (see `archive cleanup`).")
+@click.option("--mode", type=click.Choice([m.value for m in SearchMode]), default="auto",
+              show_default=True,
+              help="all: every word must match; any: rank by how many and which words match; "
+                   "auto: any for questions and long queries, all otherwise.")
+@click.option("--like", "like", metavar="DOC", help="Documents like this one (more like this).")
+@click.option("--facets", "with_facets", is_flag=True,
+              help="Also counts per customer, category, year and dossier stage.")
 @pass_app
 def search(app: AppContext, query: tuple[str, ...], customer_id: str | None,
            category: str | None, archive_no: str | None, date_from: datetime | None,
-           date_to: datetime | None, limit: int, include_archived: bool) -> None:
-    """Full-text search, Chinese first. Words must all match; "quotes" make a phrase;
-    archive and contract numbers (NQ-2026-HT-0042, HT-2026-0042) match whole.
+           date_to: datetime | None, limit: int, include_archived: bool, mode: str,
+           like: str | None, with_facets: bool) -> None:
+    """Full-text search, Chinese first. Keywords must all match; "quotes" make a phrase;
+    archive and contract numbers (NQ-2026-HT-0042, HT-2026-0042) match whole. Questions and
+    long queries are ranked by the words they share with each document (--mode).
 
     \b
     Example:
       archive search 施工合同 --customer C000001
       archive search '"竣工验收报告"' --from 2026-01-01
+      archive search 客户要求更改合同付款方式的补充协议在哪里？
+      archive search --like D3f2a9c0e1b7d4a5c6e8f --facets
       archive --json search HT-2026-0042
     """
+    if not query and not like:
+        raise click.UsageError("give the words to search for, or --like DOC")
     q = SearchQuery(text=" ".join(query), customer_id=customer_id, category=category,
-                    archive_no=archive_no, limit=limit,
+                    archive_no=archive_no, limit=limit, mode=SearchMode(mode), like=like,
                     date_from=date_from.date() if date_from else None,
                     date_to=date_to.date() if date_to else None)
-    results = workflow.search(app.archive, q, include_archived=include_archived)
+    results = workflow.search(app.archive, q, include_archived=include_archived,
+                              with_facets=with_facets)
+    if results.stale:
+        app.err.print(f"warning: {results.stale}; run `archive reindex --if-needed`",
+                      markup=False)
     if app.json_output:
-        app.emit_json([h.model_dump(mode="json") for h in results.hits])
+        hits = [h.model_dump(mode="json") for h in results.hits]
+        app.emit_json({"hits": hits, "facets": results.facets} if with_facets else hits)
     else:
         for n, h in enumerate(results.hits, 1):
             where = " · ".join(x for x in (h.archive_no, h.customer_id, h.category) if x)
             app.out.print(f"[bold]{n}. {h.filename}[/bold]  [dim]{h.document_id}  {where}  "
                           f"score {h.score:.3f}[/dim]")
             app.out.print("   " + highlight(h.snippet))
-        app.err.print(f"{len(results.hits)} hit(s) for {q.text!r}", markup=False)
+            if h.matched:
+                app.out.print("   matched: " + " ".join(h.matched), markup=False)
+        for name, counts in (results.facets or {}).items():
+            if counts:
+                app.out.print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+                              markup=False)
+        what = f"like {like}" if like else repr(q.text)
+        app.err.print(f"{len(results.hits)} hit(s) for {what} ({results.mode.value})",
+                      markup=False)
     if results.pending:
         app.err.print(f"warning: {results.pending} document(s) are not indexed yet; results may "
                       "be incomplete (run `archive reindex --pending`)", markup=False)

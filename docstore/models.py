@@ -322,8 +322,17 @@ class SearchScope(_Model):
     """…except those in these dossiers, shared in full on their own."""
 
 
+class SearchMode(StrEnum):
+    ALL = "all"  # every word must match
+    ANY = "any"  # ranked: documents holding the most (and rarest) query terms first
+    AUTO = "auto"  # ranked for questions and long queries, all for keyword look-ups
+
+
 class SearchQuery(_Model):
     text: str
+    mode: SearchMode = SearchMode.AUTO
+    like: str | None = None
+    """A document id: find documents like it (``text`` is then ignored)."""
     customer_id: str | None = None
     category: str | None = None
     archive_no: str | None = None
@@ -354,6 +363,8 @@ class SearchHit(_Model):
     customer_id: str | None = None
     category: str | None = None
     doc_date: date | None = None
+    matched: list[str] = Field(default_factory=list)
+    """The query terms found in this document (ranked searches)."""
 
 
 class SearchResults(_Model):
@@ -361,6 +372,12 @@ class SearchResults(_Model):
     hits: list[SearchHit]
     pending: int = 0
     """Documents stored but not yet indexed: when > 0, results may be incomplete."""
+    mode: SearchMode = SearchMode.ALL
+    """How the query was run: ``all`` words must match, or ranked (``any``)."""
+    facets: dict[str, dict[str, int]] | None = None
+    """Counts per customer, category, year and dossier stage over the matching documents."""
+    stale: str | None = None
+    """Why the search index is out of date (built by another schema or segmenter version)."""
 
 
 class IngestStatus(StrEnum):

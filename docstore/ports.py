@@ -15,8 +15,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, Protocol, runtime_checkable
 
-from .models import (Customer, Document, Dossier, JournalEntry, SearchHit, SearchQuery, TextSource,
-                     User)
+from .models import (Customer, Document, Dossier, JournalEntry, SearchHit, SearchMode, SearchQuery,
+                     TextSource, User)
 
 
 class DocumentSummary(NamedTuple):
@@ -186,7 +186,8 @@ class SearchIndex(Protocol):
     - ``shares_store_transaction`` is True when writes join the record store's transaction
       (FTS5 inside the same SQLite file): record, journal and index rows then commit together.
     - ``search`` MUST treat the query the same way on every adapter: Chinese segmented by
-      ``indexer.segment``, quoted phrases, 档号/contract numbers matched whole, AND between terms.
+      ``indexer.segment``, quoted phrases, 档号/contract numbers matched whole, AND between terms;
+      questions and long queries ranked (``indexer.ranked``), with identical results.
     - ``rebuild`` builds a new index beside the old one and swaps, so searches keep working.
     """
 
@@ -201,6 +202,14 @@ class SearchIndex(Protocol):
     def scrub(self) -> None: ...
     """Rewrite the index so deleted documents' terms and text no longer linger in it."""
     def search(self, query: SearchQuery) -> list[SearchHit]: ...
+    def facets(self, query: SearchQuery) -> dict[str, dict[str, int]]: ...
+    """Counts per ``customer``, ``category``, ``year`` and ``dossier`` (档号) over the matches."""
+    def metadata(self) -> dict[str, str] | None: ...
+    """What the index was built with (``indexer.meta.current`` then); None if unknown."""
+    def stale_reason(self) -> str | None: ...
+    """Why the index was built differently from what this code builds (or None)."""
+    def mode(self, query: SearchQuery) -> SearchMode: ...
+    """How ``search`` runs ``query``: ``all`` words must match, or ranked (``any``)."""
     def document_ids(self) -> Iterator[str]: ...
     def rebuild(self, documents: Iterable[Document]) -> list[IndexFailure]: ...
     def close(self) -> None: ...

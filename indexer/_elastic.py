@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -34,17 +35,17 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from elasticsearch.helpers import streaming_bulk
 
 from docstore.errors import ArchiveError, IndexUnavailable
-from docstore.models import Document, SearchHit, SearchQuery
+from docstore.models import Document, SearchHit, SearchMode, SearchQuery
 from docstore.ports import IndexFailure
 
+from . import meta, ranked, searching
 from . import query as q
 from . import scope
 from .index_doc import hit, to_index_doc
-from .segment import SEGMENTER, Tokens
+from .segment import Tokens
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = "1"
 API_COMPAT = 8
 _STORED = ["document_id", "customer_id", "category", "archive_no", "doc_date", "filename",
            "title", "text"]
@@ -57,7 +58,6 @@ _STREAM_VERSION, _LIVE_VERSION = 1, 2  # see ElasticIndex._write
 
 MAPPING: dict[str, Any] = {
     "dynamic": "strict",
-    "_meta": {"index_version": INDEX_VERSION, "segmenter": SEGMENTER},
     "properties": {
         "document_id": {"type": "keyword"},
         "customer_id": {"type": "keyword"},
@@ -67,10 +67,22 @@ MAPPING: dict[str, Any] = {
         "codes": {"type": "keyword", "ignore_above": 256},
         "words": {"type": "text", "analyzer": "whitespace"},
         "chars": {"type": "text", "analyzer": "whitespace"},
+        "bigrams": {"type": "text", "analyzer": "whitespace"},
+        # impact tiers (indexer.segment.tiers): words occurring at least 2, 3, 5, 8 times
+        "tf2": {"type": "text", "analyzer": "whitespace", "norms": False,
+                "index_options": "docs"},
+        "tf3": {"type": "text", "analyzer": "whitespace", "norms": False,
+                "index_options": "docs"},
+        "tf5": {"type": "text", "analyzer": "whitespace", "norms": False,
+                "index_options": "docs"},
+        "tf8": {"type": "text", "analyzer": "whitespace", "norms": False,
+                "index_options": "docs"},
         # shown in hits and snippets, never matched directly (their tokens are in words/chars)
         "filename": {"type": "text", "index": False},
         "title": {"type": "text", "index": False},
         "text": {"type": "text", "index": False},
+        # normalised text: ranked search counts term frequencies in it (indexer.ranked)
+        "norm": {"type": "text", "index": False},
     },
 }
 
@@ -104,7 +116,8 @@ def _codes(code: str) -> dict[str, Any]:
 
 
 def term_query(term: q.Term) -> dict[str, Any]:
-    phrase = {"match_phrase": {"chars": {"query": " ".join(term.chars), "boost": _BOOST_CHARS}}}
+    field, tokens = ("bigrams", term.bigrams) if term.bigrams else ("chars", term.chars)
+    phrase = {"match_phrase": {field: {"query": " ".join(tokens), "boost": _BOOST_CHARS}}}
     if term.kind == "code":
         return _codes(term.code)
     if term.kind == "phrase" or not term.words:
@@ -114,8 +127,8 @@ def term_query(term: q.Term) -> dict[str, Any]:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def search_body(parsed: q.ParsedQuery, query: SearchQuery) -> dict[str, Any]:
-    filters: list[dict[str, Any]] = [
+def filters(query: SearchQuery) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = [
         {"term": {field: value}}
         for field, value in (("customer_id", query.customer_id), ("category", query.category),
                              ("archive_no", query.archive_no))
@@ -127,10 +140,40 @@ def search_body(parsed: q.ParsedQuery, query: SearchQuery) -> dict[str, Any]:
     if query.date_to:
         dates["lte"] = query.date_to.isoformat()
     if dates:
-        filters.append({"range": {"doc_date": dates}})
-    filters += scope.es_filter(query.scope)
+        found.append({"range": {"doc_date": dates}})
+    found += scope.es_filter(query.scope)
+    return found
+
+
+def _feature_query(feature: ranked.Feature) -> dict[str, Any]:
+    return {"term": {feature.field: feature.text}}
+
+
+def candidates_query(features: Sequence[ranked.Feature], every: bool, plan: ranked.RankedPlan,
+                     query: SearchQuery) -> dict[str, Any]:
+    """Mirrors ``indexer._fts5.Fts5Index.candidates``: required terms, then any (or every)
+    feature; filter context only, the score is computed in ``indexer.ranked``."""
+    clauses = [term_query(t) for t in plan.required]
+    if features:
+        terms = [_feature_query(f) for f in features]
+        clauses.append({"bool": {"filter": terms}} if every else
+                       {"bool": {"should": terms, "minimum_should_match": 1}})
+    return {"bool": {"filter": clauses + filters(query)}}
+
+
+_FACET_AGGS: dict[str, Any] = {
+    "customer": {"terms": {"field": "customer_id", "size": 1000}},
+    "category": {"terms": {"field": "category", "size": 1000}},
+    "dossier": {"terms": {"field": "archive_no", "size": 1000}},
+    "year": {"date_histogram": {"field": "doc_date", "calendar_interval": "year",
+                                "format": "yyyy", "min_doc_count": 1}},
+}
+
+
+def search_body(parsed: q.ParsedQuery, query: SearchQuery) -> dict[str, Any]:
     return {
-        "query": {"bool": {"must": [term_query(t) for t in parsed.terms], "filter": filters}},
+        "query": {"bool": {"must": [term_query(t) for t in parsed.terms],
+                           "filter": filters(query)}},
         "size": query.limit,
         "sort": ["_score", {"document_id": "asc"}],
         "track_scores": True,
@@ -168,6 +211,9 @@ class ElasticIndex:
         self.refresh = refresh
         self.es = client(url, request_timeout=request_timeout)
         self._pattern = re.compile(re.escape(alias) + r"-v(\d+)$")
+        self._writes = 0
+        self._mapping_checked = False
+        self._meta: tuple[float, dict[str, str] | None, int] | None = None
 
     # -- plumbing --------------------------------------------------------------------------
     @contextmanager
@@ -202,7 +248,7 @@ class ElasticIndex:
             # stream cannot bring a deleted document back (see _write)
             settings={"number_of_shards": 1, "number_of_replicas": self.replicas,
                       "gc_deletes": "10m"},
-            mappings=MAPPING,
+            mappings={**MAPPING, "_meta": meta.current()},
             aliases={self.alias: {}} if with_alias else None,
         )
         self.es.cluster.health(index=name, wait_for_status="yellow", timeout="30s")
@@ -211,6 +257,7 @@ class ElasticIndex:
         """Create ``{alias}-v1`` behind the alias on first write (safe if two processes race)."""
         layout = self.layout()
         if layout.live:
+            self._upgrade_mapping(layout.live)
             return layout
         try:
             self._create(self._concrete(layout.top + 1), with_alias=True)
@@ -218,6 +265,44 @@ class ElasticIndex:
             if exc.error != "resource_already_exists_exception":
                 raise
         return self.layout()
+
+    def _upgrade_mapping(self, live: list[str]) -> None:
+        """An index made by an older schema gets the new fields (adding fields is allowed), so
+        it keeps taking documents until ``archive reindex --if-needed`` rebuilds it."""
+        if self._mapping_checked:
+            return
+        for name, body in self.es.indices.get_mapping(index=",".join(live)).items():
+            missing = {k: v for k, v in MAPPING["properties"].items()
+                       if k not in body["mappings"].get("properties", {})}
+            if missing:
+                self.es.indices.put_mapping(index=name, properties=missing)
+        self._mapping_checked = True
+
+    def mode(self, query: SearchQuery) -> SearchMode:
+        return searching.mode(query)
+
+    def stale_reason(self) -> str | None:
+        return meta.stale_reason(self.metadata())
+
+    def metadata(self) -> dict[str, str] | None:
+        """What the live index was built with (its mapping's ``_meta``); None before the
+        first document. Asked again at most every 30 s (every search checks it)."""
+        now = time.monotonic()
+        if self._meta is not None and now - self._meta[0] < 30 and self._meta[2] == self._writes:
+            return self._meta[1]
+        found_meta = self._read_metadata()
+        self._meta = (now, found_meta, self._writes)
+        return found_meta
+
+    def _read_metadata(self) -> dict[str, str] | None:
+        with self._reachable():
+            try:
+                found = self.es.indices.get_mapping(index=self.alias)
+            except NotFoundError:
+                return None
+        for body in found.values():
+            return dict(body["mappings"].get("_meta") or {}) or None
+        return None
 
     def _bulk(self, actions: Iterable[dict[str, Any]], *,
               superseded_ok: bool = False) -> list[IndexFailure]:
@@ -251,6 +336,7 @@ class ElasticIndex:
         Failures there are only logged: the rebuild's own stream is what counts.
         """
         layout = self._ensure()
+        self._writes += 1
         failures = self._bulk(make(self.alias))
         for name in layout.building:
             live = ({**a, "version": _LIVE_VERSION, "version_type": "external_gte"}
@@ -294,15 +380,109 @@ class ElasticIndex:
                 self.es.indices.flush(index=name)
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
+        if searching.mode(query) is SearchMode.ANY:
+            with self._reachable():
+                try:
+                    return searching.ranked_search(self, query)[0]
+                except NotFoundError:  # nothing indexed yet
+                    return []
         parsed = q.parse(query.text)
         if not parsed.terms:
             return []
+        body = search_body(parsed, query)
         with self._reachable():
             try:
-                resp = self.es.search(index=self.alias, **search_body(parsed, query))
+                found: list[dict[str, Any]] = []
+                words = searching.tier_words(self, parsed)
+                every = [{"term": {"words": w}} for w in words]
+                for tier in searching.TIERS_FIRST if words else ():  # see tier_words
+                    tiered = {"bool": {"should": [{"term": {f"tf{tier}": w}} for w in words],
+                                       "minimum_should_match": 1}}
+                    found = self.es.search(index=self.alias, **{**body, "query": {"bool": {
+                        "must": every, "filter": [*filters(query), tiered]}}}
+                    )["hits"]["hits"]
+                    if len(found) >= query.limit:
+                        break
+                if len(found) < query.limit:
+                    found = self.es.search(index=self.alias, **body)["hits"]["hits"]
             except NotFoundError:  # nothing indexed yet
                 return []
-        return [hit(h["_source"], float(h["_score"] or 0.0), parsed) for h in resp["hits"]["hits"]]
+        return [hit(h["_source"], float(h["_score"] or 0.0), parsed) for h in found]
+
+    def facets(self, query: SearchQuery) -> dict[str, dict[str, int]]:
+        """Counts over every matching document (ranked: over the candidates considered)."""
+        with self._reachable():
+            try:
+                if searching.mode(query) is SearchMode.ANY:
+                    return searching.count_facets([c.facets for c in
+                                                   searching.ranked_search(self, query)[1]])
+                parsed = q.parse(query.text)
+                if not parsed.terms:
+                    return searching.count_facets([])
+                body = search_body(parsed, query)
+                resp = self.es.search(index=self.alias, query=body["query"], size=0,
+                                      aggs=_FACET_AGGS)
+            except NotFoundError:
+                return searching.count_facets([])
+        return {name: {b.get("key_as_string") or b["key"]: b["doc_count"]
+                       for b in resp["aggregations"][name]["buckets"]}
+                for name in searching.FACETS}
+
+    # -- ranked search: the TermSource of indexer.ranked ------------------------------------
+    def generation(self) -> Hashable:
+        """Our own writes, and other processes' within half a minute."""
+        return (self._writes, int(time.monotonic() // 30))
+
+    def frequencies(self, features: Sequence[ranked.Feature]) -> tuple[int, list[int]]:
+        """Exact counts of live documents (``_count`` semantics, deleted documents never
+        counted), in one multi-search."""
+        searches: list[dict[str, Any]] = []
+        for query in [{"match_all": {}}, *(_feature_query(f) for f in features)]:
+            searches += [{"index": self.alias},
+                         {"query": query, "size": 0, "track_total_hits": True}]
+        resp = self.es.msearch(searches=searches)
+        counts = []
+        for item in resp["responses"]:
+            if "error" in item:
+                if item.get("status") == 404:
+                    raise NotFoundError(404, "index_not_found_exception", item)  # type: ignore[arg-type]
+                raise ArchiveError(f"Elasticsearch refused a search: {item['error']}")
+            counts.append(int(item["hits"]["total"]["value"]))
+        return counts[0], counts[1:]
+
+    def candidates(self, features: Sequence[ranked.Feature], *, every: bool,
+                   plan: ranked.RankedPlan, query: SearchQuery,
+                   limit: int) -> list[ranked.Candidate]:
+        resp = self.es.search(index=self.alias,
+                              query=candidates_query(features, every, plan, query),
+                              size=limit, sort=[{"document_id": "asc"}],
+                              source=["norm", "customer_id", "category", "archive_no",
+                                      "doc_date"],
+                              track_total_hits=False)
+        out = []
+        for h in resp["hits"]["hits"]:
+            src = h["_source"]
+            out.append(ranked.Candidate(h["_id"], src.get("norm") or "",
+                                        {k: src.get(k) for k in ("customer_id", "category",
+                                                                 "archive_no", "doc_date")}))
+        return out
+
+    def fetch(self, document_ids: Sequence[str]) -> dict[str, dict]:
+        if not document_ids:
+            return {}
+        resp = self.es.search(index=self.alias, query={"ids": {"values": list(document_ids)}},
+                              size=len(document_ids), source=_STORED)
+        return {h["_id"]: h["_source"] for h in resp["hits"]["hits"]}
+
+    def words_of(self, document_id: str) -> str | None:
+        with self._reachable():
+            try:
+                resp = self.es.search(index=self.alias, query={"ids": {"values": [document_id]}},
+                                      size=1, source=["words"])
+            except NotFoundError:
+                return None
+        found = resp["hits"]["hits"]
+        return found[0]["_source"].get("words") or "" if found else None
 
     def document_ids(self) -> Iterator[str]:
         """Every indexed document id, paged with ``search_after`` on the id."""
@@ -349,6 +529,8 @@ class ElasticIndex:
                 except (TransportError, ApiError):
                     log.warning("could not drop the unfinished index %s", new)
                 raise
+            self._writes += 1  # cached frequencies and metadata are of the old index
+            self._meta = None
             stale = [*layout.live, *layout.building]
             if stale:
                 self.es.indices.delete(index=",".join(stale), ignore_unavailable=True)

@@ -7,38 +7,46 @@ Rows are keyed by a rowid derived from the document id, so re-indexing replaces,
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict
 
-from docstore.models import Document, SearchHit, SearchQuery
+from docstore.models import Document, SearchHit, SearchMode, SearchQuery
 from docstore.ports import IndexFailure
 
+from . import meta, ranked, searching
 from . import query as q
 from . import scope
 from .index_doc import IndexDoc, hit, to_index_doc
 from .segment import Tokens
 
-INDEX_VERSION = "1"
 _COLUMNS = ("document_id", "customer_id", "category", "archive_no", "doc_date", "filename",
-            "title", "text")
-_TOKEN_COLUMNS = ("words", "chars", "codes")
+            "title", "text", "norm")
+_DISPLAY = _COLUMNS[:-1]
+_TOKEN_COLUMNS = ("words", "chars", "codes", "bigrams", "tf2", "tf3", "tf5", "tf8")
+_FACET_COLUMNS = ("customer_id", "category", "archive_no", "doc_date")
 # bm25 weights, one per column: stored-only columns 0, words 1, single characters less, whole
-# archive/contract numbers much more.
-_WEIGHTS = ", ".join(["0"] * len(_COLUMNS) + ["1.0", "0.5", "10.0"])
-
-
-_INSERT = "INSERT INTO search_fts (rowid, {}) VALUES ({})".format(
-    ", ".join(_COLUMNS + _TOKEN_COLUMNS), ", ".join("?" * (1 + len(_COLUMNS) + len(_TOKEN_COLUMNS))))
+# archive/contract numbers much more; runs of Han characters (bigram phrases) as characters.
+_WEIGHTS = ", ".join(["0"] * len(_COLUMNS) + ["1.0", "0.5", "10.0", "0.5", "0", "0", "0", "0"])
+_CREATE = ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5({}, "
+           "tokenize = \"unicode61 remove_diacritics 0 separators ' '\")").format(
+    ", ".join([f"{c} UNINDEXED" for c in _COLUMNS] + list(_TOKEN_COLUMNS)))
 
 
 def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def _term_expr(term: q.Term) -> str:
-    phrase = "chars : " + _quote(" ".join(term.chars))
+def _feature_expr(feature: ranked.Feature) -> str:
+    return f"{feature.field} : {_quote(feature.text)}"
+
+
+def _term_expr(term: q.Term, bigrams: bool = True) -> str:
+    """``bigrams`` False: an index of schema 1 (no bigram stream), runs matched by character."""
+    phrase = ("bigrams : " + _quote(" ".join(term.bigrams)) if term.bigrams and bigrams
+              else "chars : " + _quote(" ".join(term.chars)))
     if term.kind == "code":
         return "codes : " + _quote(term.code)
     if term.kind == "phrase" or not term.words:
@@ -48,8 +56,8 @@ def _term_expr(term: q.Term) -> str:
     return f"(({words}) OR {phrase}{code})"
 
 
-def match_expression(parsed: q.ParsedQuery) -> str:
-    return " AND ".join(_term_expr(t) for t in parsed.terms)
+def match_expression(parsed: q.ParsedQuery, bigrams: bool = True) -> str:
+    return " AND ".join(_term_expr(t, bigrams) for t in parsed.terms)
 
 
 class Fts5Index:
@@ -60,21 +68,57 @@ class Fts5Index:
                  transaction: Callable[[], AbstractContextManager[None]]) -> None:
         self.conn = conn
         self._transaction = transaction
-        columns = ", ".join([f"{c} UNINDEXED" for c in _COLUMNS] + list(_TOKEN_COLUMNS))
+        self._writes = 0
         with transaction():
-            conn.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5({columns}, "
-                "tokenize = \"unicode61 remove_diacritics 0 separators ' '\")"
-            )
+            fresh = not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_fts'"
+                                     ).fetchone()
+            self._create(fresh)
+        self._columns = self._table_columns()
+
+    def _create(self, fresh: bool) -> None:
+        """The index table, its vocabulary view (document frequencies) and its metadata; a
+        new table is stamped with what builds it now."""
+        self.conn.execute(_CREATE)
+        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS search_vocab "
+                          "USING fts5vocab(search_fts, 'col')")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS search_meta "
+                          "(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        if fresh:
+            self._stamp()
+
+    def _stamp(self) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('built', ?)",
+                          (json.dumps(meta.current()),))
+
+    def _table_columns(self) -> tuple[str, ...]:
+        return tuple(r[1] for r in self.conn.execute("PRAGMA table_info(search_fts)"))
+
+    def mode(self, query: SearchQuery) -> SearchMode:
+        return searching.mode(query)
+
+    def stale_reason(self) -> str | None:
+        return meta.stale_reason(self.metadata())
+
+    def metadata(self) -> dict[str, str] | None:
+        row = self.conn.execute("SELECT value FROM search_meta WHERE key = 'built'").fetchone()
+        return json.loads(row[0]) if row else None
 
     @staticmethod
     def _rowid(document_id: str) -> int:
         return int(document_id[1:16], 16)
 
     def _write(self, docs: Iterable[IndexDoc]) -> None:
-        rows = [(self._rowid(d.document_id), *asdict(d).values()) for d in docs]
+        """Into the columns the table has: an index built by an older schema keeps taking
+        documents (and searching) until ``archive reindex --if-needed`` rebuilds it."""
+        columns = self._columns
+        rows = [(self._rowid(d.document_id), *(v for k, v in asdict(d).items() if k in columns))
+                for d in docs]
+        self._writes += 1
         self.conn.executemany("DELETE FROM search_fts WHERE rowid = ?", [(r[0],) for r in rows])
-        self.conn.executemany(_INSERT, rows)
+        names = [k for k in IndexDoc.__dataclass_fields__ if k in columns]
+        self.conn.executemany(
+            f"INSERT INTO search_fts (rowid, {', '.join(names)}) "
+            f"VALUES ({', '.join('?' * (len(names) + 1))})", rows)
 
     def index(self, documents: Sequence[Document],
               tokens: Mapping[str, Tokens] | None = None) -> list[IndexFailure]:
@@ -84,6 +128,7 @@ class Fts5Index:
         return []
 
     def delete(self, document_ids: Sequence[str]) -> None:
+        self._writes += 1
         with self._transaction():
             self.conn.executemany("DELETE FROM search_fts WHERE rowid = ?",
                                   [(self._rowid(i),) for i in document_ids])
@@ -95,11 +140,9 @@ class Fts5Index:
         with self._transaction():
             self.conn.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
 
-    def search(self, query: SearchQuery) -> list[SearchHit]:
-        parsed = q.parse(query.text)
-        if not parsed.terms:
-            return []
-        where, args = ["search_fts MATCH ?"], [match_expression(parsed)]
+    def _filters(self, query: SearchQuery) -> tuple[list[str], list[str]]:
+        where: list[str] = []
+        args: list[str] = []
         for column, value in (("customer_id", query.customer_id), ("category", query.category),
                               ("archive_no", query.archive_no)):
             if value is not None:
@@ -112,12 +155,93 @@ class Fts5Index:
             where.append("doc_date <= ?")
             args.append(query.date_to.isoformat())
         scoped, scope_args = scope.sql_filter(query.scope)
-        where += scoped
-        args += scope_args
-        sql = (f"SELECT {', '.join(_COLUMNS)}, bm25(search_fts, {_WEIGHTS}) AS rank "
-               f"FROM search_fts WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?")
-        rows = self.conn.execute(sql, (*args, query.limit)).fetchall()
-        return [hit(dict(zip(_COLUMNS, row)), -row[-1], parsed) for row in rows]
+        return where + scoped, args + scope_args
+
+    def _ranked_ready(self) -> bool:
+        return "bigrams" in self._columns
+
+    def search(self, query: SearchQuery) -> list[SearchHit]:
+        if searching.mode(query) is SearchMode.ANY and self._ranked_ready():
+            return searching.ranked_search(self, query)[0]
+        parsed = q.parse(query.text)
+        if not parsed.terms:
+            return []
+        where, args = self._filters(query)
+        sql = (f"SELECT {', '.join(_DISPLAY)}, bm25(search_fts, {_WEIGHTS}) AS rank "
+               f"FROM search_fts WHERE search_fts MATCH ? {''.join(' AND ' + w for w in where)} "
+               "ORDER BY rank LIMIT ?")
+        expression = match_expression(parsed, self._ranked_ready())
+        rows: list = []
+        words = searching.tier_words(self, parsed) if "tf8" in self._columns else []
+        every = " AND ".join(f"words : {_quote(w)}" for w in words)
+        for tier in searching.TIERS_FIRST if words else ():
+            tiered = " OR ".join(f"tf{tier} : {_quote(w)}" for w in words)
+            rows = self.conn.execute(sql, (f"{every} AND ({tiered})", *args,
+                                           query.limit)).fetchall()
+            if len(rows) >= query.limit:
+                break
+        if len(rows) < query.limit:
+            rows = self.conn.execute(sql, (expression, *args, query.limit)).fetchall()
+        return [hit(dict(zip(_DISPLAY, row)), -row[-1], parsed) for row in rows]
+
+    def facets(self, query: SearchQuery) -> dict[str, dict[str, int]]:
+        """Counts over every matching document (ranked: over the candidates considered)."""
+        if searching.mode(query) is SearchMode.ANY and self._ranked_ready():
+            return searching.count_facets([c.facets for c in
+                                           searching.ranked_search(self, query)[1]])
+        parsed = q.parse(query.text)
+        if not parsed.terms:
+            return searching.count_facets([])
+        where, args = self._filters(query)
+        rows = self.conn.execute(
+            f"SELECT {', '.join(_FACET_COLUMNS)} FROM search_fts WHERE search_fts MATCH ? "
+            f"{''.join(' AND ' + w for w in where)}", (match_expression(parsed, self._ranked_ready()), *args))
+        return searching.count_facets([dict(zip(_FACET_COLUMNS, r)) for r in rows])
+
+    # -- ranked search: the TermSource of indexer.ranked ------------------------------------
+    def generation(self) -> Hashable:
+        """``data_version`` changes when another connection commits; ours are counted."""
+        return (self.conn.execute("PRAGMA data_version").fetchone()[0], self._writes)
+
+    def frequencies(self, features: Sequence[ranked.Feature]) -> tuple[int, list[int]]:
+        # the docsize shadow table has one row per document: counted from its b-tree, without
+        # reading any document (count(*) on the FTS5 table reads them all)
+        (n,) = self.conn.execute("SELECT count(*) FROM search_fts_docsize").fetchone()
+        found: dict[tuple[str, str], int] = {}
+        for start in range(0, len(features), 200):
+            chunk = features[start:start + 200]
+            terms = sorted({f.text for f in chunk})
+            rows = self.conn.execute(
+                f"SELECT term, col, doc FROM search_vocab WHERE term IN "
+                f"({', '.join('?' * len(terms))})", terms)
+            found.update({(col, term): doc for term, col, doc in rows})
+        return n, [found.get((f.field, f.text), 0) for f in features]
+
+    def candidates(self, features: Sequence[ranked.Feature], *, every: bool,
+                   plan: ranked.RankedPlan, query: SearchQuery,
+                   limit: int) -> list[ranked.Candidate]:
+        parts = [_term_expr(t) for t in plan.required]
+        if features:
+            joined = (" AND " if every else " OR ").join(_feature_expr(f) for f in features)
+            parts.append(f"({joined})")
+        where, args = self._filters(query)
+        rows = self.conn.execute(
+            f"SELECT document_id, norm, {', '.join(_FACET_COLUMNS)} FROM search_fts "
+            f"WHERE search_fts MATCH ? {''.join(' AND ' + w for w in where)} "
+            "ORDER BY rowid LIMIT ?", (" AND ".join(parts), *args, limit)).fetchall()
+        return [ranked.Candidate(r[0], r[1] or "", dict(zip(_FACET_COLUMNS, r[2:]))) for r in rows]
+
+    def fetch(self, document_ids: Sequence[str]) -> dict[str, dict]:
+        rowids = [self._rowid(i) for i in document_ids]
+        rows = self.conn.execute(
+            f"SELECT {', '.join(_DISPLAY)} FROM search_fts WHERE rowid IN "
+            f"({', '.join('?' * len(rowids))})", rowids).fetchall()
+        return {r[0]: dict(zip(_DISPLAY, r)) for r in rows}
+
+    def words_of(self, document_id: str) -> str | None:
+        row = self.conn.execute("SELECT words FROM search_fts WHERE rowid = ?",
+                                (self._rowid(document_id),)).fetchone()
+        return row[0] if row else None
 
     def document_ids(self) -> Iterator[str]:
         for (document_id,) in self.conn.execute("SELECT document_id FROM search_fts"):
@@ -126,7 +250,14 @@ class Fts5Index:
     def rebuild(self, documents: Iterable[Document]) -> list[IndexFailure]:
         """Inside one transaction: readers keep seeing the old rows until it commits."""
         with self._transaction():
+            if self._table_columns() != _COLUMNS + _TOKEN_COLUMNS:  # an older schema
+                self.conn.execute("DROP TABLE IF EXISTS search_vocab")
+                self.conn.execute("DROP TABLE search_fts")
+                self._create(fresh=False)
+                self._columns = self._table_columns()
             self.conn.execute("DELETE FROM search_fts")
+            self._stamp()
+            self._writes += 1
             batch: list[Document] = []
             for doc in documents:
                 batch.append(doc)

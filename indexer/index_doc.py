@@ -25,6 +25,12 @@ class IndexDoc:
     words: str
     chars: str
     codes: str
+    bigrams: str
+    tf2: str
+    tf3: str
+    tf5: str
+    tf8: str
+    norm: str
 
 
 def searchable_fields(title: str | None, filename: str, metadata: Mapping[str, str],
@@ -64,15 +70,25 @@ def to_index_doc(doc: Document, tokens: segment.Tokens | None = None) -> IndexDo
         words=" ".join(tokens.words),
         chars=" ".join(tokens.chars),
         codes=" ".join(tokens.codes),
+        bigrams=" ".join(tokens.bigrams),
+        tf2=" ".join(tokens.tiers[2]),
+        tf3=" ".join(tokens.tiers[3]),
+        tf5=" ".join(tokens.tiers[5]),
+        tf8=" ".join(tokens.tiers[8]),
+        norm=tokens.norm,
     )
 
 
-def hit(fields: dict, score: float, parsed: ParsedQuery) -> SearchHit:
-    """A search hit from the stored fields of any backend, with the shared snippet."""
+def hit(fields: dict, score: float, parsed: ParsedQuery | None,
+        matched: list[str] | None = None) -> SearchHit:
+    """A search hit from the stored fields of any backend, with the shared snippet (marking
+    the query's terms, or for a ranked search the terms that ``matched``)."""
+    marks = matched if matched is not None else parsed.highlights if parsed else []
     return SearchHit(
         document_id=fields["document_id"],
         score=round(score, 6),
-        snippet=make_snippet(fields.get("text") or "", parsed.highlights),
+        snippet=make_snippet(fields.get("text") or "", marks),
+        matched=matched or [],
         archive_no=fields.get("archive_no"),
         filename=fields["filename"],
         title=fields.get("title"),

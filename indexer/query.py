@@ -3,7 +3,8 @@
 Terms are separated by whitespace and must all match (AND). ``"…"``, ``“…”``, ``「…」`` and
 ``『…』`` quote a phrase (an exact run of characters, punctuation and spacing ignored). A term
 that looks like an archive or contract number (letters and digits joined by ``- _ / .``) must
-match a whole number, never a part of a longer one.
+match a whole number, never a part of a longer one. A run of Han characters (a phrase, or a word
+jieba split differently in a document) matches within a run of Han characters of the text.
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ class Term:
     words: list[str] = field(default_factory=list)
     chars: list[str] = field(default_factory=list)
     code: str = ""
+
+    @property
+    def bigrams(self) -> list[str]:
+        """A run of two or more Han characters as overlapping pairs: matched as a phrase of
+        the ``bigrams`` stream, whose postings are far sparser than single characters' (a
+        phrase of common characters made FTS5 read most of the index). Empty otherwise."""
+        if len(self.chars) < 2 or not _all_han(self.chars):
+            return []
+        return segment.bigrams("".join(self.chars))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,13 @@ way without depending on server-side analyzers:
 - ``chars``: one token per Han character plus whole runs of letters/digits, for phrases and for
   any Chinese substring, whatever jieba made of it;
 - ``codes``: archive and contract numbers (``NQ-2026-HT-0042``, ``HT/2026/0042``) as one token
-  each with separators removed, for exact match.
+  each with separators removed, for exact match;
+- ``tiers``: impact tiers, each word once per frequency tier it reaches in the document
+  (``tf2``: at least twice, ``tf3``, ``tf5``, ``tf8``), so a keyword query matching most of the corpus
+  can rank the documents where its words are frequent first, instead of scoring every match;
+- ``bigrams``: overlapping pairs of Han characters within a run (``企业名称`` → 企业 业名 名称),
+  for ranked questions: robust to whatever jieba made of a word, and a pair spanning two query
+  words only matches where they stand together (a proximity signal for free).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ SEGMENTER = "rjieba"
 _CHAR_TOKENS = re.compile(rf"[{HAN}]|[^\W{HAN}_]+")
 _CODE = re.compile(r"(?<![0-9a-z])[0-9a-z]+(?:[-_/.·][0-9a-z]+)+(?![0-9a-z])")
 _CODE_SEP = re.compile(r"[-_/.·]")
+_HAN_RUN = re.compile(rf"[{HAN}]{{2,}}")
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +63,11 @@ def chars(norm: str) -> list[str]:
     return _CHAR_TOKENS.findall(norm)
 
 
+def bigrams(norm: str) -> list[str]:
+    """Overlapping Han character pairs of each run of Han characters (never across a gap)."""
+    return [run[i:i + 2] for run in _HAN_RUN.findall(norm) for i in range(len(run) - 1)]
+
+
 def code_token(code: str) -> str:
     return _CODE_SEP.sub("", code)
 
@@ -79,8 +91,25 @@ class Tokens:
     words: list[str]
     chars: list[str]
     codes: list[str]
+    bigrams: list[str]
+    norm: str
+    tiers: dict[int, list[str]]
+    """Impact tiers: ``TIERS[i]`` → the words occurring at least that often."""
+    """The normalised text itself (ranked search counts term frequencies in it)."""
+
+
+TIERS = (2, 3, 5, 8)
+
+
+def tiers(tokens: list[str]) -> dict[int, list[str]]:
+    counts: dict[str, int] = {}
+    for token in tokens:
+        counts[token] = counts.get(token, 0) + 1
+    return {tier: sorted(w for w, n in counts.items() if n >= tier) for tier in TIERS}
 
 
 def tokenize(text: str) -> Tokens:
     norm = normalize(text)
-    return Tokens(words=words(norm), chars=chars(norm), codes=codes(norm))
+    found = words(norm)
+    return Tokens(words=found, chars=chars(norm), codes=codes(norm), bigrams=bigrams(norm),
+                  norm=norm, tiers=tiers(found))

@@ -21,21 +21,44 @@ log = logging.getLogger(__name__)
 REINDEX_BATCH = 200
 
 
-def search(archive: Archive, query: SearchQuery, *,
-           include_archived: bool = False) -> SearchResults:
+def search(archive: Archive, query: SearchQuery, *, include_archived: bool = False,
+           with_facets: bool = False) -> SearchResults:
     """Documents of archived customers (``archive cleanup --apply``) are left out unless
-    ``include_archived``."""
-    require(archive, Permission.READ, details={"query": query.text})
+    ``include_archived``. ``with_facets``: counts per customer, category, year and dossier
+    stage too. The result says when the index was built by another schema or segmenter."""
+    require(archive, Permission.READ, details={"query": query.text,
+                                               **({"like": query.like} if query.like else {})})
     query = query.model_copy(update={"scope": scope_of(archive)})  # inside the engine's query
     hits = archive.index.search(query) if include_archived else _active_hits(archive, query)
     pending = archive.store.count_documents(pending_only=True)
     archive.journal.record(
         archive.user, "search", customer_id=query.customer_id, dossier=query.archive_no,
         details={"query": query.text, "hits": len(hits),
+                 **({"like": query.like} if query.like else {}),
                  **({"include_archived": True} if include_archived else {}),
-                 **query.model_dump(mode="json", exclude={"text", "limit", "scope"}, exclude_none=True)},
+                 **query.model_dump(mode="json", exclude={"text", "limit", "scope", "like"},
+                                    exclude_none=True)},
     )
-    return SearchResults(query=query.text, hits=hits, pending=pending)
+    return SearchResults(query=query.text, hits=hits, pending=pending,
+                         mode=archive.index.mode(query),
+                         facets=facets(archive, query) if with_facets else None,
+                         stale=archive.index.stale_reason())
+
+
+STAGE_NONE = "unknown"
+"""The stage facet of a 档号 no dossier record holds."""
+
+
+def facets(archive: Archive, query: SearchQuery) -> dict[str, dict[str, int]]:
+    """Counts per customer, category, year and dossier stage (临时/正式/入柜…) over the
+    documents the query matches (a ranked query: over the candidates it considered)."""
+    counts = archive.index.facets(query)
+    stages: dict[str, int] = {}
+    for archive_no, n in counts.pop("dossier", {}).items():
+        dossier = archive.store.get_dossier(archive_no)
+        stage = dossier.status.value if dossier is not None else STAGE_NONE
+        stages[stage] = stages.get(stage, 0) + n
+    return {**counts, "stage": dict(sorted(stages.items(), key=lambda kv: (-kv[1], kv[0])))}
 
 
 def _active_hits(archive: Archive, query: SearchQuery) -> list[SearchHit]:

@@ -1,0 +1,46 @@
+"""What an index was built with, stored beside it on every backend.
+
+An index built by another schema (token streams, fields), segmenter or dictionary matches
+queries differently from what this code expects: searching it still works, but with a warning,
+and ``archive reindex --if-needed`` rebuilds it (only then).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib import metadata, resources
+
+from .segment import SEGMENTER, segmenter_version
+
+SCHEMA_VERSION = "2"
+"""2: a ``bigrams`` token stream for ranked (question-style) search."""
+
+
+@lru_cache(maxsize=1)
+def dictionary_hash() -> str:
+    """Everything that decides which tokens a text yields besides code: the segmenter's own
+    files (rjieba embeds jieba's dictionary in its binary, hashed in its RECORD), the
+    traditional→simplified table and the stopword list."""
+    digest = hashlib.sha256()
+    record = metadata.distribution(SEGMENTER).read_text("RECORD") or ""
+    digest.update(record.encode())
+    for package, name in (("opencc", "dictionary/TSCharacters.txt"),
+                          ("indexer", "data/stopwords.txt")):
+        digest.update(resources.files(package).joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def current() -> dict[str, str]:
+    return {"schema": SCHEMA_VERSION, "segmenter": segmenter_version(),
+            "dictionary": dictionary_hash()}
+
+
+def stale_reason(stored: dict[str, str] | None) -> str | None:
+    """Why an index with ``stored`` metadata is out of date, or None."""
+    now = current()
+    if not stored:
+        return "the search index has no version information (built before schema 2)"
+    changed = [f"{key} {stored.get(key) or '?'} → {value}" for key, value in now.items()
+               if stored.get(key) != value]
+    return "the search index was built with " + ", ".join(changed) if changed else None
