@@ -12,9 +12,11 @@ from enum import StrEnum
 
 from . import validate
 from .archive import Archive
+from .changes import change
 from .emergency_rights import active_for
 from .errors import InvalidValue, NotFound, PermissionDenied
 from .models import Role, User
+from .operations import Operation
 
 
 class Permission(StrEnum):
@@ -80,8 +82,8 @@ def bootstrap(archive: Archive) -> User | None:
     if archive.store.list_users():
         return None
     user = User(name=archive.user, role=Role.ADMIN, created_at=archive.clock())
-    archive.store.put_user(user)
-    archive.journal.record(archive.user, "user.bootstrap", details={"role": "admin"})
+    change(archive, Operation.USER_BOOTSTRAP, lambda _: archive.store.put_user(user),
+           details={"role": "admin"})
     return user
 
 
@@ -98,7 +100,7 @@ def require(archive: Archive, permission: Permission, **journal: object) -> User
     role = ("disabled" if user.disabled else user.role.value) if user else "not a user of this archive"
     details = {**dict(journal.pop("details", None) or {}),  # type: ignore[call-overload]
                "permission": str(permission), "role": role}
-    archive.journal.record(archive.user, "denied", remarks=f"missing permission {permission}",
+    archive.journal.record(archive.user, Operation.DENIED, remarks=f"missing permission {permission}",
                            details=details, **journal)
     raise PermissionDenied(
         f"{archive.user} ({role}) lacks the permission {permission}; "
@@ -131,8 +133,8 @@ def add_user(archive: Archive, name: str, role: str, department: str | None = No
     if archive.store.get_user(name) is not None:
         raise InvalidValue("user", name, "exists already; change its role with `archive user role`")
     user = _user(name, role, department, archive)
-    archive.store.put_user(user)
-    archive.journal.record(archive.user, "user.add", details={"name": name, "role": user.role.value})
+    change(archive, Operation.USER_ADD, lambda _: archive.store.put_user(user),
+           details={"name": name, "role": user.role.value})
     return user
 
 
@@ -147,9 +149,8 @@ def set_role(archive: Archive, name: str, role: str) -> User:
         raise InvalidValue("role of", name, "is the last enabled admin's; make another user "
                                             "admin first (`archive user role NAME admin`)")
     updated = current.model_copy(update={"role": new_role})
-    archive.store.put_user(updated)
-    archive.journal.record(archive.user, "user.role",
-                           details={"name": name, "from": current.role.value, "to": updated.role.value})
+    change(archive, Operation.USER_ROLE, lambda _: archive.store.put_user(updated),
+           details={"name": name, "from": current.role.value, "to": updated.role.value})
     return updated
 
 

@@ -21,6 +21,7 @@ from .access import Permission, enabled_admins, require
 from .archive import Archive
 from .errors import BadInput, InvalidValue, NotFound, PermissionDenied, Reason
 from .models import Role, User
+from .operations import Operation
 
 MIN_LENGTH = 8
 MAX_LENGTH = 1024
@@ -70,7 +71,7 @@ def set_password(archive: Archive, name: str, password: str) -> User:
     if user is None:
         raise NotFound("user", name)
     check_password(password, name)
-    archive.journal.record(archive.user, "user.password",
+    archive.journal.record(archive.user, Operation.USER_PASSWORD,
                            details={"name": name, "self": name == archive.user})
     updated = user.model_copy(update={"password_hash": _HASHER.hash(password)})
     archive.store.put_user(updated)
@@ -90,7 +91,7 @@ def authenticate(archive: Archive, name: str, password: str, *, method: str = "p
     if user.disabled:
         _refuse(archive, name, method, f"user {name} is disabled; an admin can enable them "
                                        f"with `archive user enable {name}`")
-    archive.journal.record(name, "auth.login", details={"authenticated_as": name,
+    archive.journal.record(name, Operation.AUTH_LOGIN, details={"authenticated_as": name,
                                                         "method": method, "via": archive.user})
     if stored is not None and _HASHER.check_needs_rehash(stored):
         archive.store.put_user(user.model_copy(update={"password_hash": _HASHER.hash(password)}))
@@ -109,7 +110,7 @@ def set_enabled(archive: Archive, name: str, enabled: bool) -> User:
                                          "first (`archive user role NAME admin`)")
     if user.disabled == (not enabled):
         return user
-    archive.journal.record(archive.user, "user.enable" if enabled else "user.disable",
+    archive.journal.record(archive.user, Operation.USER_ENABLE if enabled else Operation.USER_DISABLE,
                            details={"name": name})
     updated = user.model_copy(update={"disabled": not enabled})
     archive.store.put_user(updated)
@@ -132,7 +133,7 @@ def _verify(stored: str, password: str) -> bool:
 
 
 def _refuse(archive: Archive, name: str, method: str, message: str) -> None:
-    archive.journal.record(archive.user, "auth.failed", remarks=message.split(";")[0],
+    archive.journal.record(archive.user, Operation.AUTH_FAILED, remarks=message.split(";")[0],
                            details={"name": name, "method": method})
     raise PermissionDenied(message)
 
@@ -141,6 +142,6 @@ def _require_enabled_self(archive: Archive) -> None:
     user = archive.store.get_user(archive.user)
     if user is None or user.disabled:
         state = "disabled" if user is not None else "not a user of this archive"
-        archive.journal.record(archive.user, "denied", remarks=f"password change: {state}",
+        archive.journal.record(archive.user, Operation.DENIED, remarks=f"password change: {state}",
                                details={"name": archive.user})
         raise PermissionDenied(f"{archive.user} is {state}")

@@ -34,6 +34,7 @@ from .archive import Archive
 from .credentials import authenticate, set_password
 from .errors import PermissionDenied, UsageError, display_path
 from .models import User
+from .operations import Operation
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,10 @@ def establish(archive: Archive, claim: Claim, *, new_admin: bool = False) -> Pro
     if claim.name == claim.os_login:
         return _proven(archive, claim.name, "os-login")
     if claim.token_file is not None and _token_matches(archive, claim):
-        archive.journal.record(claim.name, "auth.login", details={
+        archive.journal.record(claim.name, Operation.AUTH_LOGIN, details={
             "authenticated_as": claim.name, "method": "token", "via": claim.os_login})
         return _proven(archive, claim.name, "token")
-    archive.journal.record(claim.os_login, "auth.failed", remarks="no proof of identity",
+    archive.journal.record(claim.os_login, Operation.AUTH_FAILED, remarks="no proof of identity",
                            details={"name": claim.name, "method": "none"})
     raise PermissionDenied(
         f"you are logged in as {claim.os_login}; acting as {claim.name} needs proof: set "
@@ -84,7 +85,7 @@ def issue_token(archive: Archive, path: Path) -> Path:
     hash on their record; an earlier token stops working. Journaled, never the token."""
     user = _acting_user(archive)
     token = secrets.token_urlsafe(32)
-    archive.journal.record(archive.user, "user.token", details={"name": user.name,
+    archive.journal.record(archive.user, Operation.USER_TOKEN, details={"name": user.name,
                                                                 "file": display_path(path)})
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -99,7 +100,7 @@ def issue_token(archive: Archive, path: Path) -> Path:
 
 def revoke_token(archive: Archive) -> None:
     user = _acting_user(archive)
-    archive.journal.record(archive.user, "user.token.revoke", details={"name": user.name})
+    archive.journal.record(archive.user, Operation.USER_TOKEN_REVOKE, details={"name": user.name})
     archive.store.put_user(user.model_copy(update={"token_hash": None}))
 
 

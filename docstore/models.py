@@ -6,6 +6,7 @@ Models know nothing of SQLite, BSON or index documents: the adapters convert.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -281,8 +282,24 @@ class Document(_Model):
         return self.customer_id is None
 
 
-TOMBSTONE = "tombstone"
-"""Record kind of what remains of a disposed document (id, hash, file name, 档号, disposal)."""
+class RecordKind(StrEnum):
+    """The kinds of workflow records (``RecordStore.put_record``): one list, no bare strings.
+    Those with a model are validated by it wherever rows are loaded (``records.RECORD_MODELS``)."""
+
+    ARCHIVE_NO = "archive_no"  # a claimed 档号
+    CERTIFICATE = "certificate"  # where a disposal's destruction certificate is
+    CHANGE = "change"  # a change journaled but maybe not made yet (docstore.changes)
+    DISPOSAL = "disposal"
+    IN_PROGRESS = "in_progress"  # a restore not finished yet
+    LOAN = "loan"
+    LOAN_OUT = "loan.out"  # the claim on a dossier whose original is out
+    LOCK = "lock"  # a run lock
+    MIGRATION = "migration"  # how far a migration into this archive got
+    REFERENCE_OUT = "reference.out"  # the claim on a dossier whose reference copy is out
+    REPAIR = "repair"
+    TOMBSTONE = "tombstone"  # what remains of a disposed document (id, hash, file name, 档号)
+    TRANSACTION = "transaction"  # a customer's business (交易)
+
 
 
 def document_id_for(sha256: str) -> str:
@@ -400,3 +417,79 @@ class IngestResult(_Model):
     pages: int | None = None
     parent_id: str | None = None
     """For a member of a container (attachment, zip member): the container's document id."""
+
+
+class Transaction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    customer_id: str
+    at: datetime
+    amount: Decimal
+    note: str = Field(default="", max_length=500)
+    recorded_by: str
+    recorded_at: datetime
+    source: str | None = None
+    """``csv:<file name>:<line>`` for imported rows."""
+
+
+class DisposalStatus(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    EXECUTING = "executing"
+    EXECUTED = "executed"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ListedDocument(_Record):
+    id: str
+    sha256: str
+    filename: str
+    size: int
+    searchable_sha256: str | None = None
+    kind: str | None = None
+    title: str | None = None
+    doc_date: date | None = None
+    created_at: datetime
+
+
+class ListedDossier(_Record):
+    """One line of the 销毁清册."""
+
+    archive_no: str
+    dossier_id: str
+    customer_id: str
+    title: str
+    category: str | None
+    retention: str | None
+    retention_from: date | None
+    retention_until: date | None
+    documents: list[ListedDocument]
+
+
+class Disposal(_Record):
+    id: str
+    status: DisposalStatus = DisposalStatus.PROPOSED
+    reason: str | None = None
+    items: list[ListedDossier]
+    proposed_by: str
+    proposed_at: datetime
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    executed_by: str | None = None
+    started_at: datetime | None = None
+    executed_at: datetime | None = None
+    dossiers_done: list[str] = Field(default_factory=list)
+    customers_wiped: list[str] = Field(default_factory=list)
+    certificate_sha256: str | None = None
+    certificate_pdf_sha256: str | None = None
+    journaling: bool = False
+    """Set just before the ``dispose.execute`` entry is written (a rerun looks for it)."""
+    journal_seq: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.status is not DisposalStatus.EXECUTED

@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from .errors import InvalidValue
-from .models import Customer, Document, Dossier, JournalEntry, User
+from .models import (Customer, Disposal, Document, Dossier, JournalEntry, Loan, RecordKind, Repair,
+                     Transaction, User)
 
 Row = tuple[str, str, dict[str, Any]]
 
@@ -25,6 +26,13 @@ MODELS: dict[str, type[BaseModel]] = {
     JOURNAL: JournalEntry,
 }
 """Tables whose rows are models; ``sequences`` rows are ``{"value": n}``, records free-form."""
+RECORD_MODELS: dict[str, type[BaseModel]] = {
+    RecordKind.DISPOSAL: Disposal, RecordKind.LOAN: Loan, RecordKind.REPAIR: Repair,
+    RecordKind.TRANSACTION: Transaction,
+}
+"""Record kinds with a model: restores and migrations validate their rows with it, and the
+integrity check reads every stored one through it. The other kinds (``RecordKind``) are small
+claims and markers kept as plain JSON objects."""
 TABLES = (SEQUENCES, "users", "customers", "dossiers", "documents", RECORDS, JOURNAL)
 """Dump order; ``records/`` stands for every ``records/<kind>`` table, kinds in name order."""
 
@@ -51,10 +59,10 @@ def model_row(table: str, key: str, data: dict[str, Any]) -> BaseModel | dict[st
         if not isinstance(data.get("value"), int) or data["value"] < 0:
             raise InvalidValue("sequence row", key, "needs a non-negative integer value")
         return data
-    if record_kind(table):
+    kind = record_kind(table)
+    if kind:
+        if kind in RECORD_MODELS:
+            RECORD_MODELS[kind].model_validate(data)  # refused here, not found broken later
         return data
     raise InvalidValue("table", table, f"not one of {', '.join(TABLES)}<kind>")
 
-
-TOMBSTONE_KIND = "tombstone"
-"""Record kind of what remains of a disposed document (issue 7): it keeps no attachment."""

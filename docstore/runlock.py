@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 
 from .archive import Archive
 from .errors import ArchiveError, Conflict
+from .models import RecordKind
 
-KIND = "lock"
+KIND = RecordKind.LOCK
 _HELD: set[str] = set()
 """Tokens of the locks this process holds now: a lock naming this process but not held is
 one it could not release (the server went away mid-run), so it is stale."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..access import Permission, require
 from ..archive import Archive
 from ..documents import reindex
+from ..operations import Operation
 
 
 @dataclass
@@ -42,7 +43,7 @@ def check_index(archive: Archive, *, repair: bool = False) -> IndexCheck:
             archive.store.mark_pending(check.missing)
             reindex(archive)
         check.repaired = True
-    archive.journal.record(archive.user, "verify.index",
+    archive.journal.record(archive.user, Operation.VERIFY_INDEX,
                            details={"missing": len(check.missing), "extra": len(check.extra),
                                     "repair": repair})
     return check

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..access import Permission, require
 from ..archive import Archive
 from ..backup import Attachments, Needed, referenced_blobs
@@ -32,9 +34,11 @@ from ..dossiers import series_gaps
 from ..errors import ArchiveError, NotFound
 from ..journal_seal import verify_journal
 from ..leftovers import survey
-from ..records import JOURNAL, SEQUENCES
+from ..records import JOURNAL, RECORD_MODELS, SEQUENCES, record_kind
 from ..security import EncryptedBlobStore
 from .index_check import check_index
+from ..models import RecordKind
+from ..operations import Operation
 
 ASPECTS = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性",
            "security": "安全性"}
@@ -83,6 +87,11 @@ class _Inventory:
     referenced: set[str] = field(default_factory=set)
     tombstones: int = 0
     customers: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    records: int = 0
+    bad_records: list[str] = field(default_factory=list)
+    """Workflow records their kind's model refuses (``records.RECORD_MODELS``)."""
+    unfinished: list[str] = field(default_factory=list)
+    """Changes journaled whose change may not be made (``docstore.changes``)."""
 
 
 def verify_archive(archive: Archive, *, key_file: Path, data_dir: Path,
@@ -94,6 +103,7 @@ def verify_archive(archive: Archive, *, key_file: Path, data_dir: Path,
         *_attachments(archive, inventory),
         _orphans(archive, inventory, repair),
         _archive_numbers(archive),
+        _records(inventory),
         _index(archive, repair),
         _key_file(key_file, data_dir),
         _private_folder(data_dir),
@@ -102,7 +112,7 @@ def verify_archive(archive: Archive, *, key_file: Path, data_dir: Path,
         *_sealed_attachments(archive),
     ]
     report = IntegrityReport(sorted(checks, key=lambda c: list(ASPECTS).index(c.aspect)))
-    archive.journal.record(archive.user, "verify.run", details={
+    archive.journal.record(archive.user, Operation.VERIFY_RUN, details={
         "ok": report.ok, "repair": repair,
         "failed": [c.name for c in report.checks if not c.ok],
         "problems": sum(c.problem_count for c in report.checks)})
@@ -117,9 +127,35 @@ def _inventory(rows: Iterable[tuple[str, str, dict[str, Any]]]) -> _Inventory:
         inv.referenced.update(referenced_blobs([(table, key, data)]))
         if table == "customers":
             inv.customers.append((key, data))
+        if (kind := record_kind(table)) is not None:
+            _record(inv, kind, key, data)
     inv.required = attachments.result()
     inv.tombstones = attachments.tombstones
     return inv
+
+
+def _record(inv: _Inventory, kind: str, key: str, data: dict[str, Any]) -> None:
+    inv.records += 1
+    if kind in RECORD_MODELS:
+        try:
+            RECORD_MODELS[kind].model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            inv.bad_records.append(f"{kind} {key}: {'.'.join(map(str, first['loc']))}: "
+                                   f"{first['msg']}")
+    if kind == RecordKind.CHANGE:
+        inv.unfinished.append(f"{data.get('operation')} by {data.get('operator')} (after journal "
+                              f"entry {data.get('after')})")
+
+
+def _records(inv: _Inventory) -> Check:
+    check = Check("integrity", "workflow records readable, no change left half-made")
+    check.checked = inv.records
+    for problem in inv.bad_records:
+        check.problem(problem)
+    for change in inv.unfinished:
+        check.problem(f"{change} is journaled but may not be made: run the same command again")
+    return check
 
 
 def _journal(archive: Archive) -> Check:

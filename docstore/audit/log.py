@@ -20,6 +20,7 @@ from ..journal_seal import verify_journal
 from ..models import JournalEntry
 from .review import CheckpointBreak, verify_checkpoints
 from ..textfiles import formula_safe
+from ..operations import Operation
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def list_entries(archive: Archive, where: JournalFilter, limit: int | None = Non
     require(archive, Permission.LOG_READ)
     found = [e for e in entries(archive, where)]
     found = found[-limit:] if limit else found
-    archive.journal.record(archive.user, "log.read", details={"shown": len(found)})
+    archive.journal.record(archive.user, Operation.LOG_READ, details={"shown": len(found)})
     return found
 
 
@@ -62,7 +63,7 @@ def verify(archive: Archive) -> ChainBreak | CheckpointBreak | None:
     require(archive, Permission.LOG_READ)
     journal = list(archive.store.iter_journal())
     broken = verify_journal(journal, archive.journal.sealer) or verify_checkpoints(archive, journal)
-    archive.journal.record(archive.user, "log.verify",
+    archive.journal.record(archive.user, Operation.LOG_VERIFY,
                            details={"ok": broken is None, **({"first_bad": broken.seq} if broken else {})})
     return broken
 
@@ -72,7 +73,7 @@ def annotate(archive: Archive, seq: int, note: str) -> JournalEntry:
     require(archive, Permission.LOG_ANNOTATE)
     if not any(e.seq == seq for e in archive.store.iter_journal()):
         raise NotFound("journal entry", str(seq))
-    return archive.journal.record(archive.user, "log.annotate", remarks=note,
+    return archive.journal.record(archive.user, Operation.LOG_ANNOTATE, remarks=note,
                                   details={"annotates": seq})
 
 
@@ -94,5 +95,5 @@ def export(archive: Archive, out: TextIO, fmt: str, where: JournalFilter = Journ
         else:
             out.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
         count += 1
-    archive.journal.record(archive.user, "log.export", details={"format": fmt, "entries": count})
+    archive.journal.record(archive.user, Operation.LOG_EXPORT, details={"format": fmt, "entries": count})
     return count

@@ -37,6 +37,7 @@ from .dump import canonical
 from ..records import Row
 from ..errors import NotFound, UsageError
 from ..settings import CONFIG_NAME
+from ..operations import Operation
 
 STATE_NAME = "backup-state.json"
 
@@ -101,7 +102,7 @@ def backup(archive: Archive, out: Path, *, data_dir: Path, backend: str,
         tmp.unlink(missing_ok=True)
     report.bytes, report.seconds = out.stat().st_size, round(time.monotonic() - started, 3)
     write_state(data_dir, {"id": header.id, "file": str(out), "hashes": sorted(known | sent)})
-    archive.journal.record(archive.user, "backup", details={
+    archive.journal.record(archive.user, Operation.BACKUP, details={
         "id": header.id, "kind": header.kind, "base": header.base, "blobs": report.blobs,
         "rows": sum(report.tables.values())})
     return report

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..records import JOURNAL, SEQUENCES, TOMBSTONE_KIND, Row, record_table
+from ..models import RecordKind
+from ..records import JOURNAL, SEQUENCES, Row, record_table
 
 
 def canonical(data: dict[str, Any]) -> str:
@@ -97,7 +98,7 @@ class Attachments:
                                       f"consent of customer {key}"))
         elif table == "dossiers" and data.get("status") == "disposed":
             self._disposed.add(key)
-        elif table == record_table(TOMBSTONE_KIND):
+        elif table == record_table(RecordKind.TOMBSTONE):
             self._graves.add(key)
         return row
 

@@ -31,9 +31,10 @@ from .dump import Digester, differences, digests
 from ..records import JOURNAL, Row, record_table
 from ..errors import Conflict
 from ..journal import verify_chain
-from ..models import Document, SearchQuery
+from ..models import Document, RecordKind, SearchQuery
+from ..operations import Operation
 
-MIGRATION = "migration"
+MIGRATION = RecordKind.MIGRATION
 SAMPLE_SEARCHES = 8
 Progress = Callable[[str, int], None]
 """Called with a stage name and how many items it has done so far."""
@@ -85,8 +86,8 @@ def migrate(source: Archive, target: Archive, *, source_name: str, target_name: 
                "blobs": report.blobs_copied, "ok": report.ok, "problems": len(report.problems)}
     if report.ok:
         _note(target, key, stage="done")
-        target.journal.record(target.user, "migrate.in", details=details)
-    source.journal.record(source.user, "migrate.out", details=details)
+        target.journal.record(target.user, Operation.MIGRATE_IN, details=details)
+    source.journal.record(source.user, Operation.MIGRATE_OUT, details=details)
     return report
 
 

@@ -33,11 +33,12 @@ from ..documents import reindex
 from .dump import Attachments
 from ..records import Row, rank
 from ..errors import BadInput, Conflict, PermissionDenied, Reason, UsageError
-from ..models import Role, User
+from ..models import RecordKind, Role, User
 from ..settings import CONFIG_NAME
+from ..operations import Operation
 
 
-IN_PROGRESS = "in_progress"
+IN_PROGRESS = RecordKind.IN_PROGRESS
 """Record kind marking a restore under way; a rerun of the same files resumes it."""
 
 
@@ -100,7 +101,7 @@ def restore(archive: Archive, files: list[Path], *, data_dir: Path,
             report.config_saved = str(saved)
     report.indexed = reindex(archive, everything=True).indexed
     report.seconds = round(time.monotonic() - started, 3)
-    archive.journal.record(archive.user, "restore", details={
+    archive.journal.record(archive.user, Operation.RESTORE, details={
         "ids": report.ids, "rows": sum(report.tables.values()), "blobs": report.blobs,
         "force": force})
     archive.store.delete_record(IN_PROGRESS, "restore")

@@ -8,6 +8,7 @@ which fields changed, never their values.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,11 @@ from .activity import last_activity
 from ..aliases import resolve
 from ..sharing import customer_filter, require_customer
 from ..archive import Archive
+from ..changes import change
 from ..crypto import PERSONAL_FIELDS, Cipher, mask
 from ..errors import ArchiveError, BadInput, InvalidValue, NotFound, Reason
-from ..models import CUSTOMER_EDITABLE, Consent, Customer, CustomerStatus
+from ..models import CUSTOMER_EDITABLE, Consent, Customer, CustomerStatus, JournalEntry
+from ..operations import Operation
 
 
 _CHECKS = {"name": lambda v: validate.text("name", v), "phone": validate.phone,
@@ -79,14 +82,30 @@ def add_customer(archive: Archive, **fields: Any) -> Customer:
     require(archive, Permission.CUSTOMER_WRITE)
     values = _checked({k: v for k, v in fields.items() if v is not None})
     _validated({"id": "C000000", **values})  # check before taking a number
-    with archive.store.transaction():
-        seq = archive.store.next_sequence("customer")
-        customer = _validated({"id": f"C{seq:06d}", **values, "created_at": archive.clock(),
-                               "updated_at": archive.clock()})
+
+    def add(entry: JournalEntry) -> Customer:
+        """Under the number journaled (a resumed run reuses the interrupted run's)."""
+        assert entry.customer_id is not None
+        existing = archive.store.get_customer(entry.customer_id)
+        if existing is not None:  # made already by the run that was interrupted
+            return existing
+        customer = _validated({"id": entry.customer_id, **values, "created_at": entry.at,
+                               "updated_at": entry.at})
         sealed = seal(archive, customer)
         archive.store.add_customer(sealed)
-        archive.journal.record(archive.user, "customer.add", customer_id=customer.id)
+        return sealed
+
+    with archive.store.transaction():
+        seq = archive.store.next_sequence("customer")
+        sealed = change(archive, Operation.CUSTOMER_ADD, add, customer_id=f"C{seq:06d}",
+                        intent={"customer": _digest(values)})
     return _shown(archive, sealed)
+
+
+def _digest(values: dict[str, Any]) -> str:
+    """What was asked for, as a hash: personal data never leaves the customer record."""
+    text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _stored(archive: Archive, customer_id: str) -> Customer:
@@ -110,7 +129,7 @@ def show_customer(archive: Archive, customer_id: str) -> Customer:
     require_customer(archive, stored.id)
     customer = _shown(archive, stored).model_copy(
         update={"last_activity_at": last_activity(archive, stored)})
-    archive.journal.record(archive.user, "customer.show", customer_id=customer_id)
+    archive.journal.record(archive.user, Operation.CUSTOMER_SHOW, customer_id=customer_id)
     return customer
 
 
@@ -128,7 +147,7 @@ def list_customers(archive: Archive, name: str | None = None, limit: int = 100,
     found = archive.store.list_customers(name=name, limit=limit, lookup=lookup)
     if not include_archived:
         found = _active(archive, found, name=name, limit=limit, lookup=lookup)
-    archive.journal.record(archive.user, "customer.list",
+    archive.journal.record(archive.user, Operation.CUSTOMER_LIST,
                            details={**({"name": name} if name else {}),
                                     **({"by": lookup[0]} if lookup else {}),
                                     **({"include_archived": True} if include_archived else {})})
@@ -165,9 +184,8 @@ def record_consent(archive: Archive, customer_id: str, evidence: Path, day: date
                           recorded_by=archive.user, recorded_at=archive.clock())
         updated = current.model_copy(update={"consent": consent, "updated_at": archive.clock()})
         sealed = seal(archive, updated)
-        archive.store.update_customer(sealed)
-        archive.journal.record(archive.user, "customer.consent", customer_id=customer_id,
-                               details={"date": day.isoformat(), "evidence": digest})
+        change(archive, Operation.CUSTOMER_CONSENT, lambda _: archive.store.update_customer(sealed),
+               customer_id=customer_id, details={"date": day.isoformat(), "evidence": digest})
     return _shown(archive, sealed)
 
 
@@ -196,7 +214,6 @@ def update_customer(archive: Archive, customer_id: str, **fields: Any) -> Custom
         current = get_customer(archive, customer_id)
         updated = _validated({**current.model_dump(), **changes, "updated_at": archive.clock()})
         sealed = seal(archive, updated)
-        archive.store.update_customer(sealed)
-        archive.journal.record(archive.user, "customer.update", customer_id=customer_id,
-                               details={"fields": sorted(changes)})
+        change(archive, Operation.CUSTOMER_UPDATE, lambda _: archive.store.update_customer(sealed),
+               customer_id=customer_id, details={"fields": sorted(changes)})
     return _shown(archive, sealed)

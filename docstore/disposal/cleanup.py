@@ -19,10 +19,12 @@ from enum import StrEnum
 from ..access import Permission, require
 from ..customers import last_activities
 from ..archive import Archive
+from ..changes import change
 from ..loans import OPEN, iter_loans, open_loans
 from ..models import Customer, CustomerStatus, Dossier, DossierStatus
 from ..dossiers import Evaluation, ensure_retention, evaluate, local_date, parse_period
 from ..runlock import run_lock
+from ..operations import Operation
 
 
 class Decision(StrEnum):
@@ -131,7 +133,7 @@ def run_cleanup(archive: Archive, inactive_since: str = "3y", *,
         for customer, when in _inactive(archive, report.cutoff):
             report.customers.append(_customer_plan(archive, customer, when, apply, loans,
                                                    dossiers.get(customer.id, [])))
-        archive.journal.record(archive.user, "cleanup", remarks=report.summary(),
+        archive.journal.record(archive.user, Operation.CLEANUP, remarks=report.summary(),
                                details={"apply": apply, "inactive_since": inactive_since,
                                         "customers": len(report.customers),
                                         "archived": report.archived if apply else 0,
@@ -161,8 +163,7 @@ def _customer_plan(archive: Archive, customer: Customer, when: datetime, apply: 
 
 
 def archive_customer(archive: Archive, customer: Customer) -> None:
-    with archive.store.transaction():
-        archive.store.update_customer(customer.model_copy(
-            update={"status": CustomerStatus.ARCHIVED, "updated_at": archive.clock()}))
-        archive.journal.record(archive.user, "customer.archive", customer_id=customer.id,
-                               remarks="inactive: archived by cleanup")
+    archived = customer.model_copy(update={"status": CustomerStatus.ARCHIVED,
+                                           "updated_at": archive.clock()})
+    change(archive, Operation.CUSTOMER_ARCHIVE, lambda _: archive.store.update_customer(archived),
+           customer_id=customer.id, remarks="inactive: archived by cleanup")

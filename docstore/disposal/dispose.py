@@ -22,89 +22,27 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from . import certificate
 from ..access import Permission, require
 from ..archive import Archive
+from ..changes import change
 from ..checked import read_checked
 from ..crypto import PERSONAL_FIELDS
 from ..customers import last_activities
 from ..dossiers import ensure_retention, local_date
 from ..dossiers import get as find_dossier
 from ..errors import Conflict, NotFound, PermissionDenied
-from ..models import TOMBSTONE, CustomerStatus, Dossier, DossierStatus
+from ..models import (Customer, CustomerStatus, Disposal, DisposalStatus, Dossier, DossierStatus,
+                      JournalEntry, ListedDocument, ListedDossier, RecordKind)
 from ..outputs import check_target, output_file
 from ..runlock import run_lock
 from .cleanup import blocked, open_loan_counts
+from ..operations import Operation
 
-KIND = "disposal"
-CERTIFICATE = "certificate"
-
-
-class DisposalStatus(StrEnum):
-    PROPOSED = "proposed"
-    APPROVED = "approved"
-    EXECUTING = "executing"
-    EXECUTED = "executed"
-
-
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ListedDocument(_Record):
-    id: str
-    sha256: str
-    filename: str
-    size: int
-    searchable_sha256: str | None = None
-    kind: str | None = None
-    title: str | None = None
-    doc_date: date | None = None
-    created_at: datetime
-
-
-class ListedDossier(_Record):
-    """One line of the 销毁清册."""
-
-    archive_no: str
-    dossier_id: str
-    customer_id: str
-    title: str
-    category: str | None
-    retention: str | None
-    retention_from: date | None
-    retention_until: date | None
-    documents: list[ListedDocument]
-
-
-class Disposal(_Record):
-    id: str
-    status: DisposalStatus = DisposalStatus.PROPOSED
-    reason: str | None = None
-    items: list[ListedDossier]
-    proposed_by: str
-    proposed_at: datetime
-    approved_by: str | None = None
-    approved_at: datetime | None = None
-    executed_by: str | None = None
-    started_at: datetime | None = None
-    executed_at: datetime | None = None
-    dossiers_done: list[str] = Field(default_factory=list)
-    customers_wiped: list[str] = Field(default_factory=list)
-    certificate_sha256: str | None = None
-    certificate_pdf_sha256: str | None = None
-    journaling: bool = False
-    """Set just before the ``dispose.execute`` entry is written (a rerun looks for it)."""
-    journal_seq: int | None = None
-
-    @property
-    def open(self) -> bool:
-        return self.status is not DisposalStatus.EXECUTED
+KIND = RecordKind.DISPOSAL
+CERTIFICATE = RecordKind.CERTIFICATE
 
 
 def _save(archive: Archive, disposal: Disposal) -> None:
@@ -121,7 +59,7 @@ def get_disposal(archive: Archive, disposal_id: str) -> Disposal:
 def show_disposal(archive: Archive, disposal_id: str) -> Disposal:
     require(archive, Permission.DISPOSE, details={"disposal": disposal_id})
     disposal = get_disposal(archive, disposal_id)
-    archive.journal.record(archive.user, "dispose.show", details={"disposal": disposal_id})
+    archive.journal.record(archive.user, Operation.DISPOSE_SHOW, details={"disposal": disposal_id})
     return disposal
 
 
@@ -198,12 +136,19 @@ def propose(archive: Archive, archive_nos: Iterable[str] = (), *, eligible: bool
         disposal = Disposal(id=f"X{archive.store.next_sequence(KIND):06d}", reason=reason,
                             items=[_listed(archive, d) for d in chosen],
                             proposed_by=archive.user, proposed_at=archive.clock())
-        archive.store.add_record(KIND, disposal.id, disposal.model_dump(mode="json"))
-        archive.journal.record(archive.user, "dispose.propose", remarks=reason,
-                               details={"disposal": disposal.id,
-                                        "dossiers": [i.archive_no for i in disposal.items],
-                                        "documents": sum(len(i.documents) for i in disposal.items)})
-    return disposal
+        listed = [i.archive_no for i in disposal.items]
+
+        def add(entry: JournalEntry) -> Disposal:
+            """Under the number journaled (a resumed run reuses the interrupted run's)."""
+            made = disposal.model_copy(update={"id": entry.details["disposal"]})
+            if archive.store.get_record(KIND, made.id) is None:
+                archive.store.add_record(KIND, made.id, made.model_dump(mode="json"))
+            return made
+
+        return change(archive, Operation.DISPOSE_PROPOSE, add, remarks=reason,
+                      intent={"reason": reason, "dossiers": listed},
+                      details={"disposal": disposal.id, "dossiers": listed,
+                               "documents": sum(len(i.documents) for i in disposal.items)})
 
 
 # -- approve --------------------------------------------------------------------------------------
@@ -213,7 +158,7 @@ def approve(archive: Archive, disposal_id: str) -> Disposal:
     require(archive, Permission.APPROVE, details={"disposal": disposal_id})
     disposal = get_disposal(archive, disposal_id)
     if disposal.proposed_by == archive.user:
-        archive.journal.record(archive.user, "denied", remarks="the proposer cannot approve",
+        archive.journal.record(archive.user, Operation.DENIED, remarks="the proposer cannot approve",
                                details={"operation": "dispose.approve", "disposal": disposal_id})
         raise PermissionDenied(f"{archive.user} proposed {disposal_id} and cannot approve it too; "
                                "another manager must approve")
@@ -222,9 +167,8 @@ def approve(archive: Archive, disposal_id: str) -> Disposal:
     approved = disposal.model_copy(update={"status": DisposalStatus.APPROVED,
                                            "approved_by": archive.user,
                                            "approved_at": archive.clock()})
-    with archive.store.transaction():
-        _save(archive, approved)
-        archive.journal.record(archive.user, "dispose.approve", details={"disposal": disposal_id})
+    change(archive, Operation.DISPOSE_APPROVE, lambda _: _save(archive, approved),
+           details={"disposal": disposal_id})
     return approved
 
 
@@ -273,7 +217,7 @@ def _recheck(archive: Archive, disposal: Disposal,
             if why:
                 refused[item.archive_no] = why
     if refused:
-        archive.journal.record(archive.user, "dispose.refused",
+        archive.journal.record(archive.user, Operation.DISPOSE_REFUSED,
                                details={"disposal": disposal.id, "refused": refused})
         raise NotDisposable(refused)
 
@@ -317,26 +261,26 @@ def _destroy_document(archive: Archive, disposal: Disposal, item: ListedDossier,
     record, and the tombstone marked ``done``: the per-document progress a rerun resumes from
     (kept there, not in the disposal record, so a long list is not rewritten per document).
     False when a previous run finished this document."""
-    found = archive.store.get_record(TOMBSTONE, doc.id)
+    found = archive.store.get_record(RecordKind.TOMBSTONE, doc.id)
     if found is not None and found.get("done"):
         return False
     tombstone = found or {**doc.model_dump(mode="json"), "archive_no": item.archive_no,
                           "customer_id": item.customer_id, "disposal": disposal.id,
                           "disposed_at": archive.clock().isoformat(), "disposed_by": archive.user}
     if found is None:
-        archive.store.put_record(TOMBSTONE, doc.id, {**tombstone, "done": False})
+        archive.store.put_record(RecordKind.TOMBSTONE, doc.id, {**tombstone, "done": False})
     archive.index.delete([doc.id])
     for sha in (doc.sha256, doc.searchable_sha256):
         if sha and sha not in keep:
             archive.blobs.delete(sha)
     archive.store.delete_document(doc.id)
-    archive.store.put_record(TOMBSTONE, doc.id, {**tombstone, "done": True})
+    archive.store.put_record(RecordKind.TOMBSTONE, doc.id, {**tombstone, "done": True})
     return True
 
 
 def destroyed(archive: Archive, disposal_id: str) -> list[str]:
     """Ids of the documents of this disposal destroyed so far."""
-    return [key for key, t in archive.store.iter_records(TOMBSTONE, disposal=disposal_id)
+    return [key for key, t in archive.store.iter_records(RecordKind.TOMBSTONE, disposal=disposal_id)
             if t.get("done")]
 
 
@@ -345,13 +289,11 @@ def _close_dossier(archive: Archive, disposal: Disposal, item: ListedDossier) ->
         return
     dossier = find_dossier(archive, item.archive_no)
     if dossier.status is not DossierStatus.DISPOSED:
-        with archive.store.transaction():
-            archive.store.update_dossier(dossier.model_copy(update={
-                "status": DossierStatus.DISPOSED, "disposed_at": archive.clock()}))
-            archive.journal.record(archive.user, "dispose.dossier", dossier=item.archive_no,
-                                   customer_id=item.customer_id,
-                                   details={"disposal": disposal.id,
-                                            "documents": len(item.documents)})
+        disposed = dossier.model_copy(update={"status": DossierStatus.DISPOSED,
+                                              "disposed_at": archive.clock()})
+        change(archive, Operation.DISPOSE_DOSSIER, lambda _: archive.store.update_dossier(disposed),
+               dossier=item.archive_no, customer_id=item.customer_id,
+               details={"disposal": disposal.id, "documents": len(item.documents)})
     disposal.dossiers_done.append(item.archive_no)  # saved after the last dossier: a rerun
     # finds the others done by their tombstones and status, without rewriting a long list
     # once per dossier
@@ -372,15 +314,20 @@ def _wipe_customers(archive: Archive, disposal: Disposal, keep: set[str]) -> Non
         evidence = stored.consent.evidence_sha256 if stored.consent else None
         if evidence:
             evidence_users[evidence] -= 1
-            if evidence not in keep and evidence_users[evidence] <= 0:
-                archive.blobs.delete(evidence)
-        with archive.store.transaction():
-            archive.store.update_customer(stored.model_copy(update={
-                **{f: None for f in PERSONAL_FIELDS}, "lookup": {}, "consent": None,
-                "status": CustomerStatus.ARCHIVED, "updated_at": archive.clock()}))
-            archive.journal.record(archive.user, "customer.wipe", customer_id=customer_id,
-                                   details={"disposal": disposal.id, "fields": fields,
-                                            "consent_evidence": stored.consent is not None})
+        drop = evidence if evidence and evidence not in keep and evidence_users[evidence] <= 0 \
+            else None
+        wiped = stored.model_copy(update={
+            **{f: None for f in PERSONAL_FIELDS}, "lookup": {}, "consent": None,
+            "status": CustomerStatus.ARCHIVED, "updated_at": archive.clock()})
+
+        def wipe(_: JournalEntry, wiped: Customer = wiped, drop: str | None = drop) -> None:
+            if drop:
+                archive.blobs.delete(drop)
+            archive.store.update_customer(wiped)
+
+        change(archive, Operation.CUSTOMER_WIPE, wipe, customer_id=customer_id,
+               details={"disposal": disposal.id, "fields": fields,
+                        "consent_evidence": stored.consent is not None})
         disposal.customers_wiped.append(customer_id)
         _save(archive, disposal)
 
@@ -406,7 +353,7 @@ def _certify(archive: Archive, disposal: Disposal) -> Disposal:
         disposal = disposal.model_copy(update={"journaling": True})
         _save(archive, disposal)
         seq = archive.journal.record(
-            archive.user, "dispose.execute",
+            archive.user, Operation.DISPOSE_EXECUTE,
             details={"disposal": disposal.id, "certificate_sha256": json_sha,
                      "certificate_pdf_sha256": pdf_sha,
                      "dossiers": [i.archive_no for i in disposal.items],
@@ -446,7 +393,7 @@ def certificate_bytes(archive: Archive, disposal_id: str, kind: str = "pdf") -> 
         raise NotFound("destruction certificate of disposal", disposal_id)
     data = read_checked(archive, record[f"{kind}_sha256"],
                         what=f"destruction certificate of disposal {disposal_id}")
-    archive.journal.record(archive.user, "dispose.certificate",
+    archive.journal.record(archive.user, Operation.DISPOSE_CERTIFICATE,
                            details={"disposal": disposal_id, "format": kind})
     return data
 

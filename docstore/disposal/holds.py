@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from ..access import Permission, require
 from ..archive import Archive
+from ..changes import change
 from ..dossiers import get as find_dossier
 from ..errors import Conflict, InvalidValue
 from ..models import Dossier, DossierStatus, Hold
+from ..operations import Operation
 
 
 def _reason(reason: str) -> str:
@@ -34,9 +36,8 @@ def set_hold(archive: Archive, archive_no: str, reason: str) -> Dossier:
                            f"by {hold.by}: {hold.reason}")
         held = dossier.model_copy(update={"hold": Hold(reason=reason, by=archive.user,
                                                        at=archive.clock())})
-        archive.store.update_dossier(held)
-        archive.journal.record(archive.user, "hold.set", dossier=archive_no,
-                               customer_id=dossier.customer_id, remarks=reason)
+        change(archive, Operation.HOLD_SET, lambda _: archive.store.update_dossier(held),
+               dossier=dossier.archive_no, customer_id=dossier.customer_id, remarks=reason)
     return held
 
 
@@ -49,12 +50,10 @@ def release_hold(archive: Archive, archive_no: str, reason: str) -> Dossier:
         if dossier.hold is None:
             raise Conflict(f"dossier {archive_no} is not on hold")
         released = dossier.model_copy(update={"hold": None})
-        archive.store.update_dossier(released)
-        archive.journal.record(
-            archive.user, "hold.release", dossier=archive_no, customer_id=dossier.customer_id,
-            remarks=reason, details={"held_since": dossier.hold.at.isoformat(),
-                                     "held_by": dossier.hold.by,
-                                     "hold_reason": dossier.hold.reason})
+        change(archive, Operation.HOLD_RELEASE, lambda _: archive.store.update_dossier(released),
+               dossier=dossier.archive_no, customer_id=dossier.customer_id, remarks=reason,
+               details={"held_since": dossier.hold.at.isoformat(), "held_by": dossier.hold.by,
+                        "hold_reason": dossier.hold.reason})
     return released
 
 

@@ -14,8 +14,9 @@ from ..sharing import require_document, scope_of
 from ..archive import Archive
 from ..checked import copy_checked
 from ..errors import NotFound
-from ..models import TOMBSTONE, CustomerStatus, Document, SearchHit, SearchQuery, SearchResults
+from ..models import RecordKind, CustomerStatus, Document, SearchHit, SearchQuery, SearchResults
 from ..outputs import check_target, output_file
+from ..operations import Operation
 
 log = logging.getLogger(__name__)
 REINDEX_BATCH = 200
@@ -32,7 +33,7 @@ def search(archive: Archive, query: SearchQuery, *, include_archived: bool = Fal
     hits = archive.index.search(query) if include_archived else _active_hits(archive, query)
     pending = archive.store.count_documents(pending_only=True)
     archive.journal.record(
-        archive.user, "search", customer_id=query.customer_id, dossier=query.archive_no,
+        archive.user, Operation.SEARCH, customer_id=query.customer_id, dossier=query.archive_no,
         details={"query": query.text, "hits": len(hits),
                  **({"like": query.like} if query.like else {}),
                  **({"include_archived": True} if include_archived else {}),
@@ -91,7 +92,7 @@ def stats(archive: Archive) -> dict[str, int]:
 def get_document(archive: Archive, document_id: str) -> Document:
     doc = archive.store.get_document(document_id)
     if doc is None:
-        gone = archive.store.get_record(TOMBSTONE, document_id)
+        gone = archive.store.get_record(RecordKind.TOMBSTONE, document_id)
         if gone is not None:
             raise NotFound("document", f"{document_id} (disposed of by {gone['disposal']} on "
                                        f"{str(gone['disposed_at'])[:10]}; only its tombstone is kept)")
@@ -103,7 +104,7 @@ def show(archive: Archive, document_id: str) -> Document:
     require(archive, Permission.READ, document_id=document_id)
     doc = get_document(archive, document_id)
     require_document(archive, doc)
-    archive.journal.record(archive.user, "show", document_id=doc.id, customer_id=doc.customer_id,
+    archive.journal.record(archive.user, Operation.SHOW, document_id=doc.id, customer_id=doc.customer_id,
                            dossier=doc.archive_no)
     return doc
 
@@ -114,7 +115,7 @@ def preview_source(archive: Archive, document_id: str) -> Iterator[tuple[Documen
     text is shown to the same people). Journaled as ``preview``; not an export."""
     require(archive, Permission.READ, document_id=document_id)
     doc = get_document(archive, document_id)
-    archive.journal.record(archive.user, "preview", document_id=doc.id,
+    archive.journal.record(archive.user, Operation.PREVIEW, document_id=doc.id,
                            customer_id=doc.customer_id, dossier=doc.archive_no)
     with archive.blobs.open(doc.sha256) as stream:
         yield doc, stream
@@ -134,7 +135,7 @@ def export(archive: Archive, document_id: str, out: Path, *, searchable: bool = 
     check_target(out, archive.private_paths, force=force)  # refused before the journal entry
     with output_file(out, archive.private_paths, force=force) as dst:
         copy_checked(archive, sha, dst, what=f"document {doc.id} ({doc.filename})")
-    archive.journal.record(archive.user, "get", document_id=doc.id, customer_id=doc.customer_id,
+    archive.journal.record(archive.user, Operation.GET, document_id=doc.id, customer_id=doc.customer_id,
                            dossier=doc.archive_no,
                            details={"out": str(out), "searchable": searchable})
     return doc
@@ -174,7 +175,7 @@ def reindex(archive: Archive, *, everything: bool = False) -> ReindexReport:
                 batch = []
         _index_batch(archive, batch, report)
     report.pending = archive.store.count_documents(pending_only=True)
-    archive.journal.record(archive.user, "reindex",
+    archive.journal.record(archive.user, Operation.REINDEX,
                            details={"all": everything, "indexed": report.indexed,
                                     "failed": report.failed})
     return report

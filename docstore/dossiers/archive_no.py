@@ -26,9 +26,10 @@ from pydantic import BaseModel
 
 from ..archive import Archive
 from ..errors import Conflict, InvalidValue
+from ..models import RecordKind
 from ..rules import FIELDS, Template
 
-CLAIM = "archive_no"
+CLAIM = RecordKind.ARCHIVE_NO
 """Record kind of number claims."""
 def template_of(archive: Archive) -> Template:
     return Template.parse(archive.dossier_rules.archive_no_template)

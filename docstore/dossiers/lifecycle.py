@@ -32,10 +32,12 @@ from .. import validate
 from ..access import Permission, require
 from ..sharing import require_dossier, visibility
 from ..archive import Archive
+from ..changes import change
 from .checklists import missing_kinds, required_kinds
 from ..errors import Conflict, Incomplete, InvalidValue, NotFound
 from ..models import Document, Dossier, DossierStatus
 from ..runlock import Locked, run_lock
+from ..operations import Operation
 
 
 CHANGE_LOCK_TTL = timedelta(minutes=5)
@@ -158,12 +160,10 @@ def open_for_ingest(archive: Archive, archive_no: str, customer_id: str,
 
 
 def _create(archive: Archive, dossier: Dossier, source: str) -> Dossier:
-    with archive.store.transaction():
-        archive.journal.record(archive.user, "dossier.open", dossier=dossier.archive_no,
-                               customer_id=dossier.customer_id,
-                               details={"category": dossier.category, "source": source,
-                                        "fields": _set_fields(dossier)})
-        archive.store.add_dossier(dossier)
+    change(archive, Operation.DOSSIER_OPEN, lambda _: archive.store.add_dossier(dossier),
+           dossier=dossier.archive_no, customer_id=dossier.customer_id,
+           details={"category": dossier.category, "source": source,
+                    "fields": _set_fields(dossier)})
     return dossier
 
 
@@ -201,7 +201,7 @@ def approve_late(archive: Archive, archive_no: str) -> Dossier:
     advance(dossier, Action.ADD_LATE)
     require(archive, Permission.APPROVE, dossier=archive_no, customer_id=dossier.customer_id,
             details={"late": True})
-    archive.journal.record(archive.user, "dossier.add", dossier=archive_no,
+    archive.journal.record(archive.user, Operation.DOSSIER_ADD, dossier=archive_no,
                            customer_id=dossier.customer_id,
                            details={"late": True, "status": dossier.status.value})
     return dossier
@@ -229,7 +229,7 @@ def complete(archive: Archive, archive_no: str, received_on: date | None = None)
         due = datetime.combine(received + timedelta(days=days), time(23, 59, 59), zone)
         updated = dossier.model_copy(update={"completed_at": completed_at, "finalize_due": due,
                                              "status": _status(stage)})
-        _save(archive, updated, "dossier.complete", {"finalize_days": days})
+        _save(archive, updated, Operation.DOSSIER_COMPLETE, {"finalize_days": days})
     return updated
 
 
@@ -254,7 +254,7 @@ def finalize(archive: Archive, archive_no: str, override: str | None = None) -> 
             "finalized_by": archive.user, "finalize_override": reason})
         # the retention period starts now for most categories: fixed here, shown at once
         updated = retention.evaluate(archive, updated, None).dossier
-        _save(archive, updated, "dossier.finalize",
+        _save(archive, updated, Operation.DOSSIER_FINALIZE,
               {"missing": missing, "override": reason is not None,
                "late": bool(dossier.finalize_due and archive.clock() > dossier.finalize_due),
                "retention": updated.retention,
@@ -275,7 +275,7 @@ def shelve(archive: Archive, archive_no: str, location: str) -> Dossier:
         updated = dossier.model_copy(update={
             "status": _status(stage), "location": location,
             "shelved_at": archive.clock() if not moving else dossier.shelved_at})
-        _save(archive, updated, "dossier.move" if moving else "dossier.shelve",
+        _save(archive, updated, Operation.DOSSIER_MOVE if moving else Operation.DOSSIER_SHELVE,
               {"from": dossier.location, "to": location} if moving else {"to": location})
     return updated
 
@@ -299,12 +299,11 @@ def _changing(archive: Archive, archive_no: str,
                        "try again") from exc
 
 
-def _save(archive: Archive, dossier: Dossier, operation: str, details: dict[str, object],
+def _save(archive: Archive, dossier: Dossier, operation: Operation, details: dict[str, object],
           remarks: str | None = None) -> None:
-    archive.journal.record(archive.user, operation, dossier=dossier.archive_no,
-                           customer_id=dossier.customer_id, remarks=remarks,
-                           details={"status": dossier.status.value, **details})
-    archive.store.update_dossier(dossier)
+    change(archive, operation, lambda _: archive.store.update_dossier(dossier),
+           dossier=dossier.archive_no, customer_id=dossier.customer_id, remarks=remarks,
+           details={"status": dossier.status.value, **details})
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -320,7 +319,7 @@ def show(archive: Archive, archive_no: str) -> tuple[Dossier, list[Document]]:
     dossier = get(archive, archive_no)
     require_dossier(archive, dossier)
     seen = visibility(archive)
-    archive.journal.record(archive.user, "dossier.show", dossier=dossier.archive_no,
+    archive.journal.record(archive.user, Operation.DOSSIER_SHOW, dossier=dossier.archive_no,
                            customer_id=dossier.customer_id)
     documents = ([] if seen is not None and not seen.sees_dossier(dossier, documents=True)
                  else documents_of(archive, dossier.archive_no))
@@ -340,7 +339,7 @@ def list_dossiers(archive: Archive, *, customer_id: str | None = None,
              if (stored == status or stage_of(d).value == status)
              and (not overdue or is_overdue(d, now))
              and (seen is None or seen.sees_dossier(d))]
-    archive.journal.record(archive.user, "dossier.list", customer_id=customer_id,
+    archive.journal.record(archive.user, Operation.DOSSIER_LIST, customer_id=customer_id,
                            details={"status": status, "overdue": overdue, "found": len(found)})
     return found
 
@@ -353,6 +352,6 @@ def is_overdue(dossier: Dossier, now: datetime) -> bool:
 def gaps(archive: Archive, prefix: str | None = None) -> list[numbers.SeriesGaps]:
     require(archive, Permission.DOSSIER)
     found = numbers.series_gaps(archive, prefix)
-    archive.journal.record(archive.user, "dossier.gaps",
+    archive.journal.record(archive.user, Operation.DOSSIER_GAPS,
                            details={"prefix": prefix, "missing": sum(len(g.missing) for g in found)})
     return found

@@ -28,9 +28,11 @@ from enum import StrEnum
 from dateutil.relativedelta import relativedelta
 
 from ..archive import Archive, zone
+from ..changes import change
 from ..errors import InvalidValue
 from ..rules import DEFAULT_RULE, PERMANENT, Event, Rule, check_policy, parse_period
 from ..models import Dossier
+from ..operations import Operation
 
 def rule_for(policy: dict[str, str], dossier: Dossier) -> Rule:
     parts = dossier.archive_no.split("-")
@@ -133,14 +135,13 @@ def ensure_retention(archive: Archive, dossier: Dossier,
     result = evaluate(archive, dossier, last_activity)
     fields = ("retention", "retention_from", "retention_until")
     if any(getattr(result.dossier, f) != getattr(dossier, f) for f in fields):
-        archive.store.update_dossier(result.dossier)
-        archive.journal.record(
-            archive.user, "retention.set", customer_id=dossier.customer_id,
-            dossier=dossier.archive_no,
-            details={"retention": result.dossier.retention,
-                     "from": _iso(result.dossier.retention_from),
-                     "until": _iso(result.dossier.retention_until),
-                     "previous_until": _iso(dossier.retention_until)})
+        change(archive, Operation.RETENTION_SET,
+               lambda _: archive.store.update_dossier(result.dossier),
+               customer_id=dossier.customer_id, dossier=dossier.archive_no,
+               details={"retention": result.dossier.retention,
+                        "from": _iso(result.dossier.retention_from),
+                        "until": _iso(result.dossier.retention_until),
+                        "previous_until": _iso(dossier.retention_until)})
     return result
 
 

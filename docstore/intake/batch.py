@@ -19,6 +19,7 @@ from .manifest import check_references, manifest_items, read_manifest
 from ..models import IngestResult
 from .receipt import ReceiptWriter, new_batch_id
 from ..outputs import check_target
+from ..operations import Operation
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Batch:
             yield result
         if writer:
             writer.close(self.counts())
-        self.archive.journal.record(self.archive.user, "ingest.batch",
+        self.archive.journal.record(self.archive.user, Operation.INGEST_BATCH,
                                     details={"batch": self.batch_id, **self.counts()})
 
     def counts(self) -> dict[str, int]:

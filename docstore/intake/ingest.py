@@ -37,12 +37,13 @@ from .files import FoundFile, walk
 from ..customers import check_consent
 from ..dossiers import approve_late, check_accepts_documents, open_for_ingest
 from ..dossiers import get as get_dossier
-from ..models import TOMBSTONE, Document, IndexState, IngestResult, IngestStatus, document_id_for
+from ..models import Document, IndexState, IngestResult, IngestStatus, RecordKind, document_id_for
 from ..ports import Extraction, Part
 from . import group
 from .group import Group, Pending, discard, discard_prepared, ingest_details
 from .prepare import Prepared, Task, document_title, prepare, sha256_of
 from .workers import ExtractionPool
+from ..operations import Operation
 
 log = logging.getLogger(__name__)
 INDEX_BATCH = 200
@@ -368,7 +369,7 @@ class Ingestor:
     def _journal_ingest(self, doc: Document, name: str, repaired: bool = False) -> None:
         details = ingest_details(doc, name)
         entry = self.archive.journal.record(
-            self.archive.user, "ingest", document_id=doc.id, customer_id=doc.customer_id,
+            self.archive.user, Operation.INGEST, document_id=doc.id, customer_id=doc.customer_id,
             dossier=doc.archive_no, details={**details, "repaired": True} if repaired else details)
         self.archive.store.set_journal_seq(doc.id, entry.seq)
 
@@ -434,7 +435,7 @@ class Ingestor:
     def _disposed(self, path: Path, doc_id: str) -> IngestResult | None:
         """Content destroyed under a disposal is not taken back in silently: its retention
         ended and the destruction certificate says it is gone."""
-        grave = self.archive.store.get_record(TOMBSTONE, doc_id)
+        grave = self.archive.store.get_record(RecordKind.TOMBSTONE, doc_id)
         if grave is None:
             return None
         when = str(grave.get("disposed_at", ""))[:10]

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from ..access import Permission, require
 from ..archive import Archive
+from ..changes import change
 from ..documents import index_documents, index_in_transaction
 from ..errors import BadInput
 from .ingest import sha256_of
 from ..models import Document, IndexState
+from ..operations import Operation
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +70,8 @@ def retry_ocr(archive: Archive) -> OcrRetryReport:
 def _save(archive: Archive, doc: Document) -> None:
     """Record + journal (+ index where it shares the transaction); else index after."""
     with archive.store.transaction():
-        archive.store.update_document(doc)
-        archive.journal.record(archive.user, "ocr.retry", document_id=doc.id,
-                               customer_id=doc.customer_id, dossier=doc.archive_no)
+        change(archive, Operation.OCR_RETRY, lambda _: archive.store.update_document(doc),
+               document_id=doc.id, customer_id=doc.customer_id, dossier=doc.archive_no)
         indexed = index_in_transaction(archive, [doc])
     if not indexed:
         index_documents(archive, [doc])

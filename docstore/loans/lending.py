@@ -34,11 +34,14 @@ from zoneinfo import ZoneInfo
 from ..access import Permission, may, require
 from ..sharing import require_dossier
 from ..archive import Archive, zone
+from ..changes import change
 from ..errors import Conflict, InvalidValue, NotFound, PermissionDenied
-from ..models import Dossier, DossierStatus, Loan, LoanCheck, LoanKind, LoanStatus, Repair, User
+from ..models import (Dossier, DossierStatus, JournalEntry, Loan, LoanCheck, LoanKind, LoanStatus,
+                      RecordKind, Repair, User)
+from ..operations import Operation
 
-LOAN, REPAIR, ORIGINAL_OUT = "loan", "repair", "loan.out"
-REFERENCE_OUT = "reference.out"
+LOAN, REPAIR, ORIGINAL_OUT = RecordKind.LOAN, RecordKind.REPAIR, RecordKind.LOAN_OUT
+REFERENCE_OUT = RecordKind.REFERENCE_OUT
 """One claim per dossier whose reference copy (常用复印件) is out (``loans.reference``)."""
 OPEN = (LoanStatus.REQUESTED, LoanStatus.OUT)
 KIND_LABEL = {LoanKind.ORIGINAL: "原件", LoanKind.COPY: "影印", LoanKind.REFERENCE: "常用复印件"}
@@ -100,7 +103,7 @@ def list_loans(archive: Archive, *, overdue: bool = False, open_only: bool = Fal
     found = [loan for loan in iter_loans(archive, **where)
              if (not open_only or loan.status in OPEN)
              and (not overdue or is_overdue(archive, loan, now))]
-    archive.journal.record(archive.user, "loan.list", dossier=archive_no,
+    archive.journal.record(archive.user, Operation.LOAN_LIST, dossier=archive_no,
                            details={"shown": len(found), "overdue": overdue, "open": open_only})
     return found
 
@@ -120,7 +123,7 @@ def borrow(archive: Archive, archive_no: str, *, purpose: str, copy: bool = Fals
     now = archive.clock()
     if not copy:
         _refuse_if_out(archive, _settle_claim(archive, archive_no))
-    loan = Loan(id=_next_id(archive, "loan", "L"), archive_no=archive_no, dossier_id=dossier.id,
+    loan = Loan(id=_next_id(archive, LOAN, "L"), archive_no=archive_no, dossier_id=dossier.id,
                 kind=LoanKind.COPY if copy else LoanKind.ORIGINAL, borrower=person.name,
                 department=person.department, purpose=purpose.strip(),
                 status=LoanStatus.REQUESTED if copy else LoanStatus.OUT, requested_at=now,
@@ -129,14 +132,18 @@ def borrow(archive: Archive, archive_no: str, *, purpose: str, copy: bool = Fals
     with archive.store.transaction():  # SQLite: all or nothing; MongoDB: in this order
         if not copy:
             _claim_original(archive, loan)
-        archive.journal.record(operator, "loan.borrow", dossier=archive_no, details={
-            "loan": loan.id, "kind": loan.kind.value, "status": loan.status.value,
-            "borrower": loan.borrower})
-        try:
-            archive.store.add_record(LOAN, loan.id, _data(loan))
-        except Conflict:  # MongoDB: another counter's borrow took our claim for a crash's
-            pass  # leftover and wrote this very loan from it (the id is ours alone)
+        change(archive, Operation.LOAN_BORROW, lambda _: _add_loan(archive, loan),
+               dossier=archive_no, details={"loan": loan.id, "kind": loan.kind.value,
+                                            "status": loan.status.value,
+                                            "borrower": loan.borrower})
     return loan
+
+
+def _add_loan(archive: Archive, loan: Loan) -> None:
+    try:
+        archive.store.add_record(LOAN, loan.id, _data(loan))
+    except Conflict:  # MongoDB: another counter's borrow took our claim for a crash's
+        pass  # leftover and wrote this very loan from it (the id is ours alone)
 
 
 def _lendable(archive: Archive, archive_no: str) -> Dossier:
@@ -220,7 +227,7 @@ def _finish_crashed_borrow(archive: Archive, held: Loan) -> None:
     """Only MongoDB gets here (on SQLite the claim, entry and loan commit together). The
     crash fell after the claim: its journal entry may or may not have been written, so a
     ``repaired`` entry records the loan being completed from the claim."""
-    archive.journal.record(held.requested_by or held.borrower, "loan.borrow",
+    archive.journal.record(held.requested_by or held.borrower, Operation.LOAN_BORROW,
                            dossier=held.archive_no, details={
                                "loan": held.id, "kind": held.kind.value,
                                "status": held.status.value, "borrower": held.borrower,
@@ -234,7 +241,7 @@ def approve(archive: Archive, loan_id: str, *, copied: str | None = None) -> Loa
     require(archive, Permission.APPROVE, details={"loan": loan_id})
     loan = _requested(archive, loan_id, "approved")
     if archive.user in (loan.borrower, loan.requested_by):
-        archive.journal.record(archive.user, "denied", dossier=loan.archive_no,
+        archive.journal.record(archive.user, Operation.DENIED, dossier=loan.archive_no,
                                remarks="own copy request", details={"loan": loan_id})
         raise PermissionDenied(f"{archive.user} cannot approve {loan_id}, their own request; "
                                "another manager must approve it")
@@ -245,10 +252,10 @@ def approve(archive: Archive, loan_id: str, *, copied: str | None = None) -> Loa
     now = archive.clock()
     loan = loan.model_copy(update={"status": LoanStatus.OUT, "approved_by": archive.user,
                                    "approved_at": now, "out_at": now, "copied": made})
-    with archive.store.transaction():
-        archive.journal.record(archive.user, "loan.approve", dossier=loan.archive_no,
-                               details={"loan": loan.id, "fields": ["copied"]})
-        archive.store.put_record(LOAN, loan.id, _data(loan))
+    approved = loan
+    change(archive, Operation.LOAN_APPROVE,
+           lambda _: archive.store.put_record(LOAN, approved.id, _data(approved)),
+           dossier=loan.archive_no, details={"loan": loan.id, "fields": ["copied"]})
     return loan
 
 
@@ -260,10 +267,10 @@ def refuse(archive: Archive, loan_id: str, *, reason: str) -> Loan:
     loan = _requested(archive, loan_id, "refused").model_copy(update={
         "status": LoanStatus.REFUSED, "approved_by": archive.user,
         "approved_at": archive.clock(), "note": reason.strip()})
-    with archive.store.transaction():
-        archive.journal.record(archive.user, "loan.refuse", dossier=loan.archive_no,
-                               remarks=loan.note, details={"loan": loan.id})
-        archive.store.put_record(LOAN, loan.id, _data(loan))
+    refused = loan
+    change(archive, Operation.LOAN_REFUSE,
+           lambda _: archive.store.put_record(LOAN, refused.id, _data(refused)),
+           dossier=loan.archive_no, remarks=loan.note, details={"loan": loan.id})
     return loan
 
 
@@ -294,11 +301,15 @@ def return_loan(archive: Archive, loan_id: str, *, check: str, note: str | None 
         loan = loan.model_copy(update={
             "status": LoanStatus.RETURNED, "returned_at": now, "received_by": archive.user,
             "check": result, "note": note or loan.note, "repair_id": repair and repair.id})
-        archive.journal.record(archive.user, "loan.return", dossier=loan.archive_no, details={
+        returned = loan
+
+        def put_back(_: JournalEntry) -> None:
+            archive.store.put_record(LOAN, returned.id, _data(returned))
+            _release_claim(archive, returned)
+
+        change(archive, Operation.LOAN_RETURN, put_back, dossier=loan.archive_no, details={
             "loan": loan.id, "kind": loan.kind.value, "check": result.value,
             **({"repair": repair.id} if repair else {})})
-        archive.store.put_record(LOAN, loan.id, _data(loan))
-        _release_claim(archive, loan)
     return loan
 
 
@@ -326,12 +337,13 @@ def _open_repair(archive: Archive, loan: Loan, problem: LoanCheck, note: str | N
     """One repair per loan: a rerun after a crash finds the one it opened."""
     for _key, data in archive.store.iter_records(REPAIR, loan_id=loan.id):
         return Repair.model_validate(data)
-    repair = Repair(id=_next_id(archive, "repair", "R"), archive_no=loan.archive_no,
+    repair = Repair(id=_next_id(archive, REPAIR, "R"), archive_no=loan.archive_no,
                     loan_id=loan.id, opened_at=archive.clock(), opened_by=archive.user,
                     problem=problem, note=note)
-    archive.journal.record(archive.user, "repair.open", dossier=loan.archive_no,
-                           details={"repair": repair.id, "loan": loan.id, "problem": problem.value})
-    archive.store.add_record(REPAIR, repair.id, _data(repair))
+    change(archive, Operation.REPAIR_OPEN,
+           lambda _: archive.store.add_record(REPAIR, repair.id, _data(repair)),
+           dossier=loan.archive_no,
+           details={"repair": repair.id, "loan": loan.id, "problem": problem.value})
     return repair
 
 
@@ -339,7 +351,7 @@ def list_repairs(archive: Archive, *, include_closed: bool = False) -> list[Repa
     require(archive, Permission.LEND)
     found = [Repair.model_validate(data) for _key, data in archive.store.iter_records(REPAIR)]
     found = [r for r in found if include_closed or r.closed_at is None]
-    archive.journal.record(archive.user, "repair.list", details={"shown": len(found)})
+    archive.journal.record(archive.user, Operation.REPAIR_LIST, details={"shown": len(found)})
     return found
 
 
@@ -355,8 +367,9 @@ def close_repair(archive: Archive, repair_id: str, *, note: str | None = None) -
                        f"by {repair.closed_by}")
     repair = repair.model_copy(update={"closed_at": archive.clock(), "closed_by": archive.user,
                                        "closed_note": note})
-    with archive.store.transaction():
-        archive.journal.record(archive.user, "repair.close", dossier=repair.archive_no,
-                               remarks=note, details={"repair": repair.id, "loan": repair.loan_id})
-        archive.store.put_record(REPAIR, repair.id, _data(repair))
+    closed = repair
+    change(archive, Operation.REPAIR_CLOSE,
+           lambda _: archive.store.put_record(REPAIR, closed.id, _data(closed)),
+           dossier=repair.archive_no, remarks=note,
+           details={"repair": repair.id, "loan": repair.loan_id})
     return repair

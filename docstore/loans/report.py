@@ -24,6 +24,7 @@ from ..archive import Archive
 from ..errors import InvalidValue
 from ..models import Loan, LoanKind
 from ..textfiles import formula_safe
+from ..operations import Operation
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -74,7 +75,7 @@ def monthly(archive: Archive, month: str | None = None, fmt: str = "table") -> M
             if _out_at(loan, as_of)]
     report = MonthlyReport(month=month, as_of=as_of, generated_at=now,
                            generated_by=archive.user, timezone=archive.timezone, rows=rows)
-    archive.journal.record(archive.user, "report.monthly", details={
+    archive.journal.record(archive.user, Operation.REPORT_MONTHLY, details={
         "month": month, "format": fmt, "rows": len(rows), **report.totals})
     return report
 

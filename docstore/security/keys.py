@@ -22,6 +22,7 @@ from .blobcrypt import EncryptedBlobStore
 from ..crypto import Cipher, KeyRing, load_keyring, write_keyring
 from ..customers import seal, unseal
 from ..errors import ArchiveError, NotFound, PartialFailure, UsageError
+from ..operations import Operation
 
 Progress = Callable[[str], None]
 """Called with the hash of each attachment once it is sealed under the current key."""
@@ -52,7 +53,7 @@ def rotate_key(archive: Archive, key_file: Path, data_dir: Path,
         ring = ring.with_new_key()
         write_keyring(key_file, ring)
     _use(archive, ring)
-    archive.journal.record(archive.user, "key.rotate.start",
+    archive.journal.record(archive.user, Operation.KEY_ROTATE_START,
                            details={"key": ring.current, "resumed": resumed})
     report = SealReport(ring.current, resumed=resumed)
     for stored in archive.store.list_customers(limit=10**9):
@@ -62,11 +63,11 @@ def rotate_key(archive: Archive, key_file: Path, data_dir: Path,
     _reseal_all(blobs, report, progress, plaintext=isinstance(blobs, EncryptedBlobStore)
                 and blobs.encrypt)
     if report.failed:
-        archive.journal.record(archive.user, "key.rotate", details=_details(report))
+        archive.journal.record(archive.user, Operation.KEY_ROTATE, details=_details(report))
         raise PartialFailure(_failures("the old keys were kept in the key file", report))
     write_keyring(key_file, ring.retire_others())  # kept: old backups and seals still open
     _use(archive, ring.retire_others())
-    archive.journal.record(archive.user, "key.rotate", details=_details(report))
+    archive.journal.record(archive.user, Operation.KEY_ROTATE, details=_details(report))
     return report
 
 
@@ -80,10 +81,10 @@ def encrypt_attachments(archive: Archive, progress: Progress | None = None) -> S
                          "config.toml (or ARCHIVE_ENCRYPT_ATTACHMENTS=1) first, so that new "
                          "attachments are encrypted too")
     report = SealReport(blobs.ring.current)
-    archive.journal.record(archive.user, "attachments.encrypt.start",
+    archive.journal.record(archive.user, Operation.ATTACHMENTS_ENCRYPT_START,
                            details={"key": report.key})
     _reseal_all(blobs, report, progress, plaintext=True)
-    archive.journal.record(archive.user, "attachments.encrypt", details=_details(report))
+    archive.journal.record(archive.user, Operation.ATTACHMENTS_ENCRYPT, details=_details(report))
     if report.failed:
         raise PartialFailure(_failures("they stay as they were", report))
     return report

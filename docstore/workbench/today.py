@@ -16,6 +16,7 @@ from ..access import Permission, permissions, require
 from ..archive import Archive
 from ..dossiers import Stage, is_overdue as dossier_overdue, stage_of
 from ..models import Dossier, DossierStatus, Loan, LoanKind, LoanStatus
+from ..operations import Operation
 
 MY_RECENT = 20
 """How many of one's own requests the workbench lists (the newest first)."""
@@ -70,7 +71,7 @@ def workbench(archive: Archive) -> Workbench:
                if stage_of(d) is Stage.COMPLETED]
         bench.to_finalize = [DossierDue(dossier=d, overdue=dossier_overdue(d, now))
                              for d in sorted(due, key=lambda d: d.finalize_due or now)]
-    archive.journal.record(archive.user, "workbench", details=bench.counts)
+    archive.journal.record(archive.user, Operation.WORKBENCH, details=bench.counts)
     return bench
 
 
@@ -80,7 +81,7 @@ def copy_requests(archive: Archive) -> list[CopyRequest]:
     require(archive, Permission.APPROVE)
     found = [_request(archive, loan)
              for loan in loans.iter_loans(archive) if loan.status is LoanStatus.REQUESTED]
-    archive.journal.record(archive.user, "loan.list", details={"requested": len(found)})
+    archive.journal.record(archive.user, Operation.LOAN_LIST, details={"requested": len(found)})
     return found
 
 
