@@ -8,7 +8,7 @@ from pathlib import Path
 
 from docstore import customers
 from docstore.archive import Archive
-from docstore.models import Customer, Dossier, DossierStatus, Loan, LoanKind, LoanStatus
+from docstore.models import Customer, Dossier, DossierStatus, Loan, LoanKind, LoanStatus, RecordKind
 from tests.helpers import ingest
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
@@ -57,4 +57,4 @@ def lend(archive: Archive, dossier: Dossier, borrower: str = "李四", when: dat
     loan = Loan(id=f"L{dossier.id}", archive_no=dossier.archive_no, dossier_id=dossier.id,
                 kind=LoanKind.ORIGINAL, borrower=borrower, purpose="诉讼取证",
                 status=LoanStatus.OUT, requested_at=when, out_at=when)
-    archive.store.put_record("loan", loan.id, loan.model_dump(mode="json"))
+    archive.store.put_record(RecordKind.LOAN, loan.id, loan.model_dump(mode="json"))

@@ -13,7 +13,8 @@ from docstore import access, customers
 from docstore.archive import Archive
 from docstore.documents import search
 from docstore.backup import digests
-from docstore.models import Dossier, Loan, LoanKind, LoanStatus, SearchQuery
+from docstore.models import (Dossier, Loan, LoanCheck, LoanKind, LoanStatus, RecordKind, Repair,
+                             SearchQuery)
 from docstore.settings import OcrMode
 from indexer.extract import DefaultExtractor
 from tests.helpers import ingest, write_texts
@@ -55,9 +56,10 @@ def fill(archive: Archive, folder: Path, *, extra_docs: int = 0) -> dict[str, An
     loan = Loan(id="L000001", archive_no="NQ-2026-HT-0042", dossier_id="DS1",
                 kind=LoanKind.ORIGINAL, borrower="王芳", purpose="审计查阅",
                 status=LoanStatus.OUT, requested_at=at, out_at=at)
-    archive.store.add_record("loan", loan.id, loan.model_dump(mode="json"))
-    archive.store.add_record("repair", "R000001", {"loan_id": loan.id, "problem": "damaged",
-                                                   "note": "封面破损"})
+    archive.store.add_record(RecordKind.LOAN, loan.id, loan.model_dump(mode="json"))
+    repair = Repair(id="R000001", archive_no=loan.archive_no, loan_id=loan.id, opened_at=at,
+                    opened_by="王芳", problem=LoanCheck.DAMAGED, note="封面破损")
+    archive.store.add_record(RecordKind.REPAIR, repair.id, repair.model_dump(mode="json"))
     archive.store.add_record("zz_future_kind", "x1", {"说明": "以后才有的记录种类",
                                                        "nested": {"list": [1, 2, 3]}})
     archive.store.next_sequence("loan")

@@ -14,7 +14,7 @@ from docstore import customers, documents
 from docstore import disposal as holds
 from docstore.disposal import run_cleanup
 from docstore.errors import BadInput
-from docstore.models import CustomerStatus, SearchQuery
+from docstore.models import CustomerStatus, RecordKind, SearchQuery
 from docstore.runlock import KIND, Locked, run_lock
 from tests.aging import NOW, at, lend, old_customer, old_dossier
 
@@ -134,7 +134,7 @@ def test_csv_import_refuses_bad_rows_and_a_rerun_adds_nothing(archive, aged, tmp
     assert "3 bad row(s), nothing imported" in message
     assert "line 3" in message and "line 4" in message and "line 5" in message
     assert "line 2" not in message
-    assert list(archive.store.iter_records("transaction", customer_id=aged["old"])) == []
+    assert list(archive.store.iter_records(RecordKind.TRANSACTION, customer_id=aged["old"])) == []
 
     good = tmp_path / "交易记录.csv"
     good.write_text("customer_id,date,amount,note\n"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from docstore.disposal import DisposalStatus, approve, destroyed, get_disposal, propose
 from docstore.journal import verify_chain
+from docstore.models import RecordKind
 from docstore.settings import Backend, Settings
 from tests.aging import SECRET, at, old_customer, old_dossier
 from tests.helpers import TEST_PASSWORD, give_passwords
@@ -89,7 +90,7 @@ def test_kill_9_during_execute_then_rerun_finishes(archive, settings, tmp_path: 
     for doc in docs:
         assert archive.store.get_document(doc.id) is None
         assert not archive.blobs.exists(doc.sha256)
-        assert archive.store.get_record("tombstone", doc.id)["disposal"] == disposal_id
+        assert archive.store.get_record(RecordKind.TOMBSTONE, doc.id)["disposal"] == disposal_id
     assert set(archive.index.document_ids()).isdisjoint(d.id for d in docs)
     customer = archive.store.get_customer(docs[0].customer_id)
     assert (customer.phone, customer.lookup) == (None, {})
@@ -97,7 +98,7 @@ def test_kill_9_during_execute_then_rerun_finishes(archive, settings, tmp_path: 
     entries = list(archive.store.iter_journal())
     assert verify_chain(entries) is None
     [entry] = [e for e in entries if e.operation == "dispose.execute"]
-    cert = archive.store.get_record("certificate", disposal_id)
+    cert = archive.store.get_record(RecordKind.CERTIFICATE, disposal_id)
     with archive.blobs.open(cert["json_sha256"]) as f:
         raw = f.read()
     assert hashlib.sha256(raw).hexdigest() == entry.details["certificate_sha256"]

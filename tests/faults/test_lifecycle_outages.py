@@ -15,7 +15,7 @@ from cli.wiring import open_archive
 from docstore import access, documents
 from docstore.disposal import DisposalStatus, approve, execute, propose
 from docstore.errors import BackendUnavailable, IndexUnavailable
-from docstore.models import TOMBSTONE, SearchQuery
+from docstore.models import RecordKind, SearchQuery
 from tests.aging import SECRET, at, old_customer, old_dossier
 from tests.faults.test_distributed_faults import (CLOSED_ES, CLOSED_MONGO, ROOT, CuttableLink,
                                                   archive_cmd)
@@ -56,7 +56,7 @@ def _finish_and_check(settings, disposal_id: str, docs: list) -> None:
         for doc in docs:
             assert archive.store.get_document(doc.id) is None
             assert not archive.blobs.exists(doc.sha256) and doc.id not in indexed
-            assert archive.store.get_record(TOMBSTONE, doc.id)["done"] is True
+            assert archive.store.get_record(RecordKind.TOMBSTONE, doc.id)["done"] is True
         assert documents.search(archive, SearchQuery(text=SECRET), include_archived=True).hits == []
     finally:
         archive.close()
