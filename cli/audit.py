@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from docstore import audit as workflow
+from docstore.audit import ASPECTS, check_index, verify_archive
 from docstore.errors import PartialFailure
 from docstore.outputs import output_file
 
 from .values import DATE
 from .context import AppContext, pass_app
-from .render import local_time, table
+from .render import jsonable, local_time, table
 
 
 def _filters(func):  # type: ignore[no-untyped-def]
@@ -133,4 +134,53 @@ def export(app: AppContext, fmt: str, out: Path | None, force: bool, **filters: 
     app.err.print(f"wrote {count} entries to {out}", markup=False)
 
 
-COMMANDS = [log]
+@click.command("verify")
+@click.option("--index", "index_only", is_flag=True,
+              help="Only compare the search index with the stored records.")
+@click.option("--repair", is_flag=True,
+              help="Fix what the store can fix (the index); never deletes data.")
+@pass_app
+def verify_command(app: AppContext, index_only: bool, repair: bool) -> None:
+    """四性检测: authenticity, integrity, usability and security of the whole archive.
+
+    Journal chain, attachment hashes, every record's attachment and every attachment's record,
+    档号 gaps, index vs store, PDFs and images open, key file private, personal data encrypted.
+    Exit 0 when every check passes, 1 otherwise. Schedule it (cron) like a backup.
+
+    \b
+    Example:
+      archive verify
+      archive --json verify --repair
+      archive verify --index --repair
+    """
+    if index_only:
+        return _verify_index(app, repair)
+    report = verify_archive(app.archive, key_file=app.settings.key_file,
+                            data_dir=app.settings.data_dir, repair=repair)
+    if app.json_output:
+        app.emit_json(report.to_dict())
+    else:
+        app.out.print(table(["aspect", "check", "checked", "result"], [
+            (f"{ASPECTS[c.aspect]} {c.aspect}", c.name, c.checked, ("ok" if c.ok else f"{c.problem_count} problem(s)")
+             + "".join(f"; {r}" for r in c.repaired)) for c in report.checks]))
+        for c in report.checks:
+            for line in c.problems + ([c.note] if c.note else []):
+                app.out.print(f"{c.name}: {line}", markup=False)
+    if not report.ok:
+        raise PartialFailure("the archive failed " + ", ".join(
+            c.name for c in report.checks if not c.ok))
+
+
+def _verify_index(app: AppContext, repair: bool) -> None:
+    check = check_index(app.archive, repair=repair)
+    if app.json_output:
+        app.emit_json(jsonable(check))
+    else:
+        app.out.print(f"{check.documents} stored, {check.indexed} in the index; "
+                      f"missing from index: {len(check.missing)}, without record: "
+                      f"{len(check.extra)}{'; repaired' if check.repaired else ''}", markup=False)
+    if not check.ok:
+        raise PartialFailure("store and index differ; run `archive verify --index --repair`")
+
+
+COMMANDS = [log, verify_command]

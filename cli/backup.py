@@ -14,7 +14,7 @@ from docstore.errors import PartialFailure, UsageError
 from docstore.settings import Backend
 
 from .context import AppContext, pass_app
-from .render import table
+from .render import jsonable, table
 
 
 @click.command("backup")
@@ -38,7 +38,7 @@ def backup(app: AppContext, out: Path, incremental: bool, force: bool) -> None:
                          backend=app.settings.backend.value, incremental=incremental,
                          force=force)
     if app.json_output:
-        app.emit_json(report.__dict__)
+        app.emit_json(jsonable(report))
         return
     app.out.print(f"{report.kind} backup {report.id} → {report.path}: "
                   f"{sum(report.tables.values())} rows, {report.blobs} attachment(s)"
@@ -68,10 +68,7 @@ def restore(app: AppContext, files: tuple[Path, ...], force: bool) -> None:
     # into a new data folder or database: the store is made here, the key must exist already
     archive = app.open("restore")
     report = run_restore(archive, list(files), data_dir=app.settings.data_dir, force=force)
-    if app.json_output:
-        app.emit_json(report.__dict__)
-    else:
-        _show_restore(app, report)
+    app.emit(report, lambda: _show_restore(app, report))
     if report.missing_blobs or report.damaged_blobs:
         raise PartialFailure("restored, but some attachments were missing or damaged already "
                              "when the backup was made; run archive verify")
@@ -127,7 +124,7 @@ def migrate(app: AppContext, to: str, mongo_uri: str | None, mongo_db: str | Non
     finally:
         target.close()
     if app.json_output:
-        app.emit_json({**report.__dict__, "ok": report.ok})
+        app.emit_json(jsonable(report))
     else:
         app.out.print(table(["table", "rows"], [(t, d["rows"]) for t, d in report.tables.items()],
                             title=f"{report.source} → {report.target}"))

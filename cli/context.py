@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
@@ -14,6 +15,8 @@ from rich.console import Console
 from docstore.archive import Archive
 from docstore.identity import Proof
 from docstore.settings import Settings, load_settings
+
+from .render import jsonable
 
 PIPE_WIDTH = 200
 """Output to a file or a pipe is not cut to 80 columns: tables keep whole lines for grep."""
@@ -78,6 +81,14 @@ class AppContext:
         if self._archive is not None:
             self._archive.close()
             self._archive = None
+
+    def emit(self, result: Any, text: Callable[[], None] | None = None) -> None:
+        """The one way a command shows its result: JSON with --json (``render.jsonable``),
+        else ``text()`` prints it for people."""
+        if self.json_output:
+            self.emit_json(jsonable(result))
+        elif text is not None:
+            text()
 
     def emit_json(self, data: Any) -> None:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -15,7 +15,7 @@ from docstore.intake import default_jobs
 
 from .values import DATE
 from .context import AppContext, pass_app
-from .ingest import _render as render_batch
+from .batches import render_batch
 from .render import table
 
 DAY = DATE

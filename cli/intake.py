@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-import time
-from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
 import click
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.progress import TimeElapsedColumn, TimeRemainingColumn
 
 from docstore.errors import PartialFailure
-from docstore.intake import Batch, IngestOptions
-from docstore.models import IngestStatus
+from docstore.intake import Batch, IngestOptions, default_jobs, retry_ocr
 from docstore.settings import OcrMode
-from docstore.intake import default_jobs
 
+from .batches import render_batch
+from .context import AppContext, pass_app
 from .values import DATE
-from .context import AppContext, JsonArrayWriter, pass_app
-
-
-def _progress(app: AppContext) -> Progress | None:
-    """Files done (of how many, when a manifest tells), pages per second, elapsed and ETA."""
-    if not app.interactive:
-        return None
-    return Progress(SpinnerColumn(), TextColumn("{task.description:<40}"), BarColumn(),
-                    MofNCompleteColumn(), TextColumn("{task.fields[pages_per_s]:.1f} pages/s"),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=app.err, transient=True)
 
 
 @click.command("ingest")
@@ -76,45 +60,32 @@ def ingest(app: AppContext, paths: tuple[Path, ...], manifest: Path | None,
                             title=title, doc_date=doc_date.date() if doc_date else None, kind=kind)
     batch = Batch(app.archive, paths=paths, manifest=manifest, options=options, jobs=jobs,
                   receipt=receipt, force=force, batch_id=batch_id or "")
-    _render(app, batch)
+    render_batch(app, batch)
 
 
-def _render(app: AppContext, batch: Batch) -> None:
-    progress = _progress(app)
-    stream = JsonArrayWriter(sys.stdout) if app.json_output else None
-    if not app.json_output:
-        app.err.print(f"batch {batch.batch_id} (rerun with --batch {batch.batch_id} to resume)",
-                      markup=False)
-    with progress or nullcontext():
-        task = progress.add_task("ingesting", total=None, pages_per_s=0.0) if progress else None
-        pages, started = 0, time.monotonic()
-        for result in batch.results():
-            if progress is not None:
-                pages += result.pages or 0
-                rate = pages / max(time.monotonic() - started, 1e-6)
-                progress.update(task, advance=1, total=batch.expected, pages_per_s=rate,
-                                description=result.filename[:40])
-            if stream is not None:
-                stream.write(result.model_dump(mode="json"))
-            elif result.status is IngestStatus.FAILED:
-                app.err.print(f"[red]failed[/red]  {escape(result.error or '')}")
-            else:
-                note = "  (needs OCR)" if result.needs_ocr else ""
-                inside = "  ↳ " if result.parent_id else ""  # an attachment / zip member
-                app.out.print(f"{result.status.value:<9} {result.document_id}  {inside}"
-                              f"{result.filename}{note}", markup=False)
-    if stream is not None:
-        stream.close()
-    counts, s = batch.counts(), batch.ingestor.summary
-    if not app.json_output:
-        expected = f"expected {batch.expected}: " if batch.expected is not None else ""
-        app.err.print(expected + ", ".join(f"{v} {k}" for k, v in counts.items())
-                      .replace("pending", "pending index"), markup=False)
-    if s.index_error:
-        app.err.print(f"warning: {s.index_error}; run `archive reindex --pending` later",
-                      markup=False)
-    if s.failed:
-        raise PartialFailure(f"{s.failed} file(s) failed; see the messages above")
+
+@click.command("ocr")
+@click.option("--retry", is_flag=True, required=True,
+              help="OCR again every document flagged needs_ocr.")
+@pass_app
+def ocr(app: AppContext, retry: bool) -> None:
+    """OCR scans that were stored without text (OCR off, not installed, or failed).
+
+    \b
+    Example:
+      archive ocr --retry
+    """
+    report = retry_ocr(app.archive)
+
+    def text() -> None:
+        app.out.print(f"OCR'd {len(report.done)} document(s); still failing: "
+                      f"{len(report.still_failing)}", markup=False)
+        for doc_id, why in report.still_failing.items():
+            app.err.print(f"{doc_id}: {why}", markup=False)
+
+    app.emit(report, text)
+    if report.still_failing:
+        raise PartialFailure(f"{len(report.still_failing)} document(s) still need OCR")
 
 
-COMMANDS = [ingest]
+COMMANDS = [ingest, ocr]

@@ -44,12 +44,12 @@ def cli(ctx: click.Context, data_dir: str | None, backend: str | None, user: str
 
 
 def _register() -> None:
-    from . import (admin, analytics, backup, cleanup, customer_procedures, customers, demo,
-                   documents, dossier_procedures, dossiers, emergency, ingest, jobs, journal,
-                   loans, log_review, reports, serve, sharing, users)
+    from . import (admin, analytics, audit, backup, customer_procedures, customers, demo,
+                   disposal, documents, dossier_procedures, dossiers, emergency, intake, jobs,
+                   loans, log_review, security, serve, sharing, users)
 
-    for module in (admin, customers, demo, documents, ingest, journal, users, dossiers, loans,
-                   reports, analytics, cleanup, backup, jobs, serve, customer_procedures,
+    for module in (admin, customers, demo, documents, intake, audit, users, dossiers, loans,
+                   analytics, disposal, backup, jobs, security, serve, customer_procedures,
                    dossier_procedures, emergency, log_review, sharing):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -1,11 +1,18 @@
-"""Human output: tables and highlighted snippets (stdout), never used with --json."""
+"""Output: tables and highlighted snippets for people (stdout), and ``jsonable`` for --json:
+one way to turn any workflow result into JSON."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from rich.markup import escape
 from rich.table import Table
 
@@ -41,3 +48,28 @@ def local_time(at: datetime | None, zone: str) -> str:
         return ""
     aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
     return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def jsonable(value: Any) -> Any:
+    """A workflow's result as JSON data: models by their JSON form, dataclasses by their fields
+    plus their public properties (``ok``), recursively; dates ISO, paths and amounts as text."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not f.name.startswith("_")}
+        for name in dir(type(value)):
+            if not name.startswith("_") and isinstance(getattr(type(value), name), property):
+                data[name] = jsonable(getattr(value, name))
+        return data
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (Path, Decimal)):
+        return str(value)
+    return value
