@@ -27,12 +27,13 @@ def init(app: AppContext) -> None:
     from .wiring import where as where_records  # lazily: the adapters load with the archive
 
     where = where_records(app.settings)
-    if app.json_output:
-        app.emit_json({"backend": app.settings.backend, "location": str(where)})
-    else:
+
+    def text() -> None:
         app.out.print(f"archive ready ({app.settings.backend}) at {where}", markup=False)
         if admin is not None:
             app.out.print(f"{admin} is its admin", markup=False)
+
+    app.emit({"backend": app.settings.backend, "location": str(where)}, text)
 
 
 @click.command("reindex")
@@ -75,10 +76,7 @@ def stats(app: AppContext) -> None:
       archive stats
     """
     counts = workflow.stats(app.archive)
-    if app.json_output:
-        app.emit_json(counts)
-    else:
-        app.out.print(table(["what", "count"], counts.items()))
+    app.emit(counts, lambda: app.out.print(table(["what", "count"], counts.items())))
 
 
 COMMANDS = [init, reindex, stats]

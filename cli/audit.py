@@ -104,10 +104,11 @@ def annotate(app: AppContext, seq: int, note: str) -> None:
       archive log annotate 42 --note "借阅人应为王芳，登记时笔误"
     """
     entry = workflow.annotate(app.archive, seq, note)
-    if app.json_output:
-        app.emit_json(entry.model_dump(mode="json"))
-    else:
+
+    def text() -> None:
         app.out.print(f"entry {entry.seq} annotates entry {seq}", markup=False)
+
+    app.emit(entry.model_dump(mode="json"), text)
 
 
 @log.command("export")
@@ -157,15 +158,16 @@ def verify_command(app: AppContext, index_only: bool, repair: bool) -> None:
         return _verify_index(app, repair)
     report = verify_archive(app.archive, key_file=app.settings.key_file,
                             data_dir=app.settings.data_dir, repair=repair)
-    if app.json_output:
-        app.emit_json(report.to_dict())
-    else:
+
+    def text() -> None:
         app.out.print(table(["aspect", "check", "checked", "result"], [
             (f"{ASPECTS[c.aspect]} {c.aspect}", c.name, c.checked, ("ok" if c.ok else f"{c.problem_count} problem(s)")
              + "".join(f"; {r}" for r in c.repaired)) for c in report.checks]))
         for c in report.checks:
             for line in c.problems + ([c.note] if c.note else []):
                 app.out.print(f"{c.name}: {line}", markup=False)
+
+    app.emit(report.to_dict(), text)
     if not report.ok:
         raise PartialFailure("the archive failed " + ", ".join(
             c.name for c in report.checks if not c.ok))
@@ -173,12 +175,13 @@ def verify_command(app: AppContext, index_only: bool, repair: bool) -> None:
 
 def _verify_index(app: AppContext, repair: bool) -> None:
     check = check_index(app.archive, repair=repair)
-    if app.json_output:
-        app.emit_json(jsonable(check))
-    else:
+
+    def text() -> None:
         app.out.print(f"{check.documents} stored, {check.indexed} in the index; "
                       f"missing from index: {len(check.missing)}, without record: "
                       f"{len(check.extra)}{'; repaired' if check.repaired else ''}", markup=False)
+
+    app.emit(jsonable(check), text)
     if not check.ok:
         raise PartialFailure("store and index differ; run `archive verify --index --repair`")
 

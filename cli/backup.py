@@ -123,9 +123,8 @@ def migrate(app: AppContext, to: str, mongo_uri: str | None, mongo_db: str | Non
                                query_words=query_words)
     finally:
         target.close()
-    if app.json_output:
-        app.emit_json(jsonable(report))
-    else:
+
+    def text() -> None:
         app.out.print(table(["table", "rows"], [(t, d["rows"]) for t, d in report.tables.items()],
                             title=f"{report.source} → {report.target}"))
         app.out.print(f"{report.blobs_copied} attachment(s) copied, {report.blobs_present} "
@@ -133,6 +132,8 @@ def migrate(app: AppContext, to: str, mongo_uri: str | None, mongo_db: str | Non
                       f"{report.seconds:.1f}s", markup=False)
         for problem in report.problems:
             app.err.print(problem, markup=False)
+
+    app.emit(jsonable(report), text)
     if not report.ok:
         raise PartialFailure("the migrated archive differs from the source (see above); "
                              "rerun the same command to resume")

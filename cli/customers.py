@@ -67,10 +67,11 @@ def add(app: AppContext, **fields: str | None) -> None:
     if not fields.get("name"):
         raise click.UsageError("--name is required")
     created = workflow.add_customer(app.archive, **fields)
-    if app.json_output:
-        app.emit_json(created.model_dump(mode="json"))
-    else:
+
+    def text() -> None:
         app.out.print(f"added customer {created.id}  {created.name}")
+
+    app.emit(created.model_dump(mode="json"), text)
 
 
 @customer.command("show")
@@ -144,10 +145,11 @@ def consent(app: AppContext, customer_id: str, evidence: Path, day: datetime) ->
       archive customer consent C000001 --evidence 授权同意书.pdf --date 2026-11-20
     """
     updated = workflow.record_consent(app.archive, customer_id, evidence, day.date())
-    if app.json_output:
-        app.emit_json(updated.model_dump(mode="json"))
-    else:
+
+    def text() -> None:
         app.out.print(f"consent of {updated.id} recorded ({day:%Y-%m-%d})", markup=False)
+
+    app.emit(updated.model_dump(mode="json"), text)
 
 
 @customer.group("transaction")
@@ -176,11 +178,12 @@ def transaction_add(app: AppContext, customer_id: str, amount: str, note: str,
       archive customer transaction add C000001 --amount 12000 --note 维保合同续签 --at 2026-11-20
     """
     tx = activity.add_transaction(app.archive, customer_id, amount, note, at)
-    if app.json_output:
-        app.emit_json(tx.model_dump(mode="json"))
-    else:
+
+    def text() -> None:
         app.out.print(f"added transaction {tx.id}  {tx.customer_id}  {tx.amount}  "
                       f"{local_date(app.archive, tx.at)}", markup=False)
+
+    app.emit(tx.model_dump(mode="json"), text)
 
 
 @transaction.command("import")
@@ -195,11 +198,12 @@ def transaction_import(app: AppContext, csv_file: Path) -> None:
       archive customer transaction import 交易记录.csv
     """
     report = activity.import_transactions(app.archive, csv_file)
-    if app.json_output:
-        app.emit_json({"added": report.added, "skipped": report.skipped})
-    else:
+
+    def text() -> None:
         app.out.print(f"{len(report.added)} added, {len(report.skipped)} skipped "
                       "(imported before)", markup=False)
+
+    app.emit({"added": report.added, "skipped": report.skipped}, text)
 
 
 @transaction.command("list")

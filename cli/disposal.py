@@ -40,13 +40,14 @@ def cleanup(app: AppContext, inactive_since: str, apply: bool, dry_run: bool) ->
     if apply and dry_run:
         raise click.UsageError("give --apply or --dry-run, not both")
     report = cleanup_flow.run_cleanup(app.archive, inactive_since, apply=apply)
-    if app.json_output:
-        app.emit_json({"summary": report.summary(), "applied": report.applied,
-                       "cutoff": report.cutoff.isoformat(),
-                       "customers": [dataclasses.asdict(c) for c in report.customers]})
-    else:
+
+    def text() -> None:
         for line in _lines(report):
             app.out.print(line, markup=False)
+
+    app.emit({"summary": report.summary(), "applied": report.applied,
+                       "cutoff": report.cutoff.isoformat(),
+                       "customers": [dataclasses.asdict(c) for c in report.customers]}, text)
     click.echo(report.summary(), err=True)  # one unwrapped line, whatever the terminal width
 
 
@@ -74,10 +75,11 @@ def hold() -> None:
 
 
 def _held(app: AppContext, dossier: Dossier, verb: str) -> None:
-    if app.json_output:
-        app.emit_json(dossier.model_dump(mode="json"))
-    else:
+
+    def text() -> None:
         app.out.print(f"{verb} {dossier.archive_no}", markup=False)
+
+    app.emit(dossier.model_dump(mode="json"), text)
 
 
 @hold.command("set")
@@ -266,10 +268,11 @@ def certificate(app: AppContext, disposal_id: str, out: Path, force: bool) -> No
       archive dispose certificate X000001 --out 销毁证明.json
     """
     kind = disposal_flow.write_certificate(app.archive, disposal_id, out, force=force)
-    if app.json_output:
-        app.emit_json({"disposal": disposal_id, "out": str(out), "format": kind})
-    else:
+
+    def text() -> None:
         app.out.print(f"wrote {out} ({kind})", markup=False)
+
+    app.emit({"disposal": disposal_id, "out": str(out), "format": kind}, text)
 
 
 COMMANDS: list[click.Command] = [cleanup, hold, dispose]

@@ -120,10 +120,11 @@ def get(app: AppContext, document_id: str, out: Path, searchable: bool, force: b
       archive get D3f2a9c0e1b7d4a5c6e8f --searchable --out 合同-可检索.pdf
     """
     doc = workflow.export(app.archive, document_id, out, searchable=searchable, force=force)
-    if app.json_output:
-        app.emit_json({"document_id": doc.id, "out": str(out), "searchable": searchable})
-    else:
+
+    def text() -> None:
         app.out.print(f"wrote {out} ({out.stat().st_size} bytes)", markup=False)
+
+    app.emit({"document_id": doc.id, "out": str(out), "searchable": searchable}, text)
 
 
 COMMANDS = [search, show, get]

@@ -33,10 +33,11 @@ def dossier() -> None:
 
 
 def _emit(app: AppContext, d: Dossier, said: str) -> None:
-    if app.json_output:
-        app.emit_json(d.model_dump(mode="json"))
-    else:
+
+    def text() -> None:
         app.out.print(f"{said} {d.archive_no}  ({workflow.stage_of(d).value})", markup=False)
+
+    app.emit(d.model_dump(mode="json"), text)
 
 
 @dossier.command("open")

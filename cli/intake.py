@@ -77,6 +77,7 @@ def ocr(app: AppContext, retry: bool) -> None:
     """
     report = retry_ocr(app.archive)
 
+
     def text() -> None:
         app.out.print(f"OCR'd {len(report.done)} document(s); still failing: "
                       f"{len(report.still_failing)}", markup=False)

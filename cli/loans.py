@@ -23,10 +23,7 @@ def _loan_json(app: AppContext, loan: Loan) -> dict[str, object]:
 
 
 def _done(app: AppContext, loan: Loan, message: str) -> None:
-    if app.json_output:
-        app.emit_json(_loan_json(app, loan))
-    else:
-        app.out.print(message, markup=False)
+    app.emit(_loan_json(app, loan), lambda: app.out.print(message, markup=False))
 
 
 @click.group("loan")
@@ -198,10 +195,11 @@ def repaired(app: AppContext, repair_id: str, note: str | None) -> None:
       archive loan repaired R000001 --note 已托裱修复
     """
     done = workflow.close_repair(app.archive, repair_id, note=note)
-    if app.json_output:
-        app.emit_json(done.model_dump(mode="json"))
-    else:
+
+    def text() -> None:
         app.out.print(f"{done.id}: repair of {done.archive_no} closed", markup=False)
+
+    app.emit(done.model_dump(mode="json"), text)
 
 
 @click.group("report")

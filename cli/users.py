@@ -41,10 +41,11 @@ def add(app: AppContext, name: str, role: str, department: str | None) -> None:
       archive user add 赵敏 --role auditor
     """
     created = access.add_user(app.archive, name, role, department)
-    if app.json_output:
-        app.emit_json(created.public())
-    else:
+
+    def text() -> None:
         app.out.print(f"added user {created.name} ({created.role.value})", markup=False)
+
+    app.emit(created.public(), text)
 
 
 @user.command("list")
@@ -57,13 +58,14 @@ def list_(app: AppContext) -> None:
       archive user list
     """
     users = access.list_users(app.archive)
-    if app.json_output:
-        app.emit_json([u.public() for u in users])
-    else:
+
+    def text() -> None:
         app.out.print(table(["name", "role", "department", "password", "state"],
                             [(u.name, u.role.value, u.department,
                               "set" if u.password_hash else "-",
                               "disabled" if u.disabled else "enabled") for u in users]))
+
+    app.emit([u.public() for u in users], text)
 
 
 @user.command("role")
