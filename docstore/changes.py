@@ -6,12 +6,13 @@ order of the writes is what keeps the promise: the journal entry is written FIRS
 second. A crash in between leaves an entry for a change not yet made — never a change nobody
 journaled.
 
-A rerun must not journal that change a second time. Before its entry, a change leaves a *pending*
-record (kind ``change``) keyed by who is doing what to which record (the operation, the operator
-and ``intent``, by default the journal fields). The same command run again finds it, finds the
-entry written after it and makes the change without a new entry; the pending record is removed
-once the change is made. An entry counts as this change's only while no later entry changed the
-same dossier, customer or document (a stale pending record never swallows a new change).
+A rerun must not journal that change a second time. Before its entry, a change leaves a
+*pending* record (kind ``change``) keyed by who is doing what (the operator, the operation and
+``intent``, by default the journal fields), holding the fields it journals. The same command run
+again finds it, finds the entry written after it with those fields, and makes the change without
+a new entry; the pending record is removed once the change is made. An entry counts as this
+change's only while no later entry changed the same dossier, customer or document, so a stale
+pending record (a crash after the change, before its removal) never swallows a new change.
 
 ``apply`` gets the journal entry (a resumed change reads what it recorded, e.g. the transaction
 number it was given) and must write whole states, so that making it twice leaves it made once.
