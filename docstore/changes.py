@@ -25,6 +25,8 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pydantic_core import to_jsonable_python
+
 from .archive import Archive
 from .models import JournalEntry, RecordKind
 from .operations import Operation, changes
@@ -78,7 +80,8 @@ def pending(archive: Archive, operation: Operation, intent: Any) -> bool:
 
 
 def _plain(fields: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(fields, ensure_ascii=False, default=str))
+    """The fields as the journal stores them (dates ISO, as ``model_dump(mode="json")``)."""
+    return to_jsonable_python(fields)
 
 
 def _journaled_already(archive: Archive, key: str) -> JournalEntry | None:
