@@ -25,13 +25,14 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic_core import to_jsonable_python
+from pydantic import TypeAdapter
 
 from .archive import Archive
 from .models import JournalEntry, RecordKind
 from .operations import Operation, changes
 
 T = TypeVar("T")
+_FIELDS = TypeAdapter(dict[str, Any])
 TARGET_FIELDS = ("dossier", "customer_id", "document_id")
 """The journal fields that say which record an entry is about."""
 
@@ -81,7 +82,7 @@ def pending(archive: Archive, operation: Operation, intent: Any) -> bool:
 
 def _plain(fields: dict[str, Any]) -> dict[str, Any]:
     """The fields as the journal stores them (dates ISO, as ``model_dump(mode="json")``)."""
-    return to_jsonable_python(fields)
+    return _FIELDS.dump_python(fields, mode="json")
 
 
 def _journaled_already(archive: Archive, key: str) -> JournalEntry | None:
