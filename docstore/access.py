@@ -161,10 +161,8 @@ def set_department(archive: Archive, name: str, department: str | None) -> User:
     if current is None:
         raise NotFound("user", name)
     updated = current.model_copy(update={"department": (department or "").strip() or None})
-    archive.store.put_user(updated)
-    archive.journal.record(archive.user, "user.department",
-                           details={"name": name, "from": current.department,
-                                    "to": updated.department})
+    change(archive, Operation.USER_DEPARTMENT, lambda _: archive.store.put_user(updated),
+           details={"name": name, "from": current.department, "to": updated.department})
     return updated
 
 

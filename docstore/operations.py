@@ -7,6 +7,7 @@ from enum import StrEnum
 
 
 class Operation(StrEnum):
+    ANALYTICS = "analytics"
     ATTACHMENTS_ENCRYPT = "attachments.encrypt"
     ATTACHMENTS_ENCRYPT_START = "attachments.encrypt.start"
     AUTH_FAILED = "auth.failed"
@@ -31,6 +32,7 @@ class Operation(StrEnum):
     DISPOSE_PROPOSE = "dispose.propose"
     DISPOSE_REFUSED = "dispose.refused"
     DISPOSE_SHOW = "dispose.show"
+    DOCUMENT_FILE = "document.file"
     DOSSIER_ADD = "dossier.add"
     DOSSIER_COMPLETE = "dossier.complete"
     DOSSIER_FINALIZE = "dossier.finalize"
@@ -46,6 +48,12 @@ class Operation(StrEnum):
     INGEST = "ingest"
     INGEST_BATCH = "ingest.batch"
     INIT = "init"
+    JOB_DONE = "job.done"
+    JOB_FAILED = "job.failed"
+    JOB_INTERRUPTED = "job.interrupted"
+    JOB_QUEUED = "job.queued"
+    JOB_RUNNING = "job.running"
+    JOB_SUBMIT = "job.submit"
     KEY_ROTATE = "key.rotate"
     KEY_ROTATE_START = "key.rotate.start"
     LOAN_APPROVE = "loan.approve"
@@ -72,6 +80,7 @@ class Operation(StrEnum):
     SHOW = "show"
     USER_ADD = "user.add"
     USER_BOOTSTRAP = "user.bootstrap"
+    USER_DEPARTMENT = "user.department"
     USER_DISABLE = "user.disable"
     USER_ENABLE = "user.enable"
     USER_PASSWORD = "user.password"
@@ -89,6 +98,13 @@ class Operation(StrEnum):
 
 
 ACCESSES = frozenset({
+    Operation.ANALYTICS,
+    Operation.JOB_DONE,
+    Operation.JOB_FAILED,
+    Operation.JOB_INTERRUPTED,
+    Operation.JOB_QUEUED,
+    Operation.JOB_RUNNING,
+    Operation.JOB_SUBMIT,
     Operation.AUTH_FAILED,
     Operation.AUTH_LOCKED,
     Operation.AUTH_LOGIN,

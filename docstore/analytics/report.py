@@ -11,6 +11,7 @@ from datetime import date
 
 from ..access import Permission, may, require
 from ..archive import Archive
+from ..operations import Operation
 from ..errors import InvalidValue
 from ..archive import zone
 from ..dossiers import parse_period
@@ -55,7 +56,7 @@ def build_report(archive: Archive, date_from: date | None = None, date_to: date 
             documents=documents.total, inbox=documents.inbox,
             documents_per_month=per_month(documents.per_month), documents_per_dossier=spread,
             missing_checklist=missing, searches=search_stats(read_searches(archive, scope))))
-    archive.journal.record(archive.user, "analytics", details={
+    archive.journal.record(archive.user, Operation.ANALYTICS, details={
         "format": fmt, **_period(period), "customers": report.customers.total,
         "dossiers": report.dossiers.total, "documents": documents.total,
         "names_shown": names.shown})

@@ -414,7 +414,7 @@ class Ingestor:
         filed = existing.model_copy(update=update)
         archive = self.archive
         with archive.store.transaction():
-            archive.journal.record(archive.user, "document.file", document_id=existing.id,
+            archive.journal.record(archive.user, Operation.DOCUMENT_FILE, document_id=existing.id,
                                    customer_id=filed.customer_id, dossier=filed.archive_no,
                                    details={"from_customer": existing.customer_id,
                                             "from_dossier": existing.archive_no})

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..archive import Archive
+from ..operations import Operation
 from ..errors import Conflict, NotFound
 from ..runlock import process_alive
 from .models import Job, JobState
@@ -112,7 +113,7 @@ def interrupt(archive: Archive, job: Job) -> Job:
     now = archive.clock()
     stopped = job.model_copy(update={"state": JobState.INTERRUPTED, "finished_at": now,
                                      "updated_at": now, "eta_seconds": None})
-    archive.journal.record(archive.user, "job.interrupted",
+    archive.journal.record(archive.user, Operation.JOB_INTERRUPTED,
                            details={"job": job.id, "kind": job.kind, "done": job.done,
                                     "total": job.total})
     save(archive, stopped)

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from ..access import Permission, may, require
 from ..archive import Archive
+from ..operations import Operation
 from ..errors import ArchiveError, InvalidValue
 from ..intake import new_batch_id
 from ..settings import Settings
@@ -100,7 +101,7 @@ def submit(archive: Archive, dispatcher: Dispatcher, kind: str,
               started_by=archive.user, created_at=now, updated_at=now,
               runner=dispatcher.runner, resumed_from=resumed_from)
     records.claim(archive, job)
-    archive.journal.record(archive.user, "job.submit",
+    archive.journal.record(archive.user, Operation.JOB_SUBMIT,
                            details={"job": job.id, "kind": kind, "params": data,
                                     **({"resumed_from": resumed_from} if resumed_from else {})})
     records.save(archive, job)
@@ -186,7 +187,7 @@ def _end(archive: Archive, job: Job, state: JobState, *, result: dict[str, Any] 
     now = archive.clock()
     ended = job.model_copy(update={"state": state, "finished_at": now, "updated_at": now,
                                    "eta_seconds": None, "result": result, "error": error})
-    archive.journal.record(archive.user, f"job.{state.value}",
+    archive.journal.record(archive.user, Operation(f"job.{state.value}"),
                            details={"job": job.id, "kind": job.kind, "done": job.done,
                                     **({"error": error} if error else {})})
     records.save(archive, ended)
