@@ -122,7 +122,7 @@ def _emergency_grants(archive: Archive, permission: Permission, journal: dict[st
         return False
     details = {**dict(journal.get("details") or {}),  # type: ignore[call-overload]
                "permission": str(permission), "emergency": emergency.id}
-    archive.journal.record(archive.user, "emergency.use", remarks=emergency.reason,
+    archive.journal.record(archive.user, Operation.EMERGENCY_USE, remarks=emergency.reason,
                            details=details, **{k: v for k, v in journal.items() if k != "details"})
     return True
 

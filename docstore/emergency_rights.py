@@ -15,6 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from .archive import Archive
+from .operations import Operation
 
 KIND = "emergency"
 
@@ -61,7 +62,7 @@ def expire(archive: Archive, emergency: Emergency) -> None:
     current = archive.store.get_record(KIND, emergency.id)
     if current is None or current.get("status") != EmergencyStatus.OPEN.value:
         return
-    archive.journal.record(archive.user, "emergency.expire", remarks=emergency.reason,
+    archive.journal.record(archive.user, Operation.EMERGENCY_EXPIRE, remarks=emergency.reason,
                            details={"emergency": emergency.id, "opened_by": emergency.opened_by,
                                     "expired_at": emergency.expires_at.isoformat(),
                                     "noticed": "on the next access after expiry"})

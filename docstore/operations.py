@@ -19,7 +19,12 @@ class Operation(StrEnum):
     CUSTOMER_ADD = "customer.add"
     CUSTOMER_ARCHIVE = "customer.archive"
     CUSTOMER_CONSENT = "customer.consent"
+    CUSTOMER_DUE = "customer.due"
+    CUSTOMER_DUPLICATES = "customer.duplicates"
+    CUSTOMER_IMPORT = "customer.import"
     CUSTOMER_LIST = "customer.list"
+    CUSTOMER_MERGE = "customer.merge"
+    CUSTOMER_REVIEW = "customer.review"
     CUSTOMER_SHOW = "customer.show"
     CUSTOMER_TRANSACTION = "customer.transaction"
     CUSTOMER_UPDATE = "customer.update"
@@ -35,13 +40,20 @@ class Operation(StrEnum):
     DOCUMENT_FILE = "document.file"
     DOSSIER_ADD = "dossier.add"
     DOSSIER_COMPLETE = "dossier.complete"
+    DOSSIER_COPYSET = "dossier.copyset"
     DOSSIER_FINALIZE = "dossier.finalize"
     DOSSIER_GAPS = "dossier.gaps"
+    DOSSIER_IMPORT = "dossier.import"
     DOSSIER_LIST = "dossier.list"
     DOSSIER_MOVE = "dossier.move"
     DOSSIER_OPEN = "dossier.open"
     DOSSIER_SHELVE = "dossier.shelve"
     DOSSIER_SHOW = "dossier.show"
+    EMERGENCY_CLOSE = "emergency.close"
+    EMERGENCY_EXPIRE = "emergency.expire"
+    EMERGENCY_LIST = "emergency.list"
+    EMERGENCY_OPEN = "emergency.open"
+    EMERGENCY_USE = "emergency.use"
     GET = "get"
     HOLD_RELEASE = "hold.release"
     HOLD_SET = "hold.set"
@@ -64,9 +76,13 @@ class Operation(StrEnum):
     LOG_ANNOTATE = "log.annotate"
     LOG_EXPORT = "log.export"
     LOG_READ = "log.read"
+    LOG_TODO = "log.todo"
     LOG_VERIFY = "log.verify"
     MIGRATE_IN = "migrate.in"
     MIGRATE_OUT = "migrate.out"
+    NOTICE_ACK = "notice.ack"
+    NOTICE_LIST = "notice.list"
+    NOTICE_POST = "notice.post"
     OCR_RETRY = "ocr.retry"
     PREVIEW = "preview"
     REINDEX = "reindex"
@@ -98,6 +114,12 @@ class Operation(StrEnum):
 
 
 ACCESSES = frozenset({
+    Operation.EMERGENCY_USE,
+    Operation.LOG_TODO,
+    Operation.CUSTOMER_DUPLICATES,
+    Operation.CUSTOMER_DUE,
+    Operation.EMERGENCY_LIST,
+    Operation.NOTICE_LIST,
     Operation.ANALYTICS,
     Operation.JOB_DONE,
     Operation.JOB_FAILED,

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..access import Permission, require
 from ..archive import Archive
+from ..operations import Operation
 from ..errors import ArchiveError, Conflict, InvalidValue
 from ..journal_seal import CONTEXT as JOURNAL_KEY
 from ..journal_seal import verify_journal
@@ -209,7 +210,7 @@ def review_todo(archive: Archive) -> ReviewTodo | None:
     if pending and pending[0].at <= limit:
         todo = ReviewTodo(pending[0].seq, pending[-1].seq, len(pending), pending[0].at,
                           archive.log_review_days)
-    archive.journal.record(archive.user, "log.todo",
+    archive.journal.record(archive.user, Operation.LOG_TODO,
                            details={"unreviewed": len(pending), "due": todo is not None})
     return todo
 

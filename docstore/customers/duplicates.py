@@ -15,6 +15,7 @@ from itertools import combinations
 
 from ..access import Permission, require
 from ..archive import Archive
+from ..operations import Operation
 from ..models import Customer, CustomerStatus
 
 _SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司", "集团", "co.,ltd",
@@ -78,5 +79,5 @@ def find_duplicates(archive: Archive) -> list[DuplicatePair]:
             if ka != kb and _similar(ka, kb):
                 note(a, b, "similar_name")
     found = sorted(pairs.values(), key=lambda p: (p.first, p.second))
-    archive.journal.record(archive.user, "customer.duplicates", details={"pairs": len(found)})
+    archive.journal.record(archive.user, Operation.CUSTOMER_DUPLICATES, details={"pairs": len(found)})
     return found

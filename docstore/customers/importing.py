@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from ..access import Permission, require
 from ..archive import Archive, zone
+from ..operations import Operation
 from ..crypto import PERSONAL_FIELDS
 from ..csvimport import Line, Parsed, clean_text, parse_all, parse_day, read_lines
 from ..errors import Conflict, InvalidValue
@@ -112,7 +113,7 @@ def _import_one(archive: Archive, path: Path, item: Parsed[Customer]) -> tuple[s
         customer = item.row.model_copy(update={"id": claim["customer_id"]})
         if archive.store.get_customer(customer.id) is None:
             archive.store.add_customer(seal(archive, customer))
-        archive.journal.record(archive.user, "customer.import", customer_id=customer.id,
+        archive.journal.record(archive.user, Operation.CUSTOMER_IMPORT, customer_id=customer.id,
                                details={"file": path.name, "line": item.line,
                                         "created_at": customer.created_at.isoformat()})
         archive.store.put_record(IMPORTED, item.key, {**claim, "done": True})

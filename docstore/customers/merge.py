@@ -20,6 +20,7 @@ from typing import Any
 
 from ..access import Permission, require
 from ..archive import Archive
+from ..operations import Operation
 from ..crypto import PERSONAL_FIELDS
 from ..errors import Conflict, InvalidValue
 from ..models import Customer, CustomerStatus
@@ -81,7 +82,7 @@ def merge_customers(archive: Archive, merged_id: str, into_id: str) -> MergeResu
     result = MergeResult(merged=source.id, into=target.id)
     if started is None:
         with archive.store.transaction():
-            archive.journal.record(archive.user, "customer.merge", customer_id=source.id,
+            archive.journal.record(archive.user, Operation.CUSTOMER_MERGE, customer_id=source.id,
                                    details={"into": target.id})
             archive.store.put_record(KIND, source.id, {"into": target.id, "by": archive.user,
                                                        "at": archive.clock().isoformat()})

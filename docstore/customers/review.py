@@ -15,6 +15,7 @@ from datetime import datetime
 
 from ..access import Permission, may, require
 from ..archive import Archive
+from ..operations import Operation
 from ..errors import InvalidValue
 from ..models import CollectionMethod, Customer, CustomerStatus
 from ..rules import parse_period
@@ -54,7 +55,7 @@ def review_customer(archive: Archive, customer_id: str, *, note: str | None = No
         updated = stored.model_copy(update={  # the stored form: personal fields stay sealed
             "reviewed_at": now, "reviewed_by": archive.user, "updated_at": now,
             **({"collection_method": how} if how else {})})
-        archive.journal.record(archive.user, "customer.review", customer_id=stored.id,
+        archive.journal.record(archive.user, Operation.CUSTOMER_REVIEW, customer_id=stored.id,
                                remarks=note.strip() if note else None,
                                details={"method": (how or stored.collection_method or "")
                                         and str(how or stored.collection_method)})
@@ -101,6 +102,6 @@ def due_for_review(archive: Archive, older_than: str | None = None) -> list[Revi
                                  customer.collection_method and str(customer.collection_method),
                                  since))
     due.sort(key=lambda d: (d.last_confirmed, d.customer_id))
-    archive.journal.record(archive.user, "customer.due",
+    archive.journal.record(archive.user, Operation.CUSTOMER_DUE,
                            details={"shown": len(due), "older_than": older_than or "setting"})
     return due

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..access import Permission, require
 from ..archive import Archive, zone
+from ..operations import Operation
 from ..csvimport import Line, Parsed, clean_text, parse_all, parse_day, read_lines
 from ..aliases import resolve
 from ..errors import Conflict, InvalidValue, NotFound
@@ -217,7 +218,7 @@ def _import_one(archive: Archive, path: Path, item: Parsed[_Row]) -> tuple[str, 
         dossier = item.row.dossier.model_copy(update={"id": claim["dossier_id"], "archive_no": number})
         if archive.store.get_dossier(number) is None:
             archive.store.add_dossier(dossier)
-        archive.journal.record(archive.user, "dossier.import", dossier=number,
+        archive.journal.record(archive.user, Operation.DOSSIER_IMPORT, dossier=number,
                                customer_id=dossier.customer_id,
                                details={"file": path.name, "line": item.line,
                                         "status": dossier.status.value})

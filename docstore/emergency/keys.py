@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from ..access import Permission, require
 from ..archive import Archive, zone
+from ..operations import Operation
 from ..errors import Conflict, InvalidValue, NotFound
 from .notices import post
 from ..emergency_rights import (KIND, Emergency, EmergencyStatus, active_for, open_emergencies,
@@ -40,7 +41,7 @@ def open_emergency(archive: Archive, reason: str, minutes: int = 60) -> Emergenc
                           opened_by=archive.user, opened_at=now, reason=reason.strip(),
                           expires_at=now + timedelta(minutes=minutes))
     with archive.store.transaction():
-        archive.journal.record(archive.user, "emergency.open", remarks=emergency.reason,
+        archive.journal.record(archive.user, Operation.EMERGENCY_OPEN, remarks=emergency.reason,
                                details={"emergency": emergency.id, "minutes": minutes,
                                         "expires_at": emergency.expires_at.isoformat()})
         save(archive, emergency)
@@ -77,7 +78,7 @@ def close_emergency(archive: Archive, emergency_id: str | None = None) -> Emerge
         if emergency.opened_by != archive.user:
             require(archive, Permission.USER_ADMIN, details={"emergency": emergency_id})
     with archive.store.transaction():
-        archive.journal.record(archive.user, "emergency.close", remarks=emergency.reason,
+        archive.journal.record(archive.user, Operation.EMERGENCY_CLOSE, remarks=emergency.reason,
                                details={"emergency": emergency.id,
                                         "opened_by": emergency.opened_by})
         closed = emergency.model_copy(update={"status": EmergencyStatus.CLOSED,
@@ -91,5 +92,5 @@ def list_emergencies(archive: Archive) -> list[Emergency]:
     require(archive, Permission.LOG_READ, details={"operation": "emergency.list"})
     open_emergencies(archive)  # notices expiries first
     found = [Emergency.model_validate(d) for _, d in archive.store.iter_records(KIND)]
-    archive.journal.record(archive.user, "emergency.list", details={"shown": len(found)})
+    archive.journal.record(archive.user, Operation.EMERGENCY_LIST, details={"shown": len(found)})
     return found

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..access import Permission, require
 from ..archive import Archive, zone
+from ..operations import Operation
 from ..errors import Conflict, NotFound
 
 KIND = "notice"
@@ -38,7 +39,7 @@ def post(archive: Archive, *, about: str, ref: str, text: str) -> Notice:
     notice = Notice(id=f"N{archive.store.next_sequence('notice'):06d}", about=about, ref=ref,
                     text=text, at=archive.clock(), by=archive.user)
     with archive.store.transaction():
-        archive.journal.record(archive.user, "notice.post", remarks=text,
+        archive.journal.record(archive.user, Operation.NOTICE_POST, remarks=text,
                                details={"notice": notice.id, "about": about, "ref": ref})
         archive.store.put_record(KIND, notice.id, notice.model_dump(mode="json"))
     return notice
@@ -50,7 +51,7 @@ def notices(archive: Archive, include_acknowledged: bool = False) -> list[Notice
     found = [Notice.model_validate(d) for _, d in archive.store.iter_records(KIND)]
     if not include_acknowledged:
         found = [n for n in found if archive.user not in n.acks]
-    archive.journal.record(archive.user, "notice.list", details={"shown": len(found)})
+    archive.journal.record(archive.user, Operation.NOTICE_LIST, details={"shown": len(found)})
     return found
 
 
@@ -65,7 +66,7 @@ def acknowledge(archive: Archive, notice_id: str) -> Notice:
         raise Conflict(f"{archive.user} acknowledged notice {notice_id} already on "
                        f"{when:%Y-%m-%d %H:%M} ({zone(archive).key})")
     with archive.store.transaction():
-        archive.journal.record(archive.user, "notice.ack", remarks=notice.text,
+        archive.journal.record(archive.user, Operation.NOTICE_ACK, remarks=notice.text,
                                details={"notice": notice_id, "about": notice.about, "ref": notice.ref})
         notice = notice.model_copy(update={"acks": {**notice.acks, archive.user: archive.clock()}})
         archive.store.put_record(KIND, notice_id, notice.model_dump(mode="json"))

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..access import Permission, require
 from ..archive import Archive
+from ..operations import Operation
 from ..errors import Conflict, InvalidValue, NotFound
 from ..models import DossierStatus, Loan, LoanKind, LoanStatus
 from ..sharing import require_dossier
@@ -53,7 +54,7 @@ def record_copyset(archive: Archive, archive_no: str, pages: str) -> CopySet:
     copyset = CopySet(archive_no=archive_no, pages=pages, recorded_by=archive.user,
                       recorded_at=archive.clock())
     with archive.store.transaction():
-        archive.journal.record(archive.user, "dossier.copyset", dossier=archive_no,
+        archive.journal.record(archive.user, Operation.DOSSIER_COPYSET, dossier=archive_no,
                                customer_id=dossier.customer_id, remarks=pages,
                                details={"previous": before["pages"]} if before else {})
         archive.store.put_record(COPYSET, archive_no, copyset.model_dump(mode="json"))
@@ -88,7 +89,7 @@ def lend_reference(archive: Archive, archive_no: str, *, purpose: str,
                 requested_by=operator, copied=copyset.pages, out_at=now, due_at=None)
     with archive.store.transaction():
         _claim(archive, loan)
-        archive.journal.record(operator, "loan.borrow", dossier=archive_no, details={
+        archive.journal.record(operator, Operation.LOAN_BORROW, dossier=archive_no, details={
             "loan": loan.id, "kind": loan.kind.value, "status": loan.status.value,
             "borrower": loan.borrower})
         archive.store.add_record(LOAN, loan.id, _data(loan))
