@@ -7,7 +7,7 @@ import click
 from docstore import audit as workflow
 
 from .context import AppContext, pass_app
-from .journal import log
+from .audit import log
 from .render import local_time
 
 
