@@ -93,6 +93,9 @@ class Operation(StrEnum):
     RESTORE = "restore"
     RETENTION_SET = "retention.set"
     SEARCH = "search"
+    SHARE_GRANT = "share.grant"
+    SHARE_LIST = "share.list"
+    SHARE_REVOKE = "share.revoke"
     SHOW = "show"
     USER_ADD = "user.add"
     USER_BOOTSTRAP = "user.bootstrap"
@@ -114,6 +117,7 @@ class Operation(StrEnum):
 
 
 ACCESSES = frozenset({
+    Operation.SHARE_LIST,
     Operation.EMERGENCY_USE,
     Operation.LOG_TODO,
     Operation.CUSTOMER_DUPLICATES,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..access import Permission, require
 from ..archive import Archive
+from ..operations import Operation
 from .catalog import ReindexReport, reindex
 
 
@@ -16,7 +17,7 @@ def reindex_if_needed(archive: Archive) -> ReindexReport | None:
     """Rebuild the whole index only when it was built differently; None when it was not."""
     require(archive, Permission.MAINTAIN)
     if stale_reason(archive) is None:
-        archive.journal.record(archive.user, "reindex", details={"if_needed": True,
+        archive.journal.record(archive.user, Operation.REINDEX, details={"if_needed": True,
                                                                  "rebuilt": False})
         return None
     return reindex(archive, everything=True)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..access import Permission, require
 from ..archive import Archive, zone
+from ..operations import Operation
 from ..aliases import resolve
 from ..errors import Conflict, InvalidValue, NotFound
 
@@ -88,7 +89,7 @@ def share(archive: Archive, target: str, department: str, *, until: date | None 
                  archive_no=archive_no, department=department, fields=kind, until=until,
                  by=archive.user, at=archive.clock())
     with archive.store.transaction():
-        archive.journal.record(archive.user, "share.grant", customer_id=customer_id,
+        archive.journal.record(archive.user, Operation.SHARE_GRANT, customer_id=customer_id,
                                dossier=archive_no, details={
                                    "share": made.id, "with": department, "fields": kind.value,
                                    "until": until.isoformat() if until else None})
@@ -106,7 +107,7 @@ def revoke(archive: Archive, share_id: str) -> Share:
     if current.revoked_at is not None:
         raise Conflict(f"share {share_id} was revoked already by {current.revoked_by}")
     with archive.store.transaction():
-        archive.journal.record(archive.user, "share.revoke", customer_id=current.customer_id,
+        archive.journal.record(archive.user, Operation.SHARE_REVOKE, customer_id=current.customer_id,
                                dossier=current.archive_no,
                                details={"share": share_id, "with": current.department})
         revoked = current.model_copy(update={"revoked_at": archive.clock(),
@@ -123,5 +124,5 @@ def list_shares(archive: Archive, *, include_ended: bool = False) -> list[Share]
     require(archive, Permission.CUSTOMER_READ, details={"operation": "share.list"})
     today = archive.clock().astimezone(zone(archive)).date()
     found = [s for s in all_shares(archive) if include_ended or s.live(today)]
-    archive.journal.record(archive.user, "share.list", details={"shown": len(found)})
+    archive.journal.record(archive.user, Operation.SHARE_LIST, details={"shown": len(found)})
     return found

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from ..access import Permission
 from ..archive import Archive, zone
+from ..operations import Operation
 from ..errors import PermissionDenied
 from ..models import Document, Dossier, Role, SearchScope
 from .grants import ShareFields, all_shares
@@ -84,7 +85,7 @@ def scope_of(archive: Archive) -> SearchScope | None:
 
 
 def _refuse(archive: Archive, seen: Visibility, what: str, **journal: object) -> None:
-    archive.journal.record(archive.user, "denied", remarks=f"not shared with {seen.department}",
+    archive.journal.record(archive.user, Operation.DENIED, remarks=f"not shared with {seen.department}",
                            details={"permission": str(Permission.READ), "what": what}, **journal)
     raise PermissionDenied(f"{archive.user} ({seen.department}) may not see {what}: it belongs "
                            f"to another department and is not shared with {seen.department}; "

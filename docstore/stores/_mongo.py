@@ -40,7 +40,7 @@ from pymongo.errors import BulkWriteError, ConnectionFailure, CursorNotFound, Du
 
 from ..records import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_table
 from ..errors import ArchiveError, BackendUnavailable, Conflict
-from ..models import TOMBSTONE, Customer, Document, Dossier, IndexState, JournalEntry, User
+from ..models import Customer, Document, Dossier, IndexState, JournalEntry, RecordKind, User
 from ..ports import DocumentSummary
 
 BATCH = 500
@@ -184,7 +184,7 @@ class MongoProbe:
     def __call__(self, document_id: str) -> bool:
         db = _client(self.uri)[self.db_name]
         return any(db[name].find_one({"_id": document_id}, {"_id": 1}) is not None
-                   for name in ("documents", f"records_{TOMBSTONE}"))
+                   for name in ("documents", f"records_{RecordKind.TOMBSTONE.value}"))
 
 
 @functools.lru_cache(maxsize=4)

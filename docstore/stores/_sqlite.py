@@ -23,7 +23,7 @@ from typing import Any
 
 from ..records import JOURNAL, MODELS, SEQUENCES, Row, model_row, record_kind, record_table
 from ..errors import Conflict, StoreBusy
-from ..models import TOMBSTONE, Customer, Document, Dossier, IndexState, JournalEntry, User
+from ..models import Customer, Document, Dossier, IndexState, JournalEntry, RecordKind, User
 from ..ports import DocumentSummary
 
 SCHEMA_VERSION = 1
@@ -470,7 +470,7 @@ class SqliteProbe:
         row = _read_only(self.path).execute(
             "SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?) "
             "OR EXISTS (SELECT 1 FROM records WHERE kind = ? AND key = ?)",
-            (document_id, TOMBSTONE, document_id)).fetchone()
+            (document_id, RecordKind.TOMBSTONE.value, document_id)).fetchone()
         return bool(row[0])
 
 
