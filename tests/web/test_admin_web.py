@@ -64,11 +64,13 @@ def test_users_and_roles(site: Site, browser, archive: Archive) -> None:
     row = page.locator("#users tr[data-name='新员工']")
     expect(row.locator("form.department input[name=department]")).to_have_value("工程部")
     row.locator("form.department input[name=department]").fill("内勤部")
-    row.locator("form.department button").click()
+    with page.expect_navigation():  # the filled field says 内勤部 before the post: wait for the reload
+        row.locator("form.department button").click()
     expect(page.locator("#users tr[data-name='新员工'] form.department input[name=department]")
            ).to_have_value("内勤部")
     row.locator("form.role select").select_option("archivist")
-    row.locator("form.role button").click()
+    with page.expect_navigation():
+        row.locator("form.role button").click()
     row = page.locator("#users tr[data-name='新员工']")
     expect(row.locator("form.role select")).to_have_value("archivist")
     row.locator("form.password input[name=password]").fill("新员工-Passw0rd!")
