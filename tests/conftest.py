@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -27,12 +28,17 @@ NO_SERVERS = ("needs real servers: set ARCHIVE_TEST_MONGO_URI and ARCHIVE_TEST_E
               "(start them with scripts/services.sh start)")
 
 
+def unavailable(why: str) -> NoReturn:
+    """A test's real component is missing: skip saying why; in CI (ARCHIVE_REQUIRE_SERVERS=1) fail."""
+    if REQUIRE_SERVERS:
+        pytest.fail(why)
+    pytest.skip(why)
+
+
 def require_servers() -> None:
-    """Skip without the real servers, saying why; in CI (ARCHIVE_REQUIRE_SERVERS=1) fail."""
+    """Skip without the real servers, saying why; in CI fail."""
     if not (MONGO_URI and ES_URL):
-        if REQUIRE_SERVERS:
-            pytest.fail(NO_SERVERS)
-        pytest.skip(NO_SERVERS)
+        unavailable(NO_SERVERS)
 
 
 def make_settings(backend: str, tmp_path: Path) -> Settings:

@@ -6,7 +6,6 @@ import io
 import random
 from pathlib import Path
 
-import pytest
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
@@ -14,12 +13,11 @@ FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 def require_ocr() -> None:
     """OCR tests need tesseract + chi_sim + a CJK font (installed by .ci/run)."""
     from indexer.ocr import missing
-    from tests.conftest import REQUIRE_SERVERS
+    from tests.conftest import unavailable
 
     reason = missing("chi_sim") or (None if FONT.exists() else f"font {FONT} missing")
     if reason:
-        why = f"OCR tests need: {reason} (see .ci/run for the Debian packages)"
-        pytest.fail(why) if REQUIRE_SERVERS else pytest.skip(why)
+        unavailable(f"OCR tests need: {reason} (see .ci/run for the Debian packages)")
 
 
 def render_page(lines: list[str], seed: int = 0):  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ fixture's backend. Every test's page records each request it makes; a request to
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from docstore.settings import Settings
+from tests.conftest import unavailable
 
 from .office import PASSWORD, Office, build
 
@@ -31,11 +31,8 @@ def chromium() -> str:
     for name in ("chromium-headless-shell", "chromium"):
         if found := shutil.which(name):
             return found
-    message = ("needs Chromium: apt-get install chromium-headless-shell (Debian), "
-               "and pip install playwright")
-    if os.environ.get("ARCHIVE_REQUIRE_SERVERS") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable("needs Chromium: apt-get install chromium-headless-shell (Debian), "
+                "and pip install playwright")
 
 
 @pytest.fixture(scope="session")
