@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,21 @@ def proven_env(settings: Any, *names: str) -> dict[str, str]:
     finally:
         archive.close()
     return {"ARCHIVE_PASSWORD": TEST_PASSWORD}
+
+
+def run_at_once(*calls: Callable[[], object]) -> list[BaseException]:
+    """Run each call in its own thread, all at once; what they raised, for the test to report."""
+    errors: list[BaseException] = []
+
+    def guarded(call: Callable[[], object]) -> None:
+        try:
+            call()
+        except BaseException as exc:  # reported by the caller's assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

@@ -26,7 +26,7 @@ from docstore.journal import verify_chain
 from docstore.models import SearchQuery
 from docstore.demo import write_pdf
 from docstore.settings import Settings
-from tests.helpers import kill_9_after, proven_env, write_texts
+from tests.helpers import kill_9_after, proven_env, run_at_once, write_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOSED_MONGO = "mongodb://127.0.0.1:1/"
@@ -243,20 +243,12 @@ def test_two_writers_at_once_neither_corrupts_nor_duplicates(settings, tmp_path)
 
 def test_concurrent_journal_writers_keep_one_chain(settings):
     archives = [open_archive(settings) for _ in range(3)]
-    errors: list[BaseException] = []
 
     def write(archive: Archive, who: int) -> None:
-        try:
-            for i in range(15):
-                archive.journal.record(f"user{who}", "show", remarks=str(i))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for i in range(15):
+            archive.journal.record(f"user{who}", "show", remarks=str(i))
 
-    threads = [threading.Thread(target=write, args=(a, i)) for i, a in enumerate(archives)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_at_once(*(lambda a=a, i=i: write(a, i) for i, a in enumerate(archives)))
     try:
         assert errors == []
         entries = list(archives[0].store.iter_journal())

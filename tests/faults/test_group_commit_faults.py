@@ -15,7 +15,7 @@ import pytest
 from docstore.archive import Archive
 from docstore.intake import IngestOptions, Ingestor
 from docstore.journal import verify_chain
-from tests.helpers import write_texts
+from tests.helpers import run_at_once, write_texts
 
 FILES = 12
 
@@ -106,34 +106,21 @@ def test_killed_inside_a_bulk_index_request_then_rerun(archive, tmp_path: Path,
 def test_journal_blocks_and_single_entries_from_several_writers_keep_one_chain(settings) -> None:
     """Blocks claim consecutive numbers; a writer that takes one first makes the rest of the
     block follow its entry (``Journal.record_many``)."""
-    import threading
-
     from cli.wiring import open_archive
 
     archives = [open_archive(settings) for _ in range(3)]
-    errors: list[BaseException] = []
 
     def blocks(archive: Archive) -> None:
-        try:
-            for b in range(5):
-                archive.journal.record_many("批量", "ingest", [
-                    {"remarks": f"块{b}-{i}"} for i in range(10)])
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for b in range(5):
+            archive.journal.record_many("批量", "ingest", [
+                {"remarks": f"块{b}-{i}"} for i in range(10)])
 
     def singles(archive: Archive, who: int) -> None:
-        try:
-            for i in range(15):
-                archive.journal.record(f"user{who}", "show", remarks=str(i))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for i in range(15):
+            archive.journal.record(f"user{who}", "show", remarks=str(i))
 
-    threads = [threading.Thread(target=blocks, args=(archives[0],)),
-               *(threading.Thread(target=singles, args=(a, i)) for i, a in enumerate(archives[1:]))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_at_once(lambda: blocks(archives[0]),
+                         *(lambda a=a, i=i: singles(a, i) for i, a in enumerate(archives[1:])))
     try:
         assert errors == []
         entries = list(archives[0].store.iter_journal())
