@@ -72,11 +72,9 @@ def import_(app: AppContext, csv_file: Path) -> None:
       archive customer import 客户.csv
     """
     done = workflow.import_customers(app.archive, csv_file)
-    if app.json_output:
-        app.emit_json({"added": done.added, "skipped": done.skipped})
-    else:
-        app.out.print(f"{len(done.added)} customer(s) imported, {len(done.skipped)} imported "
-                      "before", markup=False)
+    app.emit(done, lambda: app.out.print(
+        f"{len(done.added)} customer(s) imported, {len(done.skipped)} imported before",
+        markup=False))
 
 
 @customer.command("duplicates")

@@ -28,11 +28,9 @@ def import_(app: AppContext, csv_file: Path) -> None:
       archive dossier import 案卷.csv
     """
     done = workflow.import_dossiers(app.archive, csv_file)
-    if app.json_output:
-        app.emit_json({"added": done.added, "skipped": done.skipped})
-    else:
-        app.out.print(f"{len(done.added)} dossier(s) imported, {len(done.skipped)} imported "
-                      "before", markup=False)
+    app.emit(done, lambda: app.out.print(
+        f"{len(done.added)} dossier(s) imported, {len(done.skipped)} imported before",
+        markup=False))
 
 
 @dossier.command("copyset")

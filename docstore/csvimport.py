@@ -11,7 +11,7 @@ import hashlib
 import io
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -22,6 +22,15 @@ from .textfiles import decode_text
 Row = TypeVar("Row")
 
 MAX_LINES = 200_000
+
+
+@dataclass
+class Imported:
+    """What an import did: the ids it added, and those an earlier run of the same lines had
+    imported already (a rerun adds nothing twice)."""
+
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

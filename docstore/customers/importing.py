@@ -10,7 +10,6 @@ finishes the job and never makes a customer twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from ..access import Permission, require
 from ..archive import Archive, zone
 from ..operations import Operation
 from ..crypto import PERSONAL_FIELDS
-from ..csvimport import Line, Parsed, clean_text, parse_all, parse_day, read_lines
+from ..csvimport import Imported, Line, Parsed, clean_text, parse_all, parse_day, read_lines
 from ..errors import Conflict, InvalidValue
 from ..models import Customer, CustomerType
 from .register import seal
@@ -45,11 +44,7 @@ _TYPES = {"person": CustomerType.PERSON, "个人": CustomerType.PERSON,
           "企业": CustomerType.COMPANY, "单位": CustomerType.COMPANY}
 
 
-@dataclass
-class CustomerImport:
-    added: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    """Customers an earlier run of the same lines imported already."""
+CustomerImport = Imported
 
 
 def _type(value: str | None) -> CustomerType:

@@ -13,14 +13,14 @@ reused).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
 from ..access import Permission, require
 from ..archive import Archive, zone
 from ..operations import Operation
-from ..csvimport import Line, Parsed, clean_text, parse_all, parse_day, read_lines
+from ..csvimport import Imported, Line, Parsed, clean_text, parse_all, parse_day, read_lines
 from ..aliases import resolve
 from ..errors import Conflict, InvalidValue, NotFound
 from ..models import CustomerStatus, Dossier, DossierStatus
@@ -51,10 +51,7 @@ class _Row:
     """dept, year, category: the series a number is taken from when none is given."""
 
 
-@dataclass
-class DossierImport:
-    added: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+DossierImport = Imported
 
 
 def _moment(archive: Archive, day: date | None) -> datetime | None:
