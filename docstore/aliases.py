@@ -24,5 +24,13 @@ def resolve(archive: Archive, customer_id: str) -> Customer:
     raise NotFound("customer", f"{customer_id} (merged more than {MAX_HOPS} times)")
 
 
+def resolve_or_none(archive: Archive, customer_id: str) -> Customer | None:
+    """Like ``resolve``, None for an unknown id (a manifest collects every unknown line)."""
+    try:
+        return resolve(archive, customer_id)
+    except NotFound:
+        return None
+
+
 def resolve_id(archive: Archive, customer_id: str) -> str:
     return resolve(archive, customer_id).id

@@ -30,9 +30,10 @@ from typing import Any
 
 from .. import validate
 from ..access import Permission, require
+from ..aliases import resolve_id
 from ..archive import Archive
 from ..documents import index_in_transaction
-from ..errors import BadInput, IndexUnavailable, InvalidValue, NotFound, Reason, display_path
+from ..errors import BadInput, IndexUnavailable, InvalidValue, Reason, display_path
 from .files import FoundFile, walk
 from ..customers import check_consent
 from ..dossiers import approve_late, check_accepts_documents, open_for_ingest
@@ -107,9 +108,8 @@ def dossier_add_options(archive: Archive, archive_no: str, kind: str | None = No
 
 def resolve_dossier(archive: Archive, options: IngestOptions) -> IngestOptions:
     """Check the customer and dossier before any file is touched; open the dossier if new."""
-    if options.customer_id and archive.store.get_customer(options.customer_id) is None:
-        raise NotFound("customer", options.customer_id)
-    if options.customer_id:
+    if options.customer_id:  # a merged customer's id still files under the one it became
+        options = replace(options, customer_id=resolve_id(archive, options.customer_id))
         warning = check_consent(archive, options.customer_id)
         if warning:
             log.warning("%s", warning)

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .. import validate
+from .. import aliases, validate
 from ..archive import Archive
 from ..dossiers import closed_dossier_problem, new_archive_no_problem
 from ..errors import BadInput, ExitCode, InvalidValue, Reason
@@ -167,13 +167,16 @@ def check_references(archive: Archive, manifest: Path, entries: list[Entry]) -> 
     """Unknown customers, bad archive numbers, dossiers of another customer: all reported with
     their lines before anything is written."""
     problems: list[str] = []
-    known: dict[str, bool] = {}
+    known: dict[str, str | None] = {}
+    """Each customer named, as the id it resolves to (a merged one's alias); None: unknown."""
     for entry in entries:
         customer, archive_no = entry.row.customer, entry.archive_no
         if customer and customer not in known:
-            known[customer] = archive.store.get_customer(customer) is not None
+            found = aliases.resolve_or_none(archive, customer)
+            known[customer] = found.id if found else None
         if customer and not known[customer]:
             problems.append(f"line {entry.line}: unknown customer {customer}")
+        customer = known[customer] if customer else customer
         if not archive_no:
             continue
         try:

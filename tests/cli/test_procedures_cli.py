@@ -222,6 +222,29 @@ def test_duplicates_are_found_and_merged_and_the_old_id_still_resolves(office):
     assert _json(office.run("王芳", "--json", "customer", "show", fourth))["id"] == fourth
 
 
+def test_ingest_with_a_merged_id_files_under_the_customer_it_became(office, tmp_path):
+    kept = _customer(office, "杭州华建科技有限公司", "--phone", "0571-88886666")
+    gone = _customer(office, "杭州华建科技 有限公司", "--phone", "057188886666")
+    archive_no = _dossier(office, gone)
+    assert _json(office.run("王芳", "--json", "customer", "merge", gone, "--into", kept))
+    (tmp_path / "补充协议.txt").write_text("滨江花园二期补充协议，付款方式变更。", encoding="utf-8")
+    (tmp_path / "验收单.txt").write_text("滨江花园二期竣工验收单。", encoding="utf-8")
+
+    # the old id, with the dossier that moved with the merge: filed under the remaining customer
+    added = _json(office.run("王芳", "--json", "ingest", str(tmp_path / "补充协议.txt"),
+                             "--customer", gone, "--dossier", archive_no))
+    shown = _json(office.run("王芳", "--json", "show", added[0]["document_id"]))
+    assert (shown["customer_id"], shown["archive_no"]) == (kept, archive_no)
+    # and through a manifest naming the old id
+    manifest = tmp_path / "清单.csv"
+    manifest.write_text(f"path,customer,dossier\n验收单.txt,{gone},{archive_no}\n", encoding="utf-8")
+    added = _json(office.run("王芳", "--json", "ingest", "--manifest", str(manifest)))
+    shown = _json(office.run("王芳", "--json", "show", added[0]["document_id"]))
+    assert shown["customer_id"] == kept
+    code, _, err = office.run("王芳", "ingest", str(tmp_path / "验收单.txt"), "--customer", "C999999")
+    assert code == 1 and "C999999" in err
+
+
 # -- journal review -------------------------------------------------------------------------------
 
 def test_journal_review_checkpoints_and_a_removed_one_is_detected(office):
