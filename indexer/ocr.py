@@ -75,6 +75,13 @@ OVERSAMPLE_DPI: int | None = None
 """Resample pages scanned below this up to it before OCR (OCRmyPDF ``oversample``). Off:
 measured on our degraded pages (``benchmarks/ocr.py``) it read a 3°-skewed page worse
 (CER 0.127 vs 0.070) and a 100 dpi page no better (0.056 both), at twice the time."""
+PAGE_SEGMENTATION: int | None = 6
+"""Tesseract's page segmentation mode (``--psm``): 6, one block of text read line by line.
+The default (3, automatic layout) splits a form's labels from their values as two columns
+("验收结论：" … "工程质量合格" further down), which breaks phrases and the reading order:
+``benchmarks/ocr.py`` measured stored CER 0.076 with 3 and 0.035 with 6 on upright pages, the
+bare engine's best setting being 6 too. The price: two-column prose is read across the columns
+line by line; archive scans are mostly forms, letters and contracts in one column."""
 ROTATE_THRESHOLD = 2.0
 """Turn a page (90°/180°/270°) when Tesseract's orientation detection is at least this sure;
 OCRmyPDF's default (14) leaves many upside-down scans of sparse pages unturned."""
@@ -95,7 +102,8 @@ def ocr_pdf(source: Path, out: Path, languages: str, *, force: bool) -> OcrResul
         ocrmypdf.ocr(source, out, language=languages.split("+"), output_type="pdf",
                      skip_text=not force, force_ocr=force, progress_bar=False, jobs=1,
                      optimize=0, oversample=OVERSAMPLE_DPI or 0, deskew=True, rotate_pages=True,
-                     rotate_pages_threshold=ROTATE_THRESHOLD, sidecar=sidecar)
+                     rotate_pages_threshold=ROTATE_THRESHOLD, sidecar=sidecar,
+                     tesseract_pagesegmode=PAGE_SEGMENTATION)
         layer = [p.extract_text() or "" for p in pypdf.PdfReader(out).pages]
         read = sidecar.read_text(encoding="utf-8").split("\f")
     except Exception as exc:  # OCRmyPDF raises its own hierarchy plus subprocess failures

@@ -9,6 +9,7 @@ import pytest
 
 from docstore.documents import search
 from docstore.models import SearchQuery
+from indexer.normalize import normalize
 from tests.contract.test_ocr import MAX_CER, PAGE_1
 from tests.helpers import ingest
 from tests.scans import cer, degraded_page, page_pdf, require_ocr
@@ -26,3 +27,15 @@ def test_degraded_scans_are_read(archive, tmp_path: Path, variant: str) -> None:
     doc = archive.store.get_document(result.document_id)
     assert doc.text_source == "ocr" and cer("".join(PAGE_1), doc.text) <= MAX_CER, doc.text
     assert [h.document_id for h in search(archive, SearchQuery(text="研发中心办公楼")).hits] == [doc.id]
+
+
+def test_a_forms_label_and_value_are_read_as_one_line(archive, tmp_path: Path) -> None:
+    """Tesseract's automatic layout reads this skewed form as two columns (labels, then values
+    further down); the stored text keeps "验收结论：工程质量合格" together."""
+    lines = ["竣工验收报告", "验收结论：工程质量合格，同意通过竣工验收。", "监理单位：浙江宏远监理有限公司",
+             "施工单位：杭州华建科技有限公司", "验收日期：二〇二六年三月十五日"]
+    page, dpi = degraded_page(lines, "skew", seed=1)
+    [result] = ingest(archive, [page_pdf(tmp_path / "form.pdf", page, dpi)])
+    doc = archive.store.get_document(result.document_id)
+    assert "验收结论:工程质量合格" in "".join(normalize(doc.text).split()), doc.text
+    assert cer("".join(lines), doc.text) <= MAX_CER, doc.text
