@@ -60,6 +60,9 @@ class Customer(_Model):
     id_number: str | None = None
     email: str | None = None
     address: str | None = None
+    region: str | None = None
+    """The province (省级行政区) the address lies in, derived when the address is sealed: not
+    personal data, so whole-archive counts never decrypt an address (``customers.regions``)."""
     industry: str | None = None
     status: CustomerStatus = CustomerStatus.ACTIVE
     created_at: datetime = Field(default_factory=utcnow)
@@ -299,6 +302,7 @@ class RecordKind(StrEnum):
     REPAIR = "repair"
     TOMBSTONE = "tombstone"  # what remains of a disposed document (id, hash, file name, 档号)
     TRANSACTION = "transaction"  # a customer's business (交易)
+    UPGRADE = "upgrade"  # a one-time derivation over stored records, done (customers' regions)
 
 
 

@@ -24,6 +24,7 @@ class Operation(StrEnum):
     CUSTOMER_IMPORT = "customer.import"
     CUSTOMER_LIST = "customer.list"
     CUSTOMER_MERGE = "customer.merge"
+    CUSTOMER_REGION = "customer.region"
     CUSTOMER_REVIEW = "customer.review"
     CUSTOMER_SHOW = "customer.show"
     CUSTOMER_TRANSACTION = "customer.transaction"

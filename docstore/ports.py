@@ -61,6 +61,13 @@ class RecordStore(Protocol):
     - ``document_summaries`` yields every document once as a ``DocumentSummary`` (no order
       promised); it MUST NOT read the documents' text, so a report over 100k documents stays
       well under a second on the embedded store.
+    - ``project(table, fields, **where)`` yields, for every row of ``table`` (``customers``,
+      ``dossiers``, ``journal`` or a ``records/<kind>`` table) whose top-level fields equal
+      every ``where`` value (text or integers), a tuple of the named fields in their JSON form
+      (ISO text for times, enum values, None when absent; ``id`` is the key), without building
+      a model; no order promised. Scalar text and number fields only; ``details.NAME`` reaches
+      into a journal entry's details. Whole-archive counts (analytics) read 10k customers,
+      20k dossiers and the journal's searches this way instead of validating every record.
     - ``iter_journal(operation=…)`` yields only the entries of that exact operation, in order.
     - ``dump`` yields every stored row as ``(table, key, data)`` in a fixed order — tables in
       ``docstore.records.TABLES`` order (sequences, users, customers, dossiers, documents,
@@ -134,6 +141,8 @@ class RecordStore(Protocol):
     def put_record(self, kind: str, key: str, data: dict[str, Any]) -> None: ...
     def get_record(self, kind: str, key: str) -> dict[str, Any] | None: ...
     def iter_records(self, kind: str, **where: Any) -> Iterator[tuple[str, dict[str, Any]]]: ...
+    def project(self, table: str, fields: Sequence[str],
+                **where: str | int) -> Iterator[tuple[Any, ...]]: ...
     def delete_record(self, kind: str, key: str) -> None: ...
 
     def counts(self) -> dict[str, int]: ...

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
-from ..customers import aware as moment
 from ..archive import Archive
-from ..models import Customer, Dossier
-from .regions import province
+from ..customers import aware as moment
+from ..customers import fill_regions
+from ..models import DossierStatus, RecordKind
+from ..records import JOURNAL, record_table
 from .scope import Scope
 
 
@@ -41,35 +43,61 @@ class CustomerPass:
     new_per_month: Counter[str] = field(default_factory=Counter)
 
 
+CUSTOMER_FIELDS = ("id", "name", "type", "industry", "status", "created_at",
+                   "last_activity_at", "region")
+
+
 def read_customers(archive: Archive, scope: Scope) -> CustomerPass:
-    """The address is decrypted in memory only to find its province, then dropped."""
+    """Plain fields, no model and no personal field: the province was derived when the
+    address was sealed (``region``; ``fill_regions`` gives it to customers stored before)."""
+    fill_regions(archive)
     out = CustomerPass()
-    for c in archive.store.list_customers(limit=10**9):
-        out.people[c.id] = Person(c.name, c.type.value, _industry(c), c.status.value == "active",
-                                  c.created_at, c.last_activity_at)
-        out.by_type[c.type.value] += 1
-        out.by_status[c.status.value] += 1
-        out.by_industry[_industry(c)] += 1
-        out.by_region[_province(archive, c)] += 1
-        month = scope.month(c.created_at)
+    for cid, name, kind, industry, status, created, last, region in archive.store.project(
+            "customers", CUSTOMER_FIELDS):
+        created_at = moment(created)
+        assert created_at is not None  # a required field of every stored customer
+        industry = (industry or "").strip() or None
+        out.people[cid] = Person(name, kind, industry, status == "active", created_at,
+                                 moment(last))
+        out.by_type[kind] += 1
+        out.by_status[status] += 1
+        out.by_industry[industry] += 1
+        out.by_region[region] += 1
+        month = scope.month(created_at)
         if month:
             out.new_per_month[month] += 1
     return out
 
 
-def _industry(customer: Customer) -> str | None:
-    return (customer.industry or "").strip() or None
+class DossierFacts(NamedTuple):
+    """The fields of a dossier the report judges by (stage, 5-day rule, retention), under the
+    ``Dossier`` model's names so the lifecycle and retention rules read them unchanged."""
+
+    archive_no: str
+    customer_id: str
+    category: str | None
+    status: DossierStatus
+    completed_at: datetime | None
+    finalize_due: datetime | None
+    finalized_at: datetime | None
+    contract_date: date | None
+    retention: str | None
+    retention_until: date | None
 
 
-def _province(archive: Archive, customer: Customer) -> str | None:
-    if not customer.address or archive.cipher is None:
-        return None
-    return province(archive.cipher.decrypt("address", customer.address))
+def read_dossiers(archive: Archive) -> dict[str, DossierFacts]:
+    """Every dossier by 档号, as plain facts (no model validation)."""
+    out = {}
+    for (number, customer_id, category, status, completed, due, finalized, contract,
+         retention, until) in archive.store.project("dossiers", DossierFacts._fields):
+        out[number] = DossierFacts(number, customer_id, category, DossierStatus(status),
+                                   moment(completed), moment(due), moment(finalized),
+                                   _day(contract), retention, _day(until))
+    return out
 
 
-def read_dossiers(archive: Archive) -> dict[str, Dossier]:
-    """Every dossier by 档号 (kept: stages, deadlines and retention are judged from them)."""
-    return {d.archive_no: d for d in archive.store.list_dossiers()}
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 @dataclass
@@ -123,14 +151,16 @@ class LoanFacts:
     """Requested, out and returned: each is business with the dossier's customer."""
 
 
+LOAN_TIMES = ("requested_at", "out_at", "due_at", "returned_at")
+
+
 def read_loans(archive: Archive) -> Iterator[LoanFacts]:
-    """Loans from their stored JSON, without building the full model per loan."""
-    for _key, data in archive.store.iter_records("loan"):
-        times = {name: moment(data.get(name)) for name in
-                 ("requested_at", "out_at", "due_at", "returned_at")}
-        yield LoanFacts(str(data.get("archive_no", "")), str(data.get("kind", "")),
-                        times["out_at"], times["due_at"], times["returned_at"],
-                        tuple(t for n, t in times.items() if t is not None and n != "due_at"))
+    """Loans' plain fields, without building the model per loan."""
+    for number, kind, *times in archive.store.project(
+            record_table(RecordKind.LOAN), ("archive_no", "kind", *LOAN_TIMES)):
+        requested, out, due, returned = map(moment, times)
+        yield LoanFacts(str(number or ""), str(kind or ""), out, due, returned,
+                        tuple(t for t in (requested, out, returned) if t is not None))
 
 
 @dataclass(frozen=True)
@@ -142,16 +172,16 @@ class Payment:
 
 def read_transactions(archive: Archive, scope: Scope) -> Iterator[Payment]:
     """Transactions (交易记录) in the period."""
-    for _key, data in archive.store.iter_records("transaction"):
-        month = scope.month(moment(data.get("at")))
+    for customer_id, at, amount in archive.store.project(
+            record_table(RecordKind.TRANSACTION), ("customer_id", "at", "amount")):
+        month = scope.month(moment(at))
         if month:
-            yield Payment(str(data.get("customer_id", "")), month,
-                          Decimal(str(data.get("amount", 0))))
+            yield Payment(str(customer_id or ""), month, Decimal(str(amount or 0)))
 
 
 def read_searches(archive: Archive, scope: Scope) -> Iterator[tuple[str, bool]]:
     """(month, found nothing) for each search journaled in the period."""
-    for entry in archive.store.iter_journal(operation="search"):
-        month = scope.month(entry.at)
+    for at, hits in archive.store.project(JOURNAL, ("at", "details.hits"), operation="search"):
+        month = scope.month(moment(at))
         if month:
-            yield month, entry.details.get("hits") == 0
+            yield month, hits == 0

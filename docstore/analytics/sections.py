@@ -7,20 +7,20 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
 from ..archive import Archive
 from ..dossiers import Stage, is_overdue, stage_of
-from ..models import Dossier, DossierStatus
-from ..dossiers import evaluate, parse_period
+from ..models import DossierStatus
+from ..dossiers import parse_period, retention_end
 from .models import (Borrowed, CleanupNext, CustomerStats, DocumentsPerDossier, DossierStats,
                      Finalisation, IndustryAmount, LoanMonth, LoanStats, MissingChecklist,
                      MonthAmount, NamedCustomer, SearchMonth, SearchStats,
                      TopCustomer, TransactionStats)
-from .passes import CustomerPass, DocumentPass, LoanFacts, Payment, Person, bump
+from .passes import CustomerPass, DocumentPass, DossierFacts, LoanFacts, Payment, Person, bump
 from .scope import Scope, fixed, months, per_month, ranked
 
 ACTIVITY = ("lt_1y", "1y_3y", "gt_3y", "never")
@@ -163,10 +163,10 @@ def _mean(values: list[float]) -> float | None:
 
 # -- dossiers ---------------------------------------------------------------------------------
 
-def dossier_stats(archive: Archive, dossiers: dict[str, Dossier], effective: dict[str, datetime],
-                  scope: Scope) -> DossierStats:
-    """Retention is evaluated as cleanup does (``retention.evaluate``, nothing stored), with the
-    customer's effective last activity."""
+def dossier_stats(archive: Archive, dossiers: dict[str, DossierFacts],
+                  effective: dict[str, datetime], scope: Scope) -> DossierStats:
+    """Retention is judged as cleanup does (``retention_end``: ``evaluate``'s rules, nothing
+    stored), with the customer's effective last activity."""
     stages: Counter[str] = Counter()
     done: Counter[str] = Counter()
     expiring: Counter[str] = Counter()
@@ -181,11 +181,10 @@ def dossier_stats(archive: Archive, dossiers: dict[str, Dossier], effective: dic
                  else "late" if d.finalized_at > d.finalize_due else "on_time"] += 1
         if d.status is DossierStatus.DISPOSED:
             continue
-        result = evaluate(archive, d, effective.get(d.customer_id))
-        until = result.dossier.retention_until
-        if result.permanent or until is None:
+        until = retention_end(archive, d, effective.get(d.customer_id))  # type: ignore[arg-type]
+        if not isinstance(until, date):
             continue
-        if result.expired(scope.today):
+        if until < scope.today:
             expired += 1
         elif until <= horizon:
             expiring[f"{until.year:04d}-{until.month:02d}"] += 1
@@ -199,7 +198,7 @@ def dossier_stats(archive: Archive, dossiers: dict[str, Dossier], effective: dic
 
 # -- effectiveness ----------------------------------------------------------------------------
 
-def per_dossier(archive: Archive, dossiers: dict[str, Dossier],
+def per_dossier(archive: Archive, dossiers: dict[str, DossierFacts],
                 documents: DocumentPass) -> tuple[DocumentsPerDossier, MissingChecklist]:
     live = [d for d in dossiers.values() if d.status is not DossierStatus.DISPOSED]
     counts = [documents.per_dossier[d.archive_no] for d in live]

@@ -11,11 +11,12 @@ from ..aliases import resolve, resolve_id
 from .duplicates import DuplicatePair, find_duplicates, name_key
 from .importing import CustomerImport, import_customers
 from .merge import MergeResult, merge_customers
+from .regions import fill_regions, province
 from .review import ReviewDue, collection_method, due_for_review, review_customer
 
 __all__ = [
     "CustomerImport", "DuplicatePair", "MergeResult", "ReviewDue", "collection_method",
-    "due_for_review", "find_duplicates", "import_customers", "merge_customers", "name_key",
+    "due_for_review", "fill_regions", "find_duplicates", "import_customers", "merge_customers", "name_key", "province",
     "resolve", "resolve_id", "review_customer",
     "ConsentMissing", "add_customer", "add_transaction", "aware", "check_consent",
     "get_customer", "import_transactions", "last_activities", "list_customers",

@@ -138,6 +138,8 @@ def _absorb(archive: Archive, source: Customer, target: Customer, result: MergeR
     fill: dict[str, Any] = {f: getattr(source, f) for f in PERSONAL_FIELDS
                             if getattr(target, f) is None and getattr(source, f) is not None}
     lookup = {**{f: h for f, h in source.lookup.items() if f in fill}, **target.lookup}
+    if "address" in fill:
+        fill["region"] = source.region  # the province goes with the address it came from
     if target.consent is None and source.consent is not None:
         fill["consent"] = source.consent
         result.consent_moved = True
@@ -149,5 +151,5 @@ def _absorb(archive: Archive, source: Customer, target: Customer, result: MergeR
     archive.store.update_customer(kept)
     archive.store.update_customer(source.model_copy(update={  # the alias keeps only its name
         "merged_into": target.id, "status": CustomerStatus.MERGED, "updated_at": now,
-        "lookup": {}, **{f: None for f in PERSONAL_FIELDS},
+        "lookup": {}, **{f: None for f in PERSONAL_FIELDS}, "region": None,
         "consent": None if kept.consent == source.consent else source.consent}))

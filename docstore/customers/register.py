@@ -26,6 +26,7 @@ from ..crypto import PERSONAL_FIELDS, Cipher, mask
 from ..errors import ArchiveError, BadInput, InvalidValue, NotFound, Reason
 from ..models import CUSTOMER_EDITABLE, Consent, Customer, CustomerStatus, JournalEntry
 from ..operations import Operation
+from .regions import province
 
 
 _CHECKS = {"name": lambda v: validate.text("name", v), "phone": validate.phone,
@@ -57,12 +58,14 @@ def _cipher(archive: Archive) -> Cipher:
 
 
 def seal(archive: Archive, customer: Customer) -> Customer:
-    """The stored form: personal fields encrypted, keyed hashes for look-up."""
+    """The stored form: personal fields encrypted, keyed hashes for look-up, and the province
+    of the address (``region``) taken while the address is still in plain text."""
     cipher = _cipher(archive)
     plain = {f: getattr(customer, f) for f in PERSONAL_FIELDS}
     return customer.model_copy(update={
         **{f: cipher.encrypt(f, v) for f, v in plain.items()},
         "lookup": {f: cipher.lookup(f, v) for f, v in plain.items() if v},
+        "region": province(plain["address"]),
     })
 
 

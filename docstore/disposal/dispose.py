@@ -317,7 +317,7 @@ def _wipe_customers(archive: Archive, disposal: Disposal, keep: set[str]) -> Non
         drop = evidence if evidence and evidence not in keep and evidence_users[evidence] <= 0 \
             else None
         wiped = stored.model_copy(update={
-            **{f: None for f in PERSONAL_FIELDS}, "lookup": {}, "consent": None,
+            **{f: None for f in PERSONAL_FIELDS}, "lookup": {}, "consent": None, "region": None,
             "status": CustomerStatus.ARCHIVED, "updated_at": archive.clock()})
 
         def wipe(_: JournalEntry, wiped: Customer = wiped, drop: str | None = drop) -> None:

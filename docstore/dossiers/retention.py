@@ -129,6 +129,34 @@ def evaluate(archive: Archive, dossier: Dossier, last_activity: datetime | None)
     return Evaluation(dossier)
 
 
+def retention_end(archive: Archive, dossier: Dossier,
+                  last_activity: datetime | None) -> date | str | None:
+    """What ``evaluate`` would settle, as one value: ``PERMANENT``, the day retention runs
+    until, or None (not started, nothing stored) — without copying the dossier, because the
+    analytics pass asks it for every dossier. The same rules as ``evaluate`` (a unit test
+    compares the two): the longer of the stored and the proposed retention wins.
+
+    ``dossier`` may be any object with the ``Dossier`` fields read here (analytics passes
+    light facts under the same names)."""
+    rule = rule_for(archive.retention, dossier)
+    if rule.permanent or dossier.retention == PERMANENT:
+        return PERMANENT
+    start = _start(archive, dossier, rule.event, last_activity)
+    if start is None:
+        return dossier.retention_until
+    proposed = _plus(start, rule.period)
+    stored = dossier.retention_until
+    if dossier.retention is None or stored is None:
+        return proposed
+    return max(stored, proposed)
+
+
+@lru_cache(maxsize=8192)
+def _plus(start: date, period: str) -> date:
+    """Dossiers finalised on the same day under the same rule end on the same day."""
+    return start + parse_period(period)
+
+
 def ensure_retention(archive: Archive, dossier: Dossier,
                      last_activity: datetime | None) -> Evaluation:
     """Evaluate and store what changed (first evaluation, or a longer period); journaled."""

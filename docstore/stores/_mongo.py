@@ -140,6 +140,13 @@ def _filterable(field: str, value: Any) -> bool:
             and not field.startswith("$") and "." not in field)
 
 
+def _pick(raw: dict[str, Any], field: str) -> Any:
+    """A top-level field, or ``details.NAME`` of a journal entry."""
+    head, _, rest = field.partition(".")
+    value = raw.get(head)
+    return value.get(rest) if rest and isinstance(value, dict) else None if rest else value
+
+
 def _record(key: str, data: dict[str, Any]) -> dict[str, Any]:
     """A workflow record: its JSON, plus its plain top-level values under ``f`` to filter on."""
     return {"_id": key, "data": _json(data),
@@ -585,6 +592,28 @@ class MongoRecordStore:
             data = json.loads(raw["data"])
             if all(data.get(field) == value for field, value in where.items()):
                 yield raw["_id"], data
+
+    @_reachable
+    def project(self, table: str, fields: Sequence[str],
+                **where: str | int) -> Iterator[tuple[Any, ...]]:
+        """Customers and dossiers: a server-side projection and filter. Records keep their
+        data as one JSON string (filtered on ``f``, their plain values), a journal entry its
+        details: those are parsed here and the fields picked."""
+        kind = record_kind(table)
+        if kind is not None:
+            query = {f"f.{k}": v for k, v in where.items()}
+            for raw in self._resumable(self._records(kind), query):
+                data = {**json.loads(raw["data"]), "id": raw["_id"]}
+                yield tuple(data.get(f) for f in fields)
+            return
+        if table not in ("customers", "dossiers", JOURNAL):
+            raise ValueError(f"project reads customers, dossiers, journal or records/<kind>, "
+                             f"not {table!r}")
+        names = ["_id" if f == "id" else f.split(".", 1)[0] for f in fields]
+        for raw in self._resumable(getattr(self, table), dict(where), {n: 1 for n in names}):
+            if table == JOURNAL and "details" in raw:
+                raw["details"] = json.loads(raw["details"] or "{}")
+            yield tuple(_pick(raw, "_id" if f == "id" else f) for f in fields)
 
     @_reachable
     def delete_record(self, kind: str, key: str) -> None:

@@ -411,6 +411,18 @@ class SqliteRecordStore:
             if all(data.get(field) == value for field, value in where.items()):
                 yield key, data
 
+    def project(self, table: str, fields: Sequence[str],
+                **where: str | int) -> Iterator[tuple[Any, ...]]:
+        """``json_extract`` per field, in SQL: no JSON is parsed in Python."""
+        source, key, args = _projected(table)
+        columns = ", ".join(key if f == "id" else "json_extract(data, ?)" for f in fields)
+        paths = [_path(f) for f in fields if f != "id"]
+        conditions = "".join(f" AND {_column(table, f)} = ?" for f in where)
+        wanted = [x for f, v in where.items() for x in ((v,) if _column(table, f) == f
+                                                       else (_path(f), v))]
+        yield from self.conn.execute(f"SELECT {columns} FROM {source}{conditions}",
+                                     (*paths, *args, *wanted))
+
     def delete_record(self, kind: str, key: str) -> None:
         with self.transaction():
             self.conn.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
@@ -518,6 +530,30 @@ def _load_statement(table: str, key: str, row: Any) -> tuple[str, tuple[Any, ...
                 (row.seq, row.operation, row.operator, row.model_dump_json()))
     return ("INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
             (record_kind(table), key, _json(row)))
+
+
+def _projected(table: str) -> tuple[str, str, tuple[str, ...]]:
+    """(FROM clause, key column, its arguments) of a table ``project`` reads."""
+    if table in ("customers", "dossiers"):
+        return f"{table} WHERE 1", "id", ()
+    if table == JOURNAL:
+        return "journal WHERE 1", "seq", ()
+    kind = record_kind(table)
+    if kind is None:
+        raise ValueError(f"project reads customers, dossiers, journal or records/<kind>, "
+                         f"not {table!r}")
+    return "records WHERE kind = ?", "key", (kind,)
+
+
+def _path(field: str) -> str:
+    """The JSON path of a top-level field, or of ``details.NAME`` inside a journal entry."""
+    return "$" + "".join(f'."{part}"' for part in field.split(".", 1))
+
+
+def _column(table: str, field: str) -> str:
+    """Where ``project`` filters on ``field``: the journal's own indexed column for its
+    operation, the JSON otherwise."""
+    return field if table == JOURNAL and field == "operation" else "json_extract(data, ?)"
 
 
 def _json(data: dict[str, Any]) -> str:

@@ -122,3 +122,32 @@ def test_consent_is_recorded_with_evidence_and_enforced_per_policy(archive, tmp_
     doc2 = tmp_path / "合同2.txt"
     doc2.write_text("王芳的合同", encoding="utf-8")
     assert [r.status.value for r in ingest(archive, [doc2], customer_id=other.id)] == ["added"]
+
+
+def test_region_is_derived_when_sealed_and_filled_once_for_older_customers(archive) -> None:
+    """The province is kept beside the sealed address (analytics never decrypts one); customers
+    stored before that get it from ``fill_regions``: once, one journal entry, nothing else
+    changed, and an address without a province stays unknown."""
+    access.bootstrap(archive)
+    new = customers.add_customer(archive, name="杭州华建科技有限公司",
+                                 address="浙江省杭州市西湖区文三路100号")
+    assert archive.store.get_customer(new.id).region == "浙江省"
+    old = {address: customers.add_customer(archive, name=f"客户{n}", address=address).id
+           for n, address in enumerate(("深圳市南山区科技园", "美国纽约第五大道", None))}
+    for customer_id in old.values():  # as an older version stored them: no region
+        stored = archive.store.get_customer(customer_id)
+        archive.store.update_customer(stored.model_copy(update={"region": None}))
+    before = {c.id: c for c in archive.store.list_customers(limit=100)}
+    assert customers.fill_regions(archive) == 1
+    after = {c.id: c for c in archive.store.list_customers(limit=100)}
+    assert after[old["深圳市南山区科技园"]].region == "广东省"
+    assert after[old["美国纽约第五大道"]].region is None
+    assert {i: c.model_copy(update={"region": None}) for i, c in after.items() if i != new.id} == \
+        {i: c for i, c in before.items() if i != new.id}
+    entries = list(archive.store.iter_journal(operation="customer.region"))
+    assert [e.details for e in entries] == [{"customers": 1, "field": "region"}]
+    stored = archive.store.get_customer(old["深圳市南山区科技园"])
+    archive.store.update_customer(stored.model_copy(update={"region": None}))
+    assert customers.fill_regions(archive) == 0  # done once: the upgrade record says so
+    updated = customers.update_customer(archive, new.id, address="上海市浦东新区世纪大道1号")
+    assert archive.store.get_customer(updated.id).region == "上海市"

@@ -75,3 +75,48 @@ def test_document_summaries_and_journal_by_operation(archive: Archive) -> None:
     assert [e.seq for e in archive.store.iter_journal(operation="search")] == [1, 3]
     assert list(archive.store.iter_journal(operation="无")) == []
     assert len(list(archive.store.iter_journal())) == 4
+
+
+def test_project_reads_plain_fields_of_customers_dossiers_records_and_journal(
+        archive: Archive) -> None:
+    """``project``: the named fields in their JSON form, no model, the same on both backends;
+    ``where`` filters on top-level values, ``details.NAME`` reaches into the journal."""
+    from datetime import datetime, timezone
+
+    from docstore.models import Customer, CustomerType
+
+    at = datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=timezone.utc)
+    store = archive.store
+    store.add_customer(Customer(id="C000001", name="杭州华建科技有限公司", region="浙江省",
+                                industry="建筑", created_at=at))
+    store.add_customer(Customer(id="C000002", name="张伟", type=CustomerType.PERSON,
+                                created_at=at))
+    store.add_dossier(Dossier(id="S000001", archive_no="NQ-2026-HT-0001", customer_id="C000001",
+                              status=DossierStatus.FORMAL, contract_date=date(2026, 2, 28),
+                              retention="30y", retention_until=date(2056, 3, 2)))
+    assert sorted(store.project("customers", ("id", "name", "type", "region", "created_at",
+                                              "last_activity_at"))) == [
+        ("C000001", "杭州华建科技有限公司", "company", "浙江省", "2026-03-01T23:30:15.123456Z",
+         None),
+        ("C000002", "张伟", "person", None, "2026-03-01T23:30:15.123456Z", None)]
+    assert list(store.project("customers", ("id",), type="person")) == [("C000002",)]
+    assert list(store.project("dossiers", ("archive_no", "status", "contract_date",
+                                           "retention_until", "finalized_at"))) == [
+        ("NQ-2026-HT-0001", "formal", "2026-02-28", "2056-03-02", None)]
+    store.add_record("transaction", "T0000002", {"customer_id": "C000002", "amount": "5000",
+                                                 "at": "2026-03-20", "n": 2})
+    store.add_record("transaction", "T0000001", {"customer_id": "C000001", "amount": "30000.50",
+                                                 "at": "2026-03-15", "n": 1})
+    store.add_record("loan", "L000001", {"customer_id": "C000001", "amount": "1"})
+    assert sorted(store.project("records/transaction", ("id", "amount", "n", "missing"))) == [
+        ("T0000001", "30000.50", 1, None), ("T0000002", "5000", 2, None)]
+    assert list(store.project("records/transaction", ("id",), customer_id="C000002")) == [
+        ("T0000002",)]
+    assert list(store.project("records/transaction", ("id",), n=1)) == [("T0000001",)]
+    assert list(store.project("records/repair", ("id",))) == []
+    for operation, hits in (("search", 0), ("ingest", 3), ("search", 7)):
+        archive.journal.record("王芳", operation, details={"hits": hits, "query": "施工合同"})
+    assert sorted(store.project("journal", ("id", "operator", "details.hits", "details.无"),
+                                operation="search")) == [(1, "王芳", 0, None), (3, "王芳", 7, None)]
+    with pytest.raises(ValueError):
+        list(store.project("documents", ("id",)))

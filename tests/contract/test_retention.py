@@ -107,3 +107,28 @@ def test_hold_needs_manager_and_reason_and_is_journaled(archive, contract) -> No
         ("denied", "王芳"), ("hold.set", "王经理"), ("hold.release", "王经理")]
     assert entries[1].remarks == "诉讼保全（2026）浙01民初123号"
     assert entries[2].details["hold_reason"] == "诉讼保全（2026）浙01民初123号"
+
+
+def test_retention_end_settles_as_evaluate_does(archive) -> None:
+    """The analytics' quick judgement (no model copies) and ``evaluate`` agree on every mix of
+    policy, event, stored retention and last activity."""
+    from datetime import datetime, timezone
+    from itertools import product
+
+    from docstore.dossiers import retention_end
+    from docstore.models import Dossier
+
+    archive.retention = {"HT": "30y", "JS": "permanent", "GJ": "10y from contract_end",
+                         "KH": "5y from last_activity", "default": "10y"}
+    moments = (None, datetime(2016, 12, 31, 17, 0, tzinfo=timezone.utc))
+    stored = ((None, None), ("permanent", None), ("10y", date(2020, 1, 1)),
+              ("30y", date(2090, 1, 1)), ("10y", None))
+    for n, (category, finalized, completed, contract, (kept, until), last) in enumerate(product(
+            ("HT", "JS", "GJ", "KH", "ZZ"), moments, moments, (None, date(2015, 5, 1)), stored,
+            moments)):
+        dossier = Dossier(id=f"S{n}", archive_no=f"NQ-2016-{category}-{n:04d}", customer_id="C1",
+                          category=category, finalized_at=finalized, completed_at=completed,
+                          contract_date=contract, retention=kept, retention_until=until)
+        settled = evaluate(archive, dossier, last).dossier
+        expected = "permanent" if settled.retention == "permanent" else settled.retention_until
+        assert retention_end(archive, dossier, last) == expected, dossier

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from docstore.analytics.regions import PROVINCES, province
+from docstore.customers.regions import PROVINCES, province
 
 
 @pytest.mark.parametrize(("address", "expected"), [

@@ -1,13 +1,22 @@
 """The province (省级行政区) an address lies in, for counting customers by region.
 
-Addresses are personal data, encrypted at rest: the analytics workflow decrypts one in memory,
-asks ``province`` and drops it; only the province name is ever counted or shown. An address
-that names no province (or a city below) counts as unknown rather than as a guess.
+Addresses are personal data, encrypted at rest. The province is derived once, when an address
+is sealed (``register.seal``), and kept beside it as the customer's ``region``; only the province
+name is ever counted or shown. An address that names no province (or a city below) counts as
+unknown rather than as a guess.
 """
 
 from __future__ import annotations
 
 import unicodedata
+
+from ..archive import Archive
+from ..changes import change
+from ..models import JournalEntry, RecordKind
+from ..operations import Operation
+
+UPGRADE = "customer.region"
+"""The ``upgrade`` record saying this archive's customers all carry their region."""
 
 PROVINCES = {
     "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市",
@@ -49,3 +58,34 @@ def province(address: str | None) -> str | None:
             text = text[len(prefix):]
             break
     return next((_PREFIXES[text[:n]] for n in _LENGTHS if text[:n] in _PREFIXES), None)
+
+
+def fill_regions(archive: Archive) -> int:
+    """Give the customers stored before ``region`` existed their province, once per archive
+    (an ``upgrade`` record says it is done; a restored older backup brings none and is filled
+    again). One journal entry for the customers it changes; how many it changed.
+
+    Each customer is read again just before it is written, so an address changed meanwhile
+    (its sealed form differs) is not given the old one's province; a crash midway is finished
+    by the next call."""
+    if archive.cipher is None or archive.store.get_record(RecordKind.UPGRADE, UPGRADE):
+        return 0
+    cipher = archive.cipher
+    found = {c.id: (c.address, region) for c in archive.store.list_customers(limit=10**9)
+             if c.address and c.region is None
+             and (region := province(cipher.decrypt("address", c.address)))}
+
+    def apply(_: JournalEntry) -> None:
+        for customer_id, (sealed, region) in found.items():
+            current = archive.store.get_customer(customer_id)
+            if current and current.address == sealed and current.region is None:
+                archive.store.update_customer(current.model_copy(update={"region": region}))
+
+    with archive.store.transaction():
+        if found:
+            change(archive, Operation.CUSTOMER_REGION, apply, intent=UPGRADE,
+                   details={"customers": len(found), "field": "region"},
+                   remarks="省份由地址一次性推导（客户数据分析）")
+        archive.store.put_record(RecordKind.UPGRADE, UPGRADE, {
+            "customers": len(found), "at": archive.clock().isoformat()})
+    return len(found)
