@@ -7,7 +7,7 @@ dossier, so the cost grows with the archive once, not with customers × dossiers
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -85,13 +85,17 @@ class DossierFacts(NamedTuple):
     retention_until: date | None
 
 
+_STATUS = {s.value: s for s in DossierStatus}
+
+
 def read_dossiers(archive: Archive) -> dict[str, DossierFacts]:
     """Every dossier by 档号, as plain facts (no model validation)."""
     out = {}
     for (number, customer_id, category, status, completed, due, finalized, contract,
          retention, until) in archive.store.project("dossiers", DossierFacts._fields):
-        out[number] = DossierFacts(number, customer_id, category, DossierStatus(status),
-                                   moment(completed), moment(due), moment(finalized),
+        out[number] = DossierFacts(number, customer_id, category, _STATUS[status],
+                                   completed and moment(completed), due and moment(due),
+                                   finalized and moment(finalized),
                                    _day(contract), retention, _day(until))
     return out
 
@@ -185,3 +189,14 @@ def read_searches(archive: Archive, scope: Scope) -> Iterator[tuple[str, bool]]:
         month = scope.month(moment(at))
         if month:
             yield month, hits == 0
+
+
+def raw_reads(archive: Archive) -> list[Iterable[object]]:
+    """The store reads the passes above make, without counting anything: the floor a
+    benchmark compares the report with."""
+    store = archive.store
+    return [store.project("customers", CUSTOMER_FIELDS),
+            store.project("dossiers", DossierFacts._fields), store.document_summaries(),
+            store.project(record_table(RecordKind.LOAN), ("archive_no", "kind", *LOAN_TIMES)),
+            store.project(record_table(RecordKind.TRANSACTION), ("customer_id", "at", "amount")),
+            store.project(JOURNAL, ("at", "details.hits"), operation="search")]
