@@ -9,12 +9,15 @@ OCR'd (``skip_text``); ``always`` re-does every page (``force_ocr``).
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from docstore.errors import BadInput, Reason
+
+from . import cores
 
 log = logging.getLogger(__name__)
 logging.getLogger("ocrmypdf").setLevel(logging.ERROR)  # font-coverage chatter on every CJK page
@@ -93,17 +96,21 @@ def ocr_pdf(source: Path, out: Path, languages: str, *, force: bool) -> OcrResul
     Pages are deskewed and turned upright by Tesseract's orientation detection (OSD, Debian
     ``tesseract-ocr-osd``, a dependency of ``tesseract-ocr``). The text comes
     from OCRmyPDF's sidecar (the engine's own output), not re-extracted from the PDF's
-    invisible layer; pages that already had text (``auto`` mode skips them) keep theirs."""
+    invisible layer; pages that already had text (``auto`` mode skips them) keep theirs.
+    A document's pages are OCR'd in parallel on the cores no other OCR holds (``cores.claim``):
+    one large scan uses every free core, many one-page scans in ingest's workers one each."""
     import ocrmypdf
     import pypdf
 
     sidecar = out.with_name(out.name + ".txt")
     try:
-        ocrmypdf.ocr(source, out, language=languages.split("+"), output_type="pdf",
-                     skip_text=not force, force_ocr=force, progress_bar=False, jobs=1,
-                     optimize=0, oversample=OVERSAMPLE_DPI or 0, deskew=True, rotate_pages=True,
-                     rotate_pages_threshold=ROTATE_THRESHOLD, sidecar=sidecar,
-                     tesseract_pagesegmode=PAGE_SEGMENTATION)
+        with cores.claim(_page_count(source)) as jobs:
+            _one_thread_per_engine()
+            ocrmypdf.ocr(source, out, language=languages.split("+"), output_type="pdf",
+                         skip_text=not force, force_ocr=force, progress_bar=False, jobs=jobs,
+                         optimize=0, oversample=OVERSAMPLE_DPI or 0, deskew=True,
+                         rotate_pages=True, rotate_pages_threshold=ROTATE_THRESHOLD,
+                         sidecar=sidecar, tesseract_pagesegmode=PAGE_SEGMENTATION)
         layer = [p.extract_text() or "" for p in pypdf.PdfReader(out).pages]
         read = sidecar.read_text(encoding="utf-8").split("\f")
     except Exception as exc:  # OCRmyPDF raises its own hierarchy plus subprocess failures
@@ -112,6 +119,24 @@ def ocr_pdf(source: Path, out: Path, languages: str, *, force: bool) -> OcrResul
     finally:
         sidecar.unlink(missing_ok=True)
     return OcrResult(out, [_page_text(read, layer, i) for i in range(len(layer))])
+
+
+def _page_count(source: Path) -> int:
+    """Pages to OCR, for how many cores to ask; 1 when unreadable (OCRmyPDF then says why)."""
+    import pypdf
+
+    try:
+        return max(1, len(pypdf.PdfReader(source).pages))
+    except Exception:  # a broken PDF fails in OCRmyPDF with its own, better message
+        return 1
+
+
+def _one_thread_per_engine() -> None:
+    """Tesseract single-threaded (``OMP_THREAD_LIMIT=1``, read by OCRmyPDF for its engines)
+    unless the user chose otherwise: parallelism comes from pages on the claimed cores, and
+    OpenMP threads on top would oversubscribe them (OCRmyPDF gives a short document up to 3)."""
+    if not os.environ.get("OMP_THREAD_LIMIT", "").isnumeric():
+        os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
 def _page_text(read: list[str], layer: list[str], index: int) -> str:
