@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import shutil
+import tempfile
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import BinaryIO, Generic, TypeVar
 
 from .errors import ArchiveError, BadInput, InvalidValue, Reason
 from .textfiles import decode_text
@@ -22,6 +25,8 @@ from .textfiles import decode_text
 Row = TypeVar("Row")
 
 MAX_LINES = 200_000
+MAX_UPLOAD = 64 * 1024 * 1024
+"""Bytes an uploaded list may have (the web); 200,000 lines of a customer list are ~30 MB."""
 
 
 @dataclass
@@ -81,6 +86,27 @@ def read_lines(path: Path, columns: Mapping[str, str], required: tuple[str, ...]
             values["\0extra"] = "x"
         lines.append(Line(reader.line_num, values))
     return lines
+
+
+@contextmanager
+def uploaded(name: str, stream: BinaryIO) -> Iterator[Path]:
+    """A list sent through the web as a file an import reads: under its own name (the import
+    names it in its messages and claims), in a private temporary folder removed afterwards.
+    The browser's name is reduced to a file name; a list over ``MAX_UPLOAD`` is refused."""
+    base = "".join(ch for ch in name.replace("\\", "/").rsplit("/", 1)[-1]
+                   if unicodedata.category(ch) not in ("Cc", "Cf")).strip(" .")
+    folder = Path(tempfile.mkdtemp(prefix="archive-import-"))
+    path = folder / (base[:200] or "导入.csv")
+    try:
+        with path.open("xb") as out:
+            while chunk := stream.read(1024 * 1024):
+                if out.tell() + len(chunk) > MAX_UPLOAD:
+                    raise BadInput(path.name, Reason.TOO_LARGE,
+                                   f"larger than {MAX_UPLOAD // 2**20} MiB; split the list")
+                out.write(chunk)
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def parse_all(path: Path, lines: list[Line], parse: Callable[[Line], Row],

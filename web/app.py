@@ -26,8 +26,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from docstore.archive import Archive
-from docstore.errors import (ArchiveError, BackendUnavailable, Conflict, ExitCode, NotFound,
-                             PermissionDenied)
+from docstore.errors import (ArchiveError, BackendUnavailable, BadInput, Conflict, ExitCode,
+                             NotFound, PermissionDenied)
 from docstore.jobs import Dispatcher, ThreadDispatcher, recover
 from docstore.settings import Settings
 
@@ -198,7 +198,12 @@ def status_for(exc: ArchiveError) -> int:
 
 
 async def _archive_error(request: Request, exc: ArchiveError) -> HTMLResponse:
-    return render_error(request, status_for(exc), exc.message)
+    message, where = exc.message, ""
+    if isinstance(exc, BadInput) and exc.path is not None:  # a file's name, never a server path
+        where = Path(exc.path).name
+        message = f"{where}: {exc.detail}"
+    return render_error(request, status_for(exc), message, where=where,
+                        problems=list(getattr(exc, "problems", None) or []))
 
 
 async def _login_required(request: Request, exc: LoginRequired) -> Response:

@@ -7,6 +7,7 @@ workflows check again)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from docstore.access import permissions
 from docstore.archive import Archive
 from docstore.dossiers import stage_of
 from docstore.errors import InvalidValue
+from docstore.models import CollectionMethod
 
 from .i18n import LANGUAGES, Formatter, pick
 from .security import csrf_token, session_user
@@ -30,6 +32,14 @@ TEMPLATES = Path(__file__).with_name("templates")
 ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                   trim_blocks=True, lstrip_blocks=True)
 
+
+DATE_PATTERN = r"\s*\d{4}\s*[\-\/.年]\s*\d{1,2}\s*[\-\/.月]\s*\d{1,2}\s*日?\s*"
+"""A date as people in the office type it: 2026-11-30, 2026/11/30, 2026.11.30, 2026年11月30日
+(the HTML ``pattern`` of the date fields, and what ``form_date`` reads). Written for the
+browsers' ``v``-flag patterns too, where ``-`` and ``/`` in a class must be escaped."""
+MONTH_PATTERN = r"\s*\d{4}-\d{2}\s*"
+"""A month as the monthly report reads it: 2026-11."""
+_DATE = re.compile(DATE_PATTERN.replace(r"\d{4}", r"(\d{4})").replace(r"\d{1,2}", r"(\d{1,2})"))
 
 LABELS = {
     # loans
@@ -43,9 +53,20 @@ LABELS = {
     # background jobs
     "job.queued": "排队中", "job.running": "进行中", "job.done": "已完成", "job.failed": "失败",
     "job.interrupted": "已中断",
+    # the rest of the procedure: reference copies, emergency key, shares, duplicate customers
+    "reference": "常用复印件",
+    "emergency.open": "使用中", "emergency.closed": "已关闭", "emergency.expired": "已到期",
+    "share.basic": "基本信息（不含文件）", "share.full": "含文件",
+    "dup.phone": "电话相同", "dup.id_number": "证件号相同", "dup.email": "邮箱相同",
+    "dup.name": "名称相同", "dup.similar_name": "名称相近",
+    # one file of an upload (IngestStatus)
+    "ingest.added": "已入库", "ingest.duplicate": "重复（已在库中）",
+    "ingest.skipped": "已跳过（此前已入库）", "ingest.filed": "已归入案卷", "ingest.failed": "失败",
 }
 """Stored values (English) as people read them; templates pass them through ``_``."""
-ENV.globals.update(LABELS=LABELS, stage_of=stage_of)
+ENV.globals.update(LABELS=LABELS, stage_of=stage_of, DATE_PATTERN=DATE_PATTERN,
+                   MONTH_PATTERN=MONTH_PATTERN,
+                   COLLECTION_METHODS=[m.value for m in CollectionMethod])
 
 
 class LoginRequired(Exception):
@@ -63,11 +84,16 @@ def safe_next(value: str | None) -> str:
 
 
 def form_date(name: str, value: str) -> date | None:
-    """A YYYY-MM-DD form field as a date (empty: None); anything else is a clear 400 page."""
-    if not value.strip():
+    """A date form field (``DATE_PATTERN``) as a date (empty: None); anything else, or a day
+    that does not exist, is a clear 400 page."""
+    text = re.sub(r"\s+", "", value)
+    if not text:
         return None
+    found = _DATE.fullmatch(text)
     try:
-        return date.fromisoformat(value.strip())
+        if found is None:
+            raise ValueError(text)
+        return date(*(int(part) for part in found.groups()))
     except ValueError as exc:
         raise InvalidValue(name, value, "is not a date (YYYY-MM-DD, e.g. 2026-11-30)") from exc
 
@@ -88,9 +114,12 @@ def render(request: Request, template: str, status: int = 200, *, user: str | No
     return HTMLResponse(html, status_code=status)
 
 
-def render_error(request: Request, status: int, message: str) -> HTMLResponse:
+def render_error(request: Request, status: int, message: str, *, where: str = "",
+                 problems: list[str] | None = None) -> HTMLResponse:
+    """The error page. ``where``: the file refused; ``problems``: each bad line of a refused
+    list (an import, a manifest), shown one by one."""
     return render(request, "error.html", status, user=session_user(request), code=status,
-                  message=message)
+                  message=message, where=where, problems=problems or [])
 
 
 class Desk:

@@ -7,11 +7,12 @@ from .integrity import ASPECTS, verify_archive
 from .index_check import check_index
 from .log import JournalFilter, annotate, entries, export, list_entries, verify
 
-from .review import (Checkpoint, ReviewTodo, checkpoint_json, review, review_todo,
-                     reviewed_through)
+from .review import (Checkpoint, ReviewState, ReviewTodo, checkpoint_json, review,
+                     review_state, review_todo, reviewed_through, unreviewed)
 
 __all__ = [
-    "Checkpoint", "ReviewTodo", "checkpoint_json", "review", "review_todo", "reviewed_through",
+    "Checkpoint", "ReviewState", "ReviewTodo", "checkpoint_json", "review", "review_state",
+    "review_todo", "reviewed_through", "unreviewed",
     "ASPECTS", "JournalFilter", "annotate", "check_index", "entries", "export", "list_entries",
     "verify", "verify_archive",
 ]

@@ -199,20 +199,56 @@ class ReviewTodo:
     older_than_days: int
 
 
-def review_todo(archive: Archive) -> ReviewTodo | None:
-    """For the workbench and ``archive log todo``: None when nothing unreviewed is older than
-    ``log_review_days``."""
-    require(archive, Permission.LOG_READ, details={"operation": "log.todo"})
-    through = reviewed_through(archive)
-    pending = [e for e in archive.store.iter_journal() if e.seq > through]
+@dataclass(frozen=True)
+class ReviewState:
+    """Where the journal review stands: what the review screen shows and the workbench asks."""
+
+    reviewed_through: int
+    last_entry: int
+    oldest_unreviewed_at: datetime | None
+    older_than_days: int
+    last_checkpoint: Checkpoint | None
+    due: bool
+    """Some unreviewed entry is older than ``older_than_days`` (``log_review_days``)."""
+
+    @property
+    def unreviewed(self) -> int:
+        return self.last_entry - self.reviewed_through
+
+    def todo(self) -> ReviewTodo | None:
+        if not self.due or self.oldest_unreviewed_at is None:
+            return None
+        return ReviewTodo(self.reviewed_through + 1, self.last_entry, self.unreviewed,
+                          self.oldest_unreviewed_at, self.older_than_days)
+
+
+def unreviewed(archive: Archive) -> ReviewState:
+    """The review's state without a permission check or journal entry, for a read model (the
+    workbench) that checks the role and journals itself. Reads two journal entries by number,
+    never the whole journal: the workbench asks on every visit."""
+    done = checkpoints(archive)
+    through = done[-1].through_seq if done else 0
+    last = archive.store.last_journal_entry()
+    first = archive.store.journal_entry(through + 1) if last and last.seq > through else None
     limit = archive.clock() - timedelta(days=archive.log_review_days)
-    todo = None
-    if pending and pending[0].at <= limit:
-        todo = ReviewTodo(pending[0].seq, pending[-1].seq, len(pending), pending[0].at,
-                          archive.log_review_days)
+    return ReviewState(through, last.seq if last else 0, first.at if first else None,
+                       archive.log_review_days, done[-1] if done else None,
+                       first is not None and first.at <= limit)
+
+
+def review_state(archive: Archive) -> ReviewState:
+    """The review screen: where the review stands (journaled as ``log.todo``)."""
+    require(archive, Permission.LOG_READ, details={"operation": "log.todo"})
+    state = unreviewed(archive)
     archive.journal.record(archive.user, Operation.LOG_TODO,
-                           details={"unreviewed": len(pending), "due": todo is not None})
-    return todo
+                           details={"unreviewed": state.unreviewed, "due": state.due})
+    return state
+
+
+def review_todo(archive: Archive) -> ReviewTodo | None:
+    """For ``archive log todo``: None when nothing unreviewed is older than
+    ``log_review_days``."""
+    return review_state(archive).todo()
 
 
 def checkpoint_json(checkpoint: Checkpoint) -> dict[str, Any]:

@@ -12,12 +12,13 @@ from .duplicates import DuplicatePair, find_duplicates, name_key
 from .importing import CustomerImport, import_customers
 from .merge import MergeResult, merge_customers
 from .regions import fill_regions, province
-from .review import ReviewDue, collection_method, due_for_review, review_customer
+from .review import (ReviewDue, collection_method, due_for_review, review_customer,
+                     reviews_due)
 
 __all__ = [
     "CustomerImport", "DuplicatePair", "MergeResult", "ReviewDue", "collection_method",
     "due_for_review", "fill_regions", "find_duplicates", "import_customers", "merge_customers", "name_key", "province",
-    "resolve", "resolve_id", "review_customer",
+    "resolve", "resolve_id", "review_customer", "reviews_due",
     "ConsentMissing", "add_customer", "add_transaction", "aware", "check_consent",
     "get_customer", "import_transactions", "last_activities", "list_customers",
     "list_transactions", "record_consent", "seal", "show_customer", "unseal", "update_customer",

@@ -89,6 +89,15 @@ def due_for_review(archive: Archive, older_than: str | None = None) -> list[Revi
     require(archive, Permission.CUSTOMER_READ)
     if older_than is not None:
         parse_period(older_than)  # a bad period is refused before anything is read
+    due = reviews_due(archive, older_than)
+    archive.journal.record(archive.user, Operation.CUSTOMER_DUE,
+                           details={"shown": len(due), "older_than": older_than or "setting"})
+    return due
+
+
+def reviews_due(archive: Archive, older_than: str | None = None) -> list[ReviewDue]:
+    """What ``due_for_review`` lists, without its check and journal entry: for a read model
+    (the workbench) that checks the role and journals what it shows itself."""
     now = archive.clock()
     due = []
     for customer in archive.store.list_customers(limit=10**9):
@@ -102,6 +111,4 @@ def due_for_review(archive: Archive, older_than: str | None = None) -> list[Revi
                                  customer.collection_method and str(customer.collection_method),
                                  since))
     due.sort(key=lambda d: (d.last_confirmed, d.customer_id))
-    archive.journal.record(archive.user, Operation.CUSTOMER_DUE,
-                           details={"shown": len(due), "older_than": older_than or "setting"})
     return due

@@ -21,12 +21,14 @@ class DossierView(BaseModel):
     """The category's checklist; None when the category has none (finalising will say so)."""
     missing: list[str]
     open_loans: list[Loan]
+    copyset: loans.CopySet | None = None
+    """The reference copy (常用复印件) kept of the dossier, if the office recorded one."""
     overdue: bool
     """Completion documents received and the finalisation date has passed."""
 
 
 def dossier_view(archive: Archive, archive_no: str) -> DossierView:
-    """A dossier with its documents, checklist and open loans (``dossiers.show``: needs read
+    """A dossier with its documents, checklist, open loans and reference copy (``dossiers.show``: needs read
     permission, journaled as ``dossier.show``)."""
     dossier, docs = dossiers.show(archive, archive_no)
     try:
@@ -36,4 +38,5 @@ def dossier_view(archive: Archive, archive_no: str) -> DossierView:
     return DossierView(dossier=dossier, stage=dossiers.stage_of(dossier), documents=docs,
                        required=required, missing=missing_kinds(required or [], docs),
                        open_loans=loans.open_loans(archive, archive_no),
+                       copyset=loans.get_copyset(archive, dossier.archive_no),
                        overdue=dossiers.is_overdue(dossier, archive.clock()))

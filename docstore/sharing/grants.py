@@ -120,6 +120,15 @@ def all_shares(archive: Archive) -> list[Share]:
     return [Share.model_validate(d) for _, d in archive.store.iter_records(KIND)]
 
 
+def ending_shares(archive: Archive, within_days: int) -> list[Share]:
+    """Live shares whose last day is within ``within_days`` from today, soonest first; no check
+    or journal entry (for the workbench, which checks the role and journals itself)."""
+    today = archive.clock().astimezone(zone(archive)).date()
+    ending = [s for s in all_shares(archive) if s.live(today) and s.until is not None
+              and (s.until - today).days <= within_days]
+    return sorted(ending, key=lambda s: (s.until, s.id))
+
+
 def list_shares(archive: Archive, *, include_ended: bool = False) -> list[Share]:
     require(archive, Permission.CUSTOMER_READ, details={"operation": "share.list"})
     today = archive.clock().astimezone(zone(archive)).date()

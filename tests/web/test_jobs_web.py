@@ -48,7 +48,10 @@ def test_upload_twenty_files_into_a_dossier(site: Site, browser, tmp_path: Path)
     expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=120_000)
     expect(page.locator("#job-progress")).to_have_text("20/20")
     statuses = page.locator("#job-items td.item-status").all_inner_texts()
-    assert statuses == ["added"] * 20
+    assert statuses == ["已入库"] * 20  # the stored code, as a clerk reads it
+    codes = page.locator("#job-items td.item-status").evaluate_all(
+        "cells => cells.map(c => c.dataset.status)")
+    assert codes == ["added"] * 20
     names = page.locator("#job-items tr td:nth-child(2)").all_inner_texts()
     assert sorted(names) == sorted(f.name for f in files)
     site.shot(page, "upload-done")

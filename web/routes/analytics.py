@@ -12,9 +12,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from docstore import analytics
-from docstore.errors import InvalidValue
 
-from ..pages import Desk, desk
+from ..pages import Desk, desk, form_date
 from .reports import download
 
 router = APIRouter()
@@ -48,12 +47,7 @@ def chart_csv(chart_id: str, start: str = "", end: str = "",
 
 
 def _day(text: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidValue("date", text, "expected YYYY-MM-DD") from exc
+    return form_date("date", text)
 
 
 def _drawing(chart: analytics.Chart) -> dict[str, object]:
