@@ -136,3 +136,49 @@ def test_emergency_rights_end_at_expiry_even_unnoticed(archive):
         require(archive, Permission.LEND)
     stored = archive.store.get_record("emergency", opened.id)
     assert stored["status"] == "expired"
+
+
+def test_the_workbench_lists_the_procedure_to_dos_for_those_who_act_on_them(archive):
+    from docstore import sharing
+    from docstore.archive import zone
+    from docstore.workbench import workbench
+
+    for name, role, department in [("王经理", "manager", "内勤部"), ("王芳", "archivist", "内勤部"),
+                                   ("李强", "staff", "工程部"), ("总经理", "gm", None)]:
+        add_user(archive, name, role, department=department)
+    real = archive.clock
+    archive.clock = lambda: real() - timedelta(days=400)
+    old = add_customer(archive, name="西湖老客户贸易有限公司", department="内勤部")
+    archive.clock = lambda: real() + timedelta(days=archive.log_review_days + 1)
+    add_customer(archive, name="杭州华建科技有限公司", department="内勤部")
+    archive.user = "总经理"
+    opened = emergency.open_emergency(archive, "客户投诉，调阅合同原件", minutes=30)
+    archive.user = "王芳"
+    until = archive.clock().astimezone(zone(archive)).date() + timedelta(days=3)
+    shared = sharing.share(archive, old.id, "工程部", until=until)
+    before = archive.store.last_journal_entry().seq
+
+    archive.user = "王经理"
+    bench = workbench(archive)
+    assert [n.ref for n in bench.notices] == [opened.id]
+    assert bench.log_review is not None and bench.log_review.first_unreviewed == 1
+    assert [d.customer_id for d in bench.reviews_due] == [old.id] and bench.reviews_due_total == 1
+    assert [s.id for s in bench.shares_ending] == [shared.id]
+    entries = [e for e in archive.store.iter_journal() if e.seq > before]
+    assert [e.operation for e in entries] == ["workbench"]  # one entry, with what it showed
+    assert entries[0].details["notices"] == 1 and entries[0].details["reviews_due"] == 1
+
+    archive.user = "王芳"  # the office: customers and shares, no notices or journal review
+    clerk = workbench(archive)
+    assert (clerk.notices, clerk.log_review) == ([], None)
+    assert clerk.reviews_due_total == 1 and len(clerk.shares_ending) == 1
+    archive.user = "李强"  # staff: none of these
+    staff = workbench(archive)
+    assert (staff.notices, staff.log_review, staff.reviews_due, staff.shares_ending) == (
+        [], None, [], [])
+
+    archive.user = "王经理"
+    emergency.acknowledge(archive, bench.notices[0].id)
+    customers.review_customer(archive, old.id, method="电话确认")
+    later = workbench(archive)
+    assert (later.notices, later.reviews_due_total) == ([], 0)
