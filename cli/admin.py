@@ -9,6 +9,7 @@ from docstore.access import bootstrap
 
 from .context import AppContext, pass_app
 from .render import jsonable, table
+from .progress import terminal_progress
 from docstore.operations import Operation
 
 
@@ -61,7 +62,8 @@ def reindex(app: AppContext, mode: str) -> None:
             return
         report = rebuilt
     else:
-        report = workflow.reindex(app.archive, everything=(mode == "all"))
+        with terminal_progress(app, "重建索引") as bar:
+            report = workflow.reindex(app.archive, everything=(mode == "all"), progress=bar)
     app.emit(report, lambda: app.out.print(f"indexed {report.indexed}, failed {report.failed}, "
                                            f"still pending {report.pending}", markup=False))
 

@@ -16,6 +16,7 @@ from docstore.outputs import output_file
 from .values import DATE
 from .context import AppContext, pass_app
 from .render import jsonable, local_time, table
+from .progress import terminal_progress
 
 
 def _filters(func):  # type: ignore[no-untyped-def]
@@ -156,8 +157,9 @@ def verify_command(app: AppContext, index_only: bool, repair: bool) -> None:
     """
     if index_only:
         return _verify_index(app, repair)
-    report = verify_archive(app.archive, key_file=app.settings.key_file,
-                            data_dir=app.settings.data_dir, repair=repair)
+    with terminal_progress(app, "四性检测") as bar:
+        report = verify_archive(app.archive, key_file=app.settings.key_file,
+                                data_dir=app.settings.data_dir, repair=repair, progress=bar)
 
     def text() -> None:
         app.out.print(table(["aspect", "check", "checked", "result"], [

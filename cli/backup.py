@@ -15,6 +15,7 @@ from docstore.settings import Backend
 
 from .context import AppContext, pass_app
 from .render import jsonable, table
+from .progress import terminal_progress
 
 
 @click.command("backup")
@@ -34,9 +35,10 @@ def backup(app: AppContext, out: Path, incremental: bool, force: bool) -> None:
       archive backup /mnt/备份/archive-2026-11-27.backup
       archive backup /mnt/备份/archive-2026-11-28.backup --incremental
     """
-    report = make_backup(app.archive, out, data_dir=app.settings.data_dir,
-                         backend=app.settings.backend.value, incremental=incremental,
-                         force=force)
+    with terminal_progress(app, "备份") as bar:
+        report = make_backup(app.archive, out, data_dir=app.settings.data_dir,
+                             backend=app.settings.backend.value, incremental=incremental,
+                             force=force, progress=bar)
     if app.json_output:
         app.emit_json(jsonable(report))
         return

@@ -16,6 +16,7 @@ from docstore.models import Dossier
 
 from .context import AppContext, pass_app
 from .render import table
+from .progress import terminal_progress
 
 
 @click.command("cleanup")
@@ -39,7 +40,8 @@ def cleanup(app: AppContext, inactive_since: str, apply: bool, dry_run: bool) ->
     """
     if apply and dry_run:
         raise click.UsageError("give --apply or --dry-run, not both")
-    report = cleanup_flow.run_cleanup(app.archive, inactive_since, apply=apply)
+    with terminal_progress(app, "客户清理") as bar:
+        report = cleanup_flow.run_cleanup(app.archive, inactive_since, apply=apply, progress=bar)
 
     def text() -> None:
         for line in _lines(report):

@@ -14,6 +14,7 @@ from docstore.settings import OcrMode
 from .batches import render_batch
 from .context import AppContext, pass_app
 from .values import DATE
+from .progress import terminal_progress
 
 
 @click.command("ingest")
@@ -75,7 +76,8 @@ def ocr(app: AppContext, retry: bool) -> None:
     Example:
       archive ocr --retry
     """
-    report = retry_ocr(app.archive)
+    with terminal_progress(app, "OCR 重试") as bar:
+        report = retry_ocr(app.archive, progress=bar)
 
 
     def text() -> None:

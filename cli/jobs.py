@@ -16,7 +16,7 @@ from .render import table
 
 @click.group("job")
 def job() -> None:
-    """Background jobs (上传归档, 四性检测, 重建索引, OCR 重试, 备份, 客户清理预演): the ones
+    """Background jobs (上传归档, 四性检测, 重建索引, OCR 重试, 备份, 客户清理): the ones
     `archive serve` runs, kept in the archive with their progress and result.
 
     \b

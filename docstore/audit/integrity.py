@@ -39,6 +39,7 @@ from ..security import EncryptedBlobStore
 from .index_check import check_index
 from ..models import RecordKind
 from ..operations import Operation
+from ..progress import Progress, Tally, silent
 
 ASPECTS = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性",
            "security": "安全性"}
@@ -94,22 +95,35 @@ class _Inventory:
     """Changes journaled whose change may not be made (``docstore.changes``)."""
 
 
+CHECK_STEPS = 9
+"""The checks other than the attachments' (each one step of the progress)."""
+
+
 def verify_archive(archive: Archive, *, key_file: Path, data_dir: Path,
-                   repair: bool = False) -> IntegrityReport:
+                   repair: bool = False, progress: Progress = silent) -> IntegrityReport:
+    """Every check, in one run. ``progress``: one step per attachment opened and one per
+    other check (``CHECK_STEPS``), after a first call while the records are read."""
     require(archive, Permission.MAINTAIN)
+    tally = Tally(progress)
+    tally.start(None, note="读取记录")
     inventory = _inventory(archive.store.dump())
+    tally.start(len(inventory.required) + CHECK_STEPS)
+
+    def step(*found: Check) -> list[Check]:
+        tally.step(found[0].name)
+        return list(found)
+
     checks = [
-        _journal(archive),
-        *_attachments(archive, inventory),
-        _orphans(archive, inventory, repair),
-        _archive_numbers(archive),
-        _records(inventory),
-        _index(archive, repair),
-        _key_file(key_file, data_dir),
-        _private_folder(data_dir),
-        _leftovers(archive, data_dir),
-        _personal_data(inventory),
-        *_sealed_attachments(archive),
+        *step(_journal(archive)),
+        *_attachments(archive, inventory, tally),
+        *step(_orphans(archive, inventory, repair)),
+        *step(_archive_numbers(archive)),
+        *step(_records(inventory)),
+        *step(_index(archive, repair)),
+        *step(_key_file(key_file, data_dir)),
+        *step(_private_folder(data_dir)),
+        *step(_leftovers(archive, data_dir)),
+        *step(_personal_data(inventory), *_sealed_attachments(archive)),
     ]
     report = IntegrityReport(sorted(checks, key=lambda c: list(ASPECTS).index(c.aspect)))
     archive.journal.record(archive.user, Operation.VERIFY_RUN, details={
@@ -200,15 +214,16 @@ def _counting(items: Iterable[Any], check: Check) -> Iterable[Any]:
         yield item
 
 
-def _attachments(archive: Archive, inv: _Inventory) -> list[Check]:
+def _attachments(archive: Archive, inv: _Inventory, tally: Tally) -> list[Check]:
     """One open of each attachment: present (integrity), hash (authenticity), opens
-    (usability; the same stream, rewound)."""
+    (usability; the same stream, rewound); one progress step each."""
     present = Check("integrity", "every record has its attachment",
                     note=f"{inv.tombstones} disposed document(s) keep no attachment by design"
                     if inv.tombstones else None)
     genuine = Check("authenticity", "attachments match their SHA-256")
     usable = Check("usability", "documents open (PDF pages, images)")
     for item in inv.required:
+        tally.step(item.owner)
         present.checked += 1
         try:
             stream = archive.blobs.open(item.sha256)

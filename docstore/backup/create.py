@@ -38,6 +38,7 @@ from ..records import Row
 from ..errors import NotFound, UsageError
 from ..settings import CONFIG_NAME
 from ..operations import Operation
+from ..progress import Progress, Tally, silent
 
 STATE_NAME = "backup-state.json"
 
@@ -64,9 +65,11 @@ def key_ring(archive: Archive) -> KeyRing:
 
 
 def backup(archive: Archive, out: Path, *, data_dir: Path, backend: str,
-           incremental: bool = False, force: bool = False) -> BackupReport:
+           incremental: bool = False, force: bool = False,
+           progress: Progress = silent) -> BackupReport:
     """Write the backup to ``out`` (through ``out.part``, renamed when complete); never into
-    the archive's own files, over a non-regular file, or over a file unless ``force``."""
+    the archive's own files, over a non-regular file, or over a file unless ``force``.
+    ``progress``: a call per table written (rows counted), then one step per attachment."""
     require(archive, Permission.BACKUP)
     out = check_target(out, archive.private_paths, force=force)
     started = time.monotonic()
@@ -88,7 +91,7 @@ def backup(archive: Archive, out: Path, *, data_dir: Path, backend: str,
     try:
         with SealedWriter(tmp, header, ring) as sealed:
             with tarfile.open(fileobj=sealed, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-                members = _Members(tar, archive.work_dir, now.timestamp())
+                members = _Members(tar, archive.work_dir, now.timestamp(), Tally(progress))
                 report.tables = members.tables(archive.store.dump())
                 sent = members.blobs(archive, known, report)
                 config = data_dir / CONFIG_NAME
@@ -111,8 +114,9 @@ def backup(archive: Archive, out: Path, *, data_dir: Path, backend: str,
 class _Members:
     """Writes tar members and remembers each one's SHA-256 and size for the manifest."""
 
-    def __init__(self, tar: tarfile.TarFile, work_dir: Path, mtime: float) -> None:
-        self.tar, self.work_dir, self.mtime = tar, work_dir, mtime
+    def __init__(self, tar: tarfile.TarFile, work_dir: Path, mtime: float,
+                 tally: Tally) -> None:
+        self.tar, self.work_dir, self.mtime, self.tally = tar, work_dir, mtime, tally
         self.digests: dict[str, dict[str, Any]] = {}
 
     def add(self, name: str, stream: BinaryIO, size: int) -> str:
@@ -145,12 +149,16 @@ class _Members:
                 size = spool.tell()
                 spool.seek(0)
                 self.add(table_member(table), spool, size)  # type: ignore[arg-type]
+            self.tally.progress(0, None, note=table, rows=sum(counts.values()))
         return counts
 
     def blobs(self, archive: Archive, known: set[str], report: BackupReport) -> set[str]:
         """Every attachment not in ``known``; returns the hashes written."""
         sent = set()
-        for sha in sorted(archive.blobs.iter_hashes()):
+        hashes = sorted(archive.blobs.iter_hashes())
+        self.tally.start(len(hashes))
+        for sha in hashes:
+            self.tally.step(sha[:12])
             if sha in known:
                 report.blobs_in_base += 1
                 continue

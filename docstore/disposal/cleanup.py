@@ -25,6 +25,7 @@ from ..models import Customer, CustomerStatus, Dossier, DossierStatus
 from ..dossiers import Evaluation, ensure_retention, evaluate, local_date, parse_period
 from ..runlock import run_lock
 from ..operations import Operation
+from ..progress import Progress, Tally, silent
 
 
 class Decision(StrEnum):
@@ -122,17 +123,22 @@ def _inactive(archive: Archive, cutoff: datetime) -> Iterable[tuple[Customer, da
 
 
 def run_cleanup(archive: Archive, inactive_since: str = "3y", *,
-                apply: bool = False) -> CleanupReport:
-    """Plan (and with ``apply`` archive) the customers inactive for ``inactive_since``."""
+                apply: bool = False, progress: Progress = silent) -> CleanupReport:
+    """Plan (and with ``apply`` archive) the customers inactive for ``inactive_since``.
+    ``progress``: one step per inactive customer planned (and archived)."""
     require(archive, Permission.DISPOSE, details={"operation": "cleanup", "apply": apply})
     now = archive.clock()
     report = CleanupReport(inactive_since, now - parse_period(inactive_since), apply)
     with run_lock(archive, "cleanup"):
         loans = open_loan_counts(archive)
         dossiers = _by_customer(archive)  # one read: per-customer queries scan on FerretDB
-        for customer, when in _inactive(archive, report.cutoff):
+        inactive = list(_inactive(archive, report.cutoff))
+        tally = Tally(progress)
+        tally.start(len(inactive))
+        for customer, when in inactive:
             report.customers.append(_customer_plan(archive, customer, when, apply, loans,
                                                    dossiers.get(customer.id, [])))
+            tally.step(customer.id, archived=report.archived if apply else 0)
         archive.journal.record(archive.user, Operation.CLEANUP, remarks=report.summary(),
                                details={"apply": apply, "inactive_since": inactive_since,
                                         "customers": len(report.customers),

@@ -17,6 +17,7 @@ from ..errors import NotFound
 from ..models import RecordKind, CustomerStatus, Document, SearchHit, SearchQuery, SearchResults
 from ..outputs import check_target, output_file
 from ..operations import Operation
+from ..progress import Progress, Tally, silent
 
 log = logging.getLogger(__name__)
 REINDEX_BATCH = 200
@@ -148,16 +149,21 @@ class ReindexReport:
     pending: int = 0
 
 
-def reindex(archive: Archive, *, everything: bool = False) -> ReindexReport:
-    """Index what is pending, or rebuild the whole index beside the old one and swap."""
+def reindex(archive: Archive, *, everything: bool = False,
+            progress: Progress = silent) -> ReindexReport:
+    """Index what is pending, or rebuild the whole index beside the old one and swap.
+    ``progress``: one step per document read for the index (pending: per batch indexed)."""
     require(archive, Permission.MAINTAIN)
     report = ReindexReport()
+    tally = Tally(progress)
+    tally.start(archive.store.count_documents(pending_only=not everything))
     if everything:
         seen: list[str] = []
 
         def documents() -> Iterator[Document]:  # one pass: ids noted as the index reads them
             for doc in archive.store.iter_documents():
                 seen.append(doc.id)
+                tally.step(doc.filename)
                 yield doc
 
         failed = {f.document_id for f in archive.index.rebuild(documents())}
@@ -171,9 +177,9 @@ def reindex(archive: Archive, *, everything: bool = False) -> ReindexReport:
         for doc in archive.store.iter_documents(pending_only=True):
             batch.append(doc)
             if len(batch) >= REINDEX_BATCH:
-                _index_batch(archive, batch, report)
+                _index_batch(archive, batch, report, tally)
                 batch = []
-        _index_batch(archive, batch, report)
+        _index_batch(archive, batch, report, tally)
     report.pending = archive.store.count_documents(pending_only=True)
     archive.journal.record(archive.user, Operation.REINDEX,
                            details={"all": everything, "indexed": report.indexed,
@@ -195,7 +201,8 @@ def index_documents(archive: Archive, docs: list[Document]) -> None:
     _index_batch(archive, docs, ReindexReport())
 
 
-def _index_batch(archive: Archive, batch: list[Document], report: ReindexReport) -> None:
+def _index_batch(archive: Archive, batch: list[Document], report: ReindexReport,
+                 tally: Tally | None = None) -> None:
     if not batch:
         return
     failures = archive.index.index(batch)
@@ -203,3 +210,5 @@ def _index_batch(archive: Archive, batch: list[Document], report: ReindexReport)
     archive.store.mark_indexed([d.id for d in batch if d.id not in failed])
     report.indexed += len(batch) - len(failed)
     report.failed += len(failed)
+    for doc in batch if tally else ():
+        tally.step(doc.filename, failed=report.failed)  # type: ignore[union-attr]

@@ -17,6 +17,7 @@ from ..errors import BadInput
 from .ingest import sha256_of
 from ..models import Document, IndexState
 from ..operations import Operation
+from ..progress import Progress, Tally, silent
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,13 @@ def _stage_blob(archive: Archive, doc: Document) -> Path:
     return Path(tmp)
 
 
-def retry_ocr(archive: Archive) -> OcrRetryReport:
+def retry_ocr(archive: Archive, progress: Progress = silent) -> OcrRetryReport:
+    """``progress``: one step per flagged document, OCRed or still failing."""
     require(archive, Permission.MAINTAIN)
     report = OcrRetryReport()
     flagged = [d for d in archive.store.iter_documents() if d.needs_ocr]
+    tally = Tally(progress)
+    tally.start(len(flagged))
     for doc in flagged:
         staged = _stage_blob(archive, doc)
         extraction = None
@@ -64,6 +68,7 @@ def retry_ocr(archive: Archive) -> OcrRetryReport:
             staged.unlink(missing_ok=True)
             if extraction is not None and extraction.searchable_pdf is not None:
                 extraction.searchable_pdf.unlink(missing_ok=True)
+            tally.step(doc.filename, failed=len(report.still_failing))
     return report
 
 

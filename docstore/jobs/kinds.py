@@ -2,9 +2,10 @@
 is submitted and, when it runs, calls the one workflow the CLI calls — which checks the
 permission again, as the user who started the job, and journals as usual.
 
-Ingest reports progress per file (with pages) and a disposal's execution per document
-destroyed; verify, reindex, OCR retry, backup and the cleanup dry run report 0/1 then 1/1,
-because their workflows take no progress callback yet.
+Every kind reports progress per item through the workflow's own ``progress`` (the same one
+the CLI draws): ingest per file (with pages), 四性检测 per attachment checked and per check,
+reindex per document, OCR retry per flagged document, backup per table and per attachment,
+cleanup per inactive customer, a disposal's execution per document destroyed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..outputs import check_target
 from ..audit import verify_archive
 from ..intake import retry_ocr
 from ..settings import Settings
-from .progress import Progress
+from ..progress import Progress
 from .staging import discard_staged
 
 ItemSink = Callable[[int, dict[str, Any]], None]
@@ -81,6 +82,8 @@ class BackupParams(_Params):
 
 class CleanupParams(_Params):
     inactive_since: str = "3y"
+    apply: bool = False
+    """Archive the inactive customers (else a dry run: the plan only)."""
 
 
 class DisposeParams(_Params):
@@ -116,44 +119,35 @@ def _ingest(ctx: JobContext, p: IngestParams) -> dict[str, Any]:
     return {"batch": batch.batch_id, **batch.counts()}
 
 
-def _once(ctx: JobContext, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    ctx.progress(0, 1)
-    result = work()
-    ctx.progress(1, 1)
-    return result
-
-
 def _verify(ctx: JobContext, p: VerifyParams) -> dict[str, Any]:
-    return _once(ctx, lambda: verify_archive(
-        ctx.archive, key_file=ctx.settings.key_file, data_dir=ctx.settings.data_dir,
-        repair=p.repair).to_dict())
+    return verify_archive(ctx.archive, key_file=ctx.settings.key_file,
+                          data_dir=ctx.settings.data_dir, repair=p.repair,
+                          progress=ctx.progress).to_dict()
 
 
 def _reindex(ctx: JobContext, p: ReindexParams) -> dict[str, Any]:
-    return _once(ctx, lambda: asdict(reindex(ctx.archive, everything=p.all)))
+    return asdict(reindex(ctx.archive, everything=p.all, progress=ctx.progress))
 
 
 def _ocr(ctx: JobContext, p: NoParams) -> dict[str, Any]:
-    return _once(ctx, lambda: asdict(retry_ocr(ctx.archive)))
+    return asdict(retry_ocr(ctx.archive, progress=ctx.progress))
 
 
 def _backup(ctx: JobContext, p: BackupParams) -> dict[str, Any]:
     # a job (started from a browser, perhaps) writes only a new file, outside the data folder
     out = check_target(Path(p.out), ctx.archive.private_paths)
-    return _once(ctx, lambda: asdict(backup(
-        ctx.archive, out, data_dir=ctx.settings.data_dir,
-        backend=str(ctx.settings.backend), incremental=p.incremental)))
+    return asdict(backup(ctx.archive, out, data_dir=ctx.settings.data_dir,
+                         backend=str(ctx.settings.backend), incremental=p.incremental,
+                         progress=ctx.progress))
 
 
 def _cleanup(ctx: JobContext, p: CleanupParams) -> dict[str, Any]:
-    def plan() -> dict[str, Any]:
-        report = run_cleanup(ctx.archive, p.inactive_since, apply=False)
-        return {"summary": report.summary(), "cutoff": report.cutoff.isoformat(),
-                "customers": [{"customer_id": c.customer_id, "name": c.name,
-                               "action": c.action, "dossiers": [asdict(d) for d in c.dossiers]}
-                              for c in report.customers]}
-
-    return _once(ctx, plan)
+    report = run_cleanup(ctx.archive, p.inactive_since, apply=p.apply, progress=ctx.progress)
+    return {"summary": report.summary(), "cutoff": report.cutoff.isoformat(),
+            "applied": report.applied,
+            "customers": [{"customer_id": c.customer_id, "name": c.name,
+                           "action": c.action, "dossiers": [asdict(d) for d in c.dossiers]}
+                          for c in report.customers]}
 
 
 def _dispose(ctx: JobContext, p: DisposeParams) -> dict[str, Any]:
@@ -181,6 +175,6 @@ KINDS: dict[str, JobKind] = {k.name: k for k in (
     JobKind("reindex", "重建索引", Permission.MAINTAIN, ReindexParams, _reindex),
     JobKind("ocr_retry", "OCR 重试", Permission.MAINTAIN, NoParams, _ocr),
     JobKind("backup", "备份", Permission.BACKUP, BackupParams, _backup),
-    JobKind("cleanup", "客户清理（预演）", Permission.DISPOSE, CleanupParams, _cleanup),
+    JobKind("cleanup", "客户清理", Permission.DISPOSE, CleanupParams, _cleanup),
     JobKind("dispose", "鉴定销毁执行", Permission.DISPOSE, DisposeParams, _dispose),
 )}

@@ -30,7 +30,7 @@ from ..settings import Settings
 from . import records
 from .kinds import KINDS, JobContext
 from .models import Job, JobState
-from .progress import Meter, Progress
+from ..progress import Meter, Progress
 
 log = logging.getLogger(__name__)
 

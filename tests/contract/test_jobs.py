@@ -72,7 +72,7 @@ def test_a_job_runs_in_the_pool_and_keeps_its_result(archive: Archive, settings:
     finally:
         pool.shutdown()
     assert ended.state is JobState.DONE, ended.error
-    assert (ended.done, ended.total, ended.result) == (1, 1, {"indexed": 0, "failed": 0,
+    assert (ended.done, ended.total, ended.result) == (0, 0, {"indexed": 0, "failed": 0,
                                                               "pending": 0})
     assert ended.started_at is not None and ended.finished_at is not None
     assert _operations(archive) == ["job.submit", "job.done"]
@@ -172,3 +172,61 @@ def test_staff_may_not_start_maintenance(archive: Archive, settings: Settings,
     assert last is not None and (last.operation, last.details["job"]) == ("denied", "verify")
     with pytest.raises(InvalidValue, match="kind"):
         submit(archive, Parked(), "rm -rf")
+
+
+class Heard:
+    """A listener: every progress call a job makes, as the CLI's bar would hear them."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int | None, str, dict[str, int]]] = []
+
+    def __call__(self, done: int, total: int | None = None, *, note: str = "",
+                 **counters: int) -> None:
+        self.calls.append((done, total, note, counters))
+
+    def items(self) -> list[tuple[int, int | None]]:
+        """(done, total) of the calls once the total was known."""
+        return [(d, t) for d, t, _, _ in self.calls if t is not None]
+
+
+@pytest.mark.parametrize("kind, params, expected", [
+    ("verify", {}, 3 + 9),  # three attachments opened, then nine other checks
+    ("reindex", {"all": True}, 3),
+    ("ocr_retry", {}, 2),
+    ("backup", {"out": "OUT"}, 3),
+    ("cleanup", {"apply": True}, 2),
+])
+def test_every_kind_reports_each_item(archive: Archive, settings: Settings, office: Any,
+                                      tmp_path: Path, kind: str, params: dict[str, Any],
+                                      expected: int) -> None:
+    """One step per item (attachment, document, flagged scan, customer), done/total on the job
+    record as it runs and at its end; never 0/1 then 1/1."""
+    from docstore import customers
+    from tests.aging import at, set_clock
+
+    files = write_texts(tmp_path / "in", {"施工合同.txt": "施工合同 合同编号 HT-2026-0042",
+                                          "验收报告.txt": "竣工验收报告：工程质量合格。",
+                                          "竣工图说明.txt": "竣工图说明：幕墙、暖通。"})
+    assert [r.status.value for r in Batch(archive, paths=list(files.values())).results()] == [
+        "added"] * 3
+    for doc in list(archive.store.iter_documents())[:2]:  # as if OCR had failed on two
+        archive.store.update_document(doc.model_copy(update={"needs_ocr": True}))
+    now = archive.clock()
+    set_clock(archive, at(2012))
+    for name in ("杭州华建科技有限公司", "北京远航物流有限公司"):
+        customers.add_customer(archive, name=name)
+    set_clock(archive, now)
+    params = {k: str(tmp_path / "archive.backup") if v == "OUT" else v for k, v in params.items()}
+    heard = Heard()
+    job = submit(archive, InlineDispatcher(office, settings, heard), kind, params)
+    ended = load(archive, job.id)
+    assert ended.state is JobState.DONE, ended.error
+    steps = heard.items()
+    assert steps[0] == (0, expected) and steps[-1] == (expected, expected), heard.calls
+    assert [d for d, _ in steps] == list(range(expected + 1)), heard.calls  # one item at a time
+    assert (ended.done, ended.total) == (expected, expected)
+    assert ended.rate is not None and ended.eta_seconds is None
+    if kind == "cleanup":
+        assert ended.counters["archived"] == 2 and ended.result["applied"] is True
+    if kind == "backup":  # the tables come first, counted in rows
+        assert any(n == "customers" and c["rows"] > 0 for _, t, n, c in heard.calls if t is None)

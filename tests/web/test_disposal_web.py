@@ -1,10 +1,11 @@
 """客户清理 and 鉴定销毁 in the browser: the cleanup dry run shows an expired dossier as
 eligible; a manager proposes its destruction, cannot approve their own list, a second manager
 approves, the clerk executes it as a background job with progress, and the certificate PDF
-downloads."""
+downloads; then the cleanup is applied as a background job, one step per customer."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -87,3 +88,9 @@ def test_cleanup_dry_run_then_disposal_with_a_second_manager(site: Site, browser
     assert ops.count("dispose.execute") == 1 and "dispose.approve" in ops
     denied = [(e.operator, e.details.get("operation")) for e in journal(site, "denied")]
     assert ("王经理", "dispose.approve") in denied
+
+    clerk.get_by_role("link", name="客户清理").click()  # apply: a background job, per customer
+    clerk.get_by_role("button", name="执行清理（归档这些客户）").click()
+    expect(clerk.locator("#job-state")).to_have_attribute("data-state", "done", timeout=120_000)
+    expect(clerk.locator("#job-progress")).to_have_text(re.compile(r"^([1-9][0-9]*)/\1$"))
+    expect(clerk.locator("#job-result")).to_contain_text(customer)

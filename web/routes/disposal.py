@@ -1,5 +1,5 @@
 """客户清理 and 鉴定销毁 in the browser. Cleanup: the dry run with each dossier's decision and
-why, then apply. Disposal: propose a destruction list, approval by another manager (the
+why, then apply as a background job (progress per customer on the job's page). Disposal: propose a destruction list, approval by another manager (the
 workflow refuses the proposer), execution as a background job with progress, the certificate
 as PDF or JSON. One workflow call per route; the workflows check permissions and journal."""
 
@@ -25,9 +25,11 @@ def cleanup_plan(inactive_since: str = "3y", at: Desk = Depends(desk)) -> Respon
 
 
 @router.post("/cleanup", dependencies=[Depends(check_csrf)])
-def cleanup_apply(inactive_since: str = Form("3y"), at: Desk = Depends(desk)) -> Response:
-    report = cleanup.run_cleanup(at.archive, inactive_since or "3y", apply=True)
-    return at.render("cleanup.html", report=report, inactive_since=inactive_since)
+def cleanup_apply(request: Request, inactive_since: str = Form("3y"),
+                  at: Desk = Depends(desk)) -> Response:
+    job = jobs.submit(at.archive, request.app.state.web.jobs, "cleanup",
+                      {"inactive_since": inactive_since.strip() or "3y", "apply": True})
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
 @router.get("/disposals")

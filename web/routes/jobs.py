@@ -1,6 +1,6 @@
 """上传归档 and 系统维护: background jobs in the browser. Uploads are staged and ingested by a
-job; maintenance kinds (四性检测, 重建索引, OCR 重试, 备份, 客户清理预演) are started here; a
-job's page follows its progress (htmx polls its status while it runs) and shows its result and,
+job; maintenance kinds (四性检测, 重建索引, OCR 重试, 备份, 客户清理) are started here; a
+job's page follows its progress (done/total, rate, ETA, what it works on now) (htmx polls its status while it runs) and shows its result and,
 for an ingest, each file. Every start is one workflow call, which checks the permission."""
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ def maintenance(at: Desk = Depends(desk)) -> Response:
 @router.post("/jobs", dependencies=[Depends(check_csrf)])
 def start(request: Request, kind: str = Form(""), out: str = Form(""), repair: bool = Form(False),
           everything: bool = Form(False), inactive_since: str = Form("3y"),
-          at: Desk = Depends(desk)) -> Response:
+          apply: bool = Form(False), at: Desk = Depends(desk)) -> Response:
     params: dict[str, Any] = {"verify": {"repair": repair}, "reindex": {"all": everything},
                               "backup": {"out": out.strip()},
-                              "cleanup": {"inactive_since": inactive_since.strip()}}.get(kind, {})
+                              "cleanup": {"inactive_since": inactive_since.strip(),
+                                          "apply": apply}}.get(kind, {})
     job = jobs.submit(at.archive, _dispatcher(request), kind, params)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 

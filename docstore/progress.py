@@ -1,9 +1,13 @@
 """Progress reporting shared by background jobs and the command line.
 
-Long work takes a ``Progress`` and calls it as it goes; it never knows who listens. A job's
+Long work (ingest, disposal, 四性检测 verify, reindex, OCR retry, backup, cleanup) takes a
+``Progress`` and calls it once per item as it goes; it never knows who listens. A job's
 ``RecordProgress`` writes the job record (throttled), the CLI draws a bar on a terminal
 (``cli.progress``), tests collect the calls. ``Meter`` turns done/total into a rate and an ETA
-the same way for all of them.
+the same way for all of them; ``Tally`` is the workflows' side: count an item, tell.
+
+In the kernel (not in ``jobs``) because the workflows that report depend on it and ``jobs``
+depends on them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,24 @@ class Progress(Protocol):
 
 def silent(done: int, total: int | None = None, *, note: str = "", **counters: int) -> None:
     """A Progress that listens to nothing."""
+
+
+@dataclass
+class Tally:
+    """Items done of ``total`` (None while unknown), told to ``progress`` at each step."""
+
+    progress: Progress
+    total: int | None = None
+    done: int = 0
+
+    def start(self, total: int | None, note: str = "") -> None:
+        """The total is known now (or changed): say so before the first item."""
+        self.total = total
+        self.progress(self.done, total, note=note)
+
+    def step(self, note: str = "", **counters: int) -> None:
+        self.done += 1
+        self.progress(self.done, self.total, note=note, **counters)
 
 
 @dataclass
