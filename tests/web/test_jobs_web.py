@@ -19,6 +19,7 @@ from .test_web import journal
 
 @pytest.fixture
 def backend() -> str:
+    """The upload test runs on the embedded store; the maintenance test on both."""
     return "embedded"
 
 
@@ -59,6 +60,7 @@ def test_upload_twenty_files_into_a_dossier(site: Site, browser, tmp_path: Path)
     assert ops[:1] == ["job.submit"] and "job.done" in ops
 
 
+@pytest.mark.parametrize("backend", ["embedded", "mongo"])  # FerretDB + Elasticsearch too
 def test_maintenance_job_and_refusals(site: Site, browser) -> None:
     page = site.open(browser)
     site.login(page, "王芳")
@@ -66,6 +68,8 @@ def test_maintenance_job_and_refusals(site: Site, browser) -> None:
     page.locator("#start-verify button").click()
     expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=120_000)
     assert '"ok"' in page.locator("#job-result").inner_text()
+    done, total = page.locator("#job-progress").inner_text().split("/")
+    assert done == total and int(total) > 9  # per attachment checked and per check
     page.goto(f"{site.url}/jobs")
     expect(page.locator("#jobs")).to_contain_text("四性检测")
     staff = site.open(browser)
