@@ -22,9 +22,11 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import time
+import zlib
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -83,6 +85,9 @@ MAPPING: dict[str, Any] = {
         "text": {"type": "text", "index": False},
         # normalised text: ranked search counts term frequencies in it (indexer.ranked)
         "norm": {"type": "text", "index": False},
+        # schema 3: the same, zlib-compressed, as doc values: ranked search reads it for ~1,000
+        # candidates without loading their stored source (the cost of ES's fetch phase)
+        "packed": {"type": "binary", "doc_values": True},
     },
 }
 
@@ -158,7 +163,8 @@ def candidates_query(features: Sequence[ranked.Feature], every: bool, plan: rank
         terms = [_feature_query(f) for f in features]
         clauses.append({"bool": {"filter": terms}} if every else
                        {"bool": {"should": terms, "minimum_should_match": 1}})
-    return {"bool": {"filter": clauses + filters(query)}}
+    excluded = [{"ids": {"values": [plan.exclude]}}] if plan.exclude else []
+    return {"bool": {"filter": clauses + filters(query), "must_not": excluded}}
 
 
 _FACET_AGGS: dict[str, Any] = {
@@ -184,7 +190,17 @@ def search_body(parsed: q.ParsedQuery, query: SearchQuery) -> dict[str, Any]:
 def _source(doc: Document, tokens: Tokens | None = None) -> dict[str, Any]:
     body = asdict(to_index_doc(doc, tokens))
     body["codes"] = body["codes"].split()
+    body["packed"] = pack(body["norm"])
     return body
+
+
+def pack(norm: str) -> str:
+    """The ``packed`` doc value: base64 (the binary field's JSON form) of zlib'd UTF-8."""
+    return base64.b64encode(zlib.compress(norm.encode("utf-8"), 6)).decode("ascii")
+
+
+def unpack(packed: str) -> str:
+    return zlib.decompress(base64.b64decode(packed)).decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -410,23 +426,30 @@ class ElasticIndex:
         return [hit(h["_source"], float(h["_score"] or 0.0), parsed) for h in found]
 
     def facets(self, query: SearchQuery) -> dict[str, dict[str, int]]:
-        """Counts over every matching document (ranked: over the candidates considered)."""
+        """Counts over every matching document in the query's scope (ranked: see
+        ``searching.ranked_facets``)."""
         with self._reachable():
             try:
                 if searching.mode(query) is SearchMode.ANY:
-                    return searching.count_facets([c.facets for c in
-                                                   searching.ranked_search(self, query)[1]])
+                    return searching.ranked_facets(self, query)
                 parsed = q.parse(query.text)
                 if not parsed.terms:
                     return searching.count_facets([])
-                body = search_body(parsed, query)
-                resp = self.es.search(index=self.alias, query=body["query"], size=0,
-                                      aggs=_FACET_AGGS)
+                return self._aggregate(search_body(parsed, query)["query"])
             except NotFoundError:
                 return searching.count_facets([])
-        return {name: {b.get("key_as_string") or b["key"]: b["doc_count"]
-                       for b in resp["aggregations"][name]["buckets"]}
-                for name in searching.FACETS}
+
+    def _aggregate(self, query: dict[str, Any]) -> dict[str, dict[str, int]]:
+        resp = self.es.search(index=self.alias, query=query, size=0, aggs=_FACET_AGGS)
+        counts = {name: {b.get("key_as_string") or b["key"]: b["doc_count"]
+                         for b in resp["aggregations"][name]["buckets"]}
+                  for name in searching.FACETS}
+        return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+                for name, c in counts.items()}
+
+    def facet_counts(self, features: Sequence[ranked.Feature], *, plan: ranked.RankedPlan,
+                     query: SearchQuery) -> dict[str, dict[str, int]]:
+        return self._aggregate(candidates_query(features, False, plan, query))
 
     # -- ranked search: the TermSource of indexer.ranked ------------------------------------
     def generation(self) -> Hashable:
@@ -453,26 +476,32 @@ class ElasticIndex:
     def candidates(self, features: Sequence[ranked.Feature], *, every: bool,
                    plan: ranked.RankedPlan, query: SearchQuery,
                    limit: int) -> list[ranked.Candidate]:
-        resp = self.es.search(index=self.alias,
-                              query=candidates_query(features, every, plan, query),
-                              size=limit, sort=[{"document_id": "asc"}],
-                              source=["norm", "customer_id", "category", "archive_no",
-                                      "doc_date"],
-                              track_total_hits=False)
-        out = []
-        for h in resp["hits"]["hits"]:
-            src = h["_source"]
-            out.append(ranked.Candidate(h["_id"], src.get("norm") or "",
-                                        {k: src.get(k) for k in ("customer_id", "category",
-                                                                 "archive_no", "doc_date")}))
-        return out
+        """Ids (the sort value) and ``packed`` doc values only: loading ~1,000 stored sources
+        made ES's fetch phase most of a question's time. An index built before schema 3 is
+        read from the source; a document written before the mapping had ``packed`` too."""
+        body: dict[str, Any] = {"query": candidates_query(features, every, plan, query),
+                                "size": limit, "sort": [{"document_id": "asc"}],
+                                "track_total_hits": False}
+        if meta.schema_of(self.metadata()) < 3:
+            hits = self.es.search(index=self.alias, **body, source=["norm"])["hits"]["hits"]
+            return [ranked.Candidate(h["_id"], h["_source"].get("norm") or "") for h in hits]
+        hits = self.es.search(index=self.alias, **body, stored_fields=["_none_"],
+                              docvalue_fields=["packed"])["hits"]["hits"]
+        found = {h["sort"][0]: (h.get("fields") or {}).get("packed") for h in hits}
+        unpacked = [i for i, packed in found.items() if not packed]
+        norms = {i: f.get("norm") or "" for i, f in self._sources(unpacked, ["norm"]).items()}
+        return [ranked.Candidate(i, unpack(packed[0]) if packed else norms.get(i, ""))
+                for i, packed in found.items()]
 
-    def fetch(self, document_ids: Sequence[str]) -> dict[str, dict]:
+    def _sources(self, document_ids: Sequence[str], fields: list[str]) -> dict[str, dict]:
         if not document_ids:
             return {}
         resp = self.es.search(index=self.alias, query={"ids": {"values": list(document_ids)}},
-                              size=len(document_ids), source=_STORED)
+                              size=len(document_ids), source=fields)
         return {h["_id"]: h["_source"] for h in resp["hits"]["hits"]}
+
+    def fetch(self, document_ids: Sequence[str]) -> dict[str, dict]:
+        return self._sources(document_ids, _STORED)
 
     def words_of(self, document_id: str) -> str | None:
         with self._reachable():

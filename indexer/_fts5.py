@@ -30,6 +30,12 @@ _FACET_COLUMNS = ("customer_id", "category", "archive_no", "doc_date")
 # bm25 weights, one per column: stored-only columns 0, words 1, single characters less, whole
 # archive/contract numbers much more; runs of Han characters (bigram phrases) as characters.
 _WEIGHTS = ", ".join(["0"] * len(_COLUMNS) + ["1.0", "0.5", "10.0", "0.5", "0", "0", "0", "0"])
+_DOCS = ("CREATE TABLE IF NOT EXISTS search_docs (rowid INTEGER PRIMARY KEY, document_id TEXT "
+         "NOT NULL, customer_id TEXT, category TEXT, archive_no TEXT, doc_date TEXT, "
+         "norm TEXT NOT NULL)")
+"""Schema 3: one small row per document — what ranked search scores (the normalised text) and
+filters or counts (the facet fields) — read by rowid after the MATCH instead of the FTS5
+content row, which holds the text and every token stream (several pages per document)."""
 _CREATE = ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5({}, "
            "tokenize = \"unicode61 remove_diacritics 0 separators ' '\")").format(
     ", ".join([f"{c} UNINDEXED" for c in _COLUMNS] + list(_TOKEN_COLUMNS)))
@@ -81,6 +87,7 @@ class Fts5Index:
         self.conn.execute(_CREATE)
         self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS search_vocab "
                           "USING fts5vocab(search_fts, 'col')")
+        self.conn.execute(_DOCS)
         self.conn.execute("CREATE TABLE IF NOT EXISTS search_meta "
                           "(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         if fresh:
@@ -111,6 +118,7 @@ class Fts5Index:
         """Into the columns the table has: an index built by an older schema keeps taking
         documents (and searching) until ``archive reindex --if-needed`` rebuilds it."""
         columns = self._columns
+        docs = list(docs)
         rows = [(self._rowid(d.document_id), *(v for k, v in asdict(d).items() if k in columns))
                 for d in docs]
         self._writes += 1
@@ -119,6 +127,10 @@ class Fts5Index:
         self.conn.executemany(
             f"INSERT INTO search_fts (rowid, {', '.join(names)}) "
             f"VALUES ({', '.join('?' * (len(names) + 1))})", rows)
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO search_docs VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(self._rowid(d.document_id), d.document_id, d.customer_id, d.category, d.archive_no,
+              d.doc_date, d.norm) for d in docs])
 
     def index(self, documents: Sequence[Document],
               tokens: Mapping[str, Tokens] | None = None) -> list[IndexFailure]:
@@ -130,8 +142,9 @@ class Fts5Index:
     def delete(self, document_ids: Sequence[str]) -> None:
         self._writes += 1
         with self._transaction():
-            self.conn.executemany("DELETE FROM search_fts WHERE rowid = ?",
-                                  [(self._rowid(i),) for i in document_ids])
+            rowids = [(self._rowid(i),) for i in document_ids]
+            self.conn.executemany("DELETE FROM search_fts WHERE rowid = ?", rowids)
+            self.conn.executemany("DELETE FROM search_docs WHERE rowid = ?", rowids)
 
     def scrub(self) -> None:
         """Merge every segment into one: FTS5 deletes by adding delete markers, so a deleted
@@ -140,22 +153,28 @@ class Fts5Index:
         with self._transaction():
             self.conn.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
 
-    def _filters(self, query: SearchQuery) -> tuple[list[str], list[str]]:
+    def _filters(self, query: SearchQuery, table: str = "") -> tuple[list[str], list[str]]:
+        """WHERE conditions on the stored filter columns (of ``table``: ``"s."`` for the
+        compact ``search_docs`` rows)."""
         where: list[str] = []
         args: list[str] = []
         for column, value in (("customer_id", query.customer_id), ("category", query.category),
                               ("archive_no", query.archive_no)):
             if value is not None:
-                where.append(f"{column} = ?")
+                where.append(f"{table}{column} = ?")
                 args.append(value)
         if query.date_from:
-            where.append("doc_date >= ?")
+            where.append(f"{table}doc_date >= ?")
             args.append(query.date_from.isoformat())
         if query.date_to:
-            where.append("doc_date <= ?")
+            where.append(f"{table}doc_date <= ?")
             args.append(query.date_to.isoformat())
-        scoped, scope_args = scope.sql_filter(query.scope)
+        scoped, scope_args = scope.sql_filter(query.scope, table)
         return where + scoped, args + scope_args
+
+    def _compact(self) -> bool:
+        """Built by schema 3 or later: every document has its ``search_docs`` row."""
+        return meta.schema_of(self.metadata()) >= 3
 
     def _ranked_ready(self) -> bool:
         return "bigrams" in self._columns
@@ -185,10 +204,10 @@ class Fts5Index:
         return [hit(dict(zip(_DISPLAY, row)), -row[-1], parsed) for row in rows]
 
     def facets(self, query: SearchQuery) -> dict[str, dict[str, int]]:
-        """Counts over every matching document (ranked: over the candidates considered)."""
+        """Counts over every matching document in the query's scope (ranked: see
+        ``searching.ranked_facets``)."""
         if searching.mode(query) is SearchMode.ANY and self._ranked_ready():
-            return searching.count_facets([c.facets for c in
-                                           searching.ranked_search(self, query)[1]])
+            return searching.ranked_facets(self, query)
         parsed = q.parse(query.text)
         if not parsed.terms:
             return searching.count_facets([])
@@ -217,19 +236,37 @@ class Fts5Index:
             found.update({(col, term): doc for term, col, doc in rows})
         return n, [found.get((f.field, f.text), 0) for f in features]
 
-    def candidates(self, features: Sequence[ranked.Feature], *, every: bool,
-                   plan: ranked.RankedPlan, query: SearchQuery,
-                   limit: int) -> list[ranked.Candidate]:
+    def _matching(self, columns: str, features: Sequence[ranked.Feature], every: bool,
+                  plan: ranked.RankedPlan, query: SearchQuery) -> tuple[str, list]:
+        """SELECT ``columns`` (of ``s``: the compact row, or the FTS5 row of an index built
+        before schema 3) of the documents holding the required terms and any (``every``:
+        all) of ``features``, within the query's filters and scope."""
         parts = [_term_expr(t) for t in plan.required]
         if features:
             joined = (" AND " if every else " OR ").join(_feature_expr(f) for f in features)
             parts.append(f"({joined})")
-        where, args = self._filters(query)
-        rows = self.conn.execute(
-            f"SELECT document_id, norm, {', '.join(_FACET_COLUMNS)} FROM search_fts "
-            f"WHERE search_fts MATCH ? {''.join(' AND ' + w for w in where)} "
-            "ORDER BY rowid LIMIT ?", (" AND ".join(parts), *args, limit)).fetchall()
-        return [ranked.Candidate(r[0], r[1] or "", dict(zip(_FACET_COLUMNS, r[2:]))) for r in rows]
+        where, args = self._filters(query, "s.")
+        if plan.exclude:
+            where.append("s.rowid != ?")
+            args.append(self._rowid(plan.exclude))
+        source = ("search_fts JOIN search_docs s ON s.rowid = search_fts.rowid"
+                  if self._compact() else "search_fts s")
+        return (f"SELECT {columns} FROM {source} WHERE search_fts MATCH ? "
+                f"{''.join(' AND ' + w for w in where)}", [" AND ".join(parts), *args])
+
+    def candidates(self, features: Sequence[ranked.Feature], *, every: bool,
+                   plan: ranked.RankedPlan, query: SearchQuery,
+                   limit: int) -> list[ranked.Candidate]:
+        sql, args = self._matching("s.document_id, s.norm", features, every, plan, query)
+        rows = self.conn.execute(f"{sql} ORDER BY s.rowid LIMIT ?", (*args, limit)).fetchall()
+        return [ranked.Candidate(r[0], r[1] or "") for r in rows]
+
+    def facet_counts(self, features: Sequence[ranked.Feature], *, plan: ranked.RankedPlan,
+                     query: SearchQuery) -> dict[str, dict[str, int]]:
+        sql, args = self._matching(", ".join(f"s.{c}" for c in _FACET_COLUMNS), features,
+                                   False, plan, query)
+        return searching.count_facets([dict(zip(_FACET_COLUMNS, r))
+                                       for r in self.conn.execute(sql, args)])
 
     def fetch(self, document_ids: Sequence[str]) -> dict[str, dict]:
         rowids = [self._rowid(i) for i in document_ids]
@@ -256,6 +293,7 @@ class Fts5Index:
                 self._create(fresh=False)
                 self._columns = self._table_columns()
             self.conn.execute("DELETE FROM search_fts")
+            self.conn.execute("DELETE FROM search_docs")
             self._stamp()
             self._writes += 1
             batch: list[Document] = []

@@ -13,8 +13,18 @@ from importlib import metadata, resources
 
 from .segment import SEGMENTER, segmenter_version
 
-SCHEMA_VERSION = "2"
-"""2: a ``bigrams`` token stream for ranked (question-style) search."""
+SCHEMA_VERSION = "3"
+"""2: a ``bigrams`` token stream for ranked (question-style) search. 3: a compact record per
+document (its normalised text and filter fields) that ranked search reads instead of the
+stored document (``search_docs`` table / ``packed`` doc values)."""
+
+
+def schema_of(stored: dict[str, str] | None) -> int:
+    """The schema an index was built with (0: unknown, before schema 2)."""
+    try:
+        return int((stored or {}).get("schema") or 0)
+    except ValueError:
+        return 0
 
 
 @lru_cache(maxsize=1)

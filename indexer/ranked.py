@@ -81,7 +81,6 @@ class Candidate:
     document_id: str
     norm: str
     """The normalised text: term frequencies are counted in it, its length is the document's."""
-    facets: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,8 @@ class TermSource(Protocol):
     def candidates(self, features: Sequence[Feature], *, every: bool, plan: RankedPlan,
                    query: SearchQuery, limit: int) -> list[Candidate]: ...
     """Documents holding any (``every``: all) of ``features`` and every required term, within
-    the query's filters, by document id, at most ``limit``."""
+    the query's filters and scope and without ``plan.exclude``, by document id, at most
+    ``limit``."""
 
 
 @lru_cache(maxsize=1)
@@ -212,29 +212,45 @@ def rank(source: TermSource, ranked: RankedPlan, query: SearchQuery
                      key=lambda x: x[:3])
     candidates = _candidates(source, [p[3] for p in present], [p[0] for p in present],
                              ranked, query)
-    if ranked.exclude:
-        candidates = [c for c in candidates if c.document_id != ranked.exclude]
     if not candidates:
         return [], []
-    common = n * COMMON if n >= COMMON_FROM else n
-    weights = [(f.text, _idf(n, df) * f.weight) for df, _, _, f in present if df <= common]
+    weights = [(f.text, _idf(n, df) * f.weight)
+               for f, df in scored_features([p[3] for p in present], [p[0] for p in present], n)]
+    scores = bm25(candidates, weights)
+    found = sorted((-round(score, 6), cand.document_id, cand.norm)
+                   for score, cand in zip(scores, candidates))
+    top = [Ranked(doc_id, -score, _shown([t for t, _ in weights if t in text], ranked.text))
+           for score, doc_id, text in found[: query.limit]]
+    return top, candidates
+
+
+def bm25(candidates: Sequence[Candidate], weights: Sequence[tuple[str, float]]) -> list[float]:
+    """Each candidate's BM25 score: term frequency = non-overlapping occurrences of the token
+    in its normalised text, length = that text's length, average length over the candidates.
+    (Counting in one joined text instead of per candidate measured no faster: the scan is
+    the work, not the calls.)"""
     avgdl = max(1.0, sum(len(c.norm) for c in candidates) / len(candidates))
     k1_1 = K1 + 1
-    scored: list[Ranked] = []
+    scores = []
     for cand in candidates:
         text = cand.norm
         norm = K1 * (1 - B + B * len(text) / avgdl)
-        score, matched = 0.0, []
+        score = 0.0
         for token, weight in weights:
             tf = text.count(token)
             if tf:
                 score += weight * tf * k1_1 / (tf + norm)
-                matched.append(token)
-        scored.append(Ranked(cand.document_id, round(score, 6), matched))
-    scored.sort(key=lambda r: (-r.score, r.document_id))
-    top = [Ranked(r.document_id, r.score, _shown(r.matched, ranked.text))
-           for r in scored[: query.limit]]
-    return top, candidates
+        scores.append(score)
+    return scores
+
+
+def scored_features(features: Sequence[Feature], dfs: Sequence[int], n: int
+                    ) -> list[tuple[Feature, int]]:
+    """The features that count in a score (and in a ranked query's facets): those some
+    document holds, without the very common ones (see ``COMMON``)."""
+    present = [(f, df) for f, df in zip(features, dfs) if df]
+    common = n * COMMON if n >= COMMON_FROM else n
+    return [(f, df) for f, df in present if df <= common]
 
 
 def _shown(matched: list[str], text: str) -> list[str]:
@@ -262,7 +278,7 @@ def _occurrences(text: str, token: str) -> list[int]:
 
 def _candidates(source: TermSource, features: list[Feature], dfs: list[int],
                 ranked: RankedPlan, query: SearchQuery) -> list[Candidate]:
-    limit = CANDIDATES + (1 if ranked.exclude else 0)
+    limit = CANDIDATES
     if not features:
         if not ranked.required:
             return []

@@ -14,13 +14,14 @@ from typing import Any
 from docstore.models import SearchScope
 
 
-def sql_filter(scope: SearchScope | None) -> tuple[list[str], list[str]]:
-    """FTS5: a WHERE condition on the stored columns, the id lists passed as one JSON
-    parameter each (no limit on how many)."""
+def sql_filter(scope: SearchScope | None, table: str = "") -> tuple[list[str], list[str]]:
+    """FTS5: a WHERE condition on the stored columns (of ``table``, e.g. ``"s."``), the id
+    lists passed as one JSON parameter each (no limit on how many)."""
     if scope is None:
         return [], []
-    return (["(customer_id IS NULL OR customer_id NOT IN (SELECT value FROM json_each(?)) "
-             "OR archive_no IN (SELECT value FROM json_each(?)))"],
+    return ([f"({table}customer_id IS NULL OR {table}customer_id NOT IN "
+             f"(SELECT value FROM json_each(?)) OR {table}archive_no IN "
+             "(SELECT value FROM json_each(?)))"],
             [json.dumps(scope.hidden_customer_ids), json.dumps(scope.shared_archive_nos)])
 
 

@@ -24,6 +24,10 @@ class RankedSource(ranked.TermSource, Protocol):
     """Stored display fields (document_id, filename, title, text, …) by document id."""
     def words_of(self, document_id: str) -> str | None: ...
     """The indexed ``words`` stream of one document (None when it is not indexed)."""
+    def facet_counts(self, features: Sequence[ranked.Feature], *, plan: ranked.RankedPlan,
+                     query: SearchQuery) -> dict[str, dict[str, int]]: ...
+    """``count_facets`` over every document holding any of ``features`` and every required
+    term, within the query's filters and scope, without ``plan.exclude``."""
 
 
 def tier_words(source: ranked.TermSource, parsed: q.ParsedQuery) -> list[str]:
@@ -68,6 +72,20 @@ def ranked_search(source: RankedSource, query: SearchQuery
     hits = [hit(fields[r.document_id], r.score, None, r.matched) for r in top
             if r.document_id in fields]
     return hits, candidates
+
+
+def ranked_facets(source: RankedSource, query: SearchQuery) -> dict[str, dict[str, int]]:
+    """Facets of a ranked query: counts over every document it matches — each holding a
+    feature that scores (``ranked.scored_features``; any feature when all are very common)
+    — not only over the candidates it scored, so the counts add up to what the user may
+    narrow the search to."""
+    the_plan = plan(source, query)
+    n, dfs = ranked.frequencies(source, the_plan.features)
+    features = [f for f, _ in ranked.scored_features(the_plan.features, dfs, n)] or \
+        [f for f, df in zip(the_plan.features, dfs) if df]
+    if not features and not the_plan.required:
+        return count_facets([])
+    return source.facet_counts(features, plan=the_plan, query=query)
 
 
 def count_facets(rows: Sequence[dict[str, str | None]]) -> dict[str, dict[str, int]]:

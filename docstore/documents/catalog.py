@@ -30,6 +30,8 @@ def search(archive: Archive, query: SearchQuery, *, include_archived: bool = Fal
     stage too. The result says when the index was built by another schema or segmenter."""
     require(archive, Permission.READ, details={"query": query.text,
                                                **({"like": query.like} if query.like else {})})
+    if query.like:  # its words become the query: only a document the user may see (as show)
+        require_document(archive, get_document(archive, query.like))
     query = query.model_copy(update={"scope": scope_of(archive)})  # inside the engine's query
     hits = archive.index.search(query) if include_archived else _active_hits(archive, query)
     pending = archive.store.count_documents(pending_only=True)

@@ -77,3 +77,29 @@ def test_staff_see_their_department_and_what_is_shared_with_it(office, tmp_path)
                                                  "share.revoke", "share.list"]
     code, _, err = office.run("李强", "share", other[1], "--with", "工程部")
     assert code == 3
+
+
+def test_a_term_only_in_another_departments_dossier_gives_no_hits_and_no_counts(office,
+                                                                                 tmp_path):
+    """Not even the facet counts (per customer, category, year, stage) betray that another
+    department's dossier holds the term — for keyword queries and for ranked questions — and
+    "more like" one of its documents is refused like ``show``."""
+    own = _filed(office, tmp_path, "杭州华建科技有限公司", "工程部", "滨江花园二期施工合同，工程部负责。")
+    other = _filed(office, tmp_path, "宁波海天贸易有限公司", "财务部",
+                   "海天贸易保密结算协议，含结算单价与返利条款。返利按季度结算。")
+    question = "海天贸易的保密结算协议里返利条款是怎么约定的？"
+    for user, expected in (("王芳", 1), ("李强", 0)):
+        for text in ("返利", question):
+            found = _ok(office.run(user, "--json", "search", "--facets", text))
+            assert len(found["hits"]) == expected, (user, text)
+            facets = found["facets"]
+            assert {name: sum(c.values()) for name, c in facets.items() if name != "year"} \
+                == {"customer": expected, "category": expected, "stage": expected}, facets
+            assert sum(facets["year"].values()) == 0  # the file states no date
+    own_doc = _search(office, "李强", "施工合同")[0]["document_id"]
+    other_doc = _search(office, "王芳", "结算协议")[0]["document_id"]
+    assert _ok(office.run("李强", "--json", "search", "--like", own_doc)) == []
+    code, out, err = office.run("李强", "search", "--like", other_doc)
+    assert code == 3 and "not shared with 工程部" in err and out == ""
+    assert office.run("王芳", "search", "--like", other_doc)[0] == 0
+    assert own[1] != other[1]

@@ -12,6 +12,7 @@ import pytest
 from docstore.customers import add_customer
 from docstore.models import SearchMode, SearchQuery
 from docstore.documents import reindex_if_needed, search, stale_reason
+from indexer import meta
 from tests.contract.test_search import corpus  # noqa: F401  (the relevance documents)
 from tests.helpers import ingest, write_texts
 
@@ -81,6 +82,22 @@ def test_facets_count_customers_categories_years_and_stages(archive, tmp_path: P
         assert facets["stage"] == {"temporary": 2}
 
 
+def test_facets_of_a_question_count_every_match_not_only_the_scored(archive, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    """Ranking scores at most ``CANDIDATES`` documents; the counts cover every document the
+    question matches (and only those)."""
+    import indexer.ranked
+
+    write_texts(tmp_path / "d", {**{f"合同{i}.txt": f"第{i}号装修工程合同，甲方华建科技"
+                                    for i in range(7)},
+                                 "无关.txt": "仓储物流运输记录"})
+    ingest(archive, [tmp_path / "d"], category="合同")
+    monkeypatch.setattr(indexer.ranked, "CANDIDATES", 3)
+    results = search(archive, SearchQuery(text="装修工程合同的甲方是哪家公司？"), with_facets=True)
+    assert results.mode is SearchMode.ANY and len(results.hits) == 3
+    assert results.facets is not None and results.facets["category"] == {"合同": 7}
+
+
 def _mark_built_by(archive, built: dict[str, str]) -> None:
     """As if an older version had built the index."""
     if archive.index.name == "fts5":
@@ -97,7 +114,7 @@ def test_a_stale_index_warns_and_reindex_if_needed_rebuilds_it_once(archive, cor
     assert reindex_if_needed(archive) is None  # up to date: nothing rebuilt
     _mark_built_by(archive, {"schema": "1", "segmenter": "rjieba-0.1", "dictionary": "x"})
     results = search(archive, SearchQuery(text="办公家具"))
-    assert results.hits and "schema 1 → 2" in (results.stale or "")
+    assert results.hits and f"schema 1 → {meta.SCHEMA_VERSION}" in (results.stale or "")
     report = reindex_if_needed(archive)
     assert report is not None and report.indexed == len(corpus)
     assert stale_reason(archive) is None

@@ -52,4 +52,4 @@ def test_stale_reason_names_what_changed() -> None:
     now = meta.current()
     assert meta.stale_reason(now) is None
     assert "no version information" in (meta.stale_reason(None) or "")
-    assert "schema 1 → 2" in (meta.stale_reason({**now, "schema": "1"}) or "")
+    assert f"schema 1 → {meta.SCHEMA_VERSION}" in (meta.stale_reason({**now, "schema": "1"}) or "")

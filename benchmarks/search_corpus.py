@@ -1,0 +1,141 @@
+"""The search benchmark's corpora, built once and kept in ``~/.cache/archive-bench/``.
+
+Filling 100,000 documents takes long (segmenting them, then FTS5's or Elasticsearch's own
+indexing), so the filled archive (embedded) or index (Elasticsearch) is kept outside the
+repository, keyed by everything that decides its contents: the document count, the corpus
+generator's source and the index metadata (schema, segmenter, dictionary). A rerun with the
+same key measures without rebuilding; a changed key builds a new one beside it.
+
+Filling is resumable: documents are committed in batches (records and index rows in one
+transaction on the embedded backend), a killed fill is continued from the documents already
+stored, and the corpus is marked complete only at the end. ``ARCHIVE_BENCH_CACHE`` moves the
+cache folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from cli.wiring import open_archive
+from docstore.archive import Archive
+from docstore.models import Document, document_id_for
+from docstore.settings import Settings
+from indexer import meta
+
+from . import corpus
+
+BATCH = 2000
+CATEGORIES = ["合同", "竣工", "交易"]
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("ARCHIVE_BENCH_CACHE") or Path.home() / ".cache" / "archive-bench")
+
+
+def corpus_key(n: int) -> str:
+    """Changes when the documents or the way they are indexed would change."""
+    digest = hashlib.sha256(inspect.getsource(corpus).encode())
+    digest.update(inspect.getsource(documents).encode())
+    digest.update(json.dumps(meta.current(), sort_keys=True).encode())
+    return f"s{meta.SCHEMA_VERSION}-{digest.hexdigest()[:10]}-{n}d"
+
+
+def documents(n: int, skip: int = 0) -> Iterator[Document]:
+    """The benchmark's ``n`` documents, the same on every run (seeded); the first ``skip`` are
+    generated (the random sequence must advance) but not yielded."""
+    rng = random.Random(2)
+    for i in range(n):
+        text = corpus.document_text(rng)
+        category = rng.choice(CATEGORIES)
+        if i < skip:
+            continue
+        sha = hashlib.sha256(f"{i}:{text}".encode()).hexdigest()
+        yield Document(id=document_id_for(sha), sha256=sha, size=len(text), text=text,
+                       filename=f"doc-{i}.txt", media_type="text/plain",
+                       customer_id=f"C{i % 500:06d}", category=category)
+
+
+def _progress(what: str, done: int, n: int, started: float) -> None:
+    rate = done / max(time.monotonic() - started, 1e-9)
+    print(f"\r  filling {what}: {done}/{n} ({rate:.0f} docs/s)", end="", file=sys.stderr,
+          flush=True)
+
+
+def embedded(n: int) -> tuple[Archive, Path, float]:
+    """An embedded archive holding the ``n`` benchmark documents, its folder and the seconds
+    spent filling it in this run (0 when it came from the cache)."""
+    folder = cache_root() / f"search-{corpus_key(n)}"
+    done_marker = folder / "complete"
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = open_archive(Settings(data_dir=folder / "data", user="bench"))
+    if done_marker.exists():
+        return archive, folder, 0.0
+    started = time.monotonic()
+    have = archive.store.count_documents()
+    batch: list[Document] = []
+    for doc in documents(n, skip=have):
+        batch.append(doc)
+        if len(batch) == BATCH:
+            _store(archive, batch)
+            have += len(batch)
+            batch = []
+            _progress("archive", have, n, started)
+    _store(archive, batch)
+    print(file=sys.stderr)
+    archive.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
+    done_marker.write_text(json.dumps({"documents": n, **meta.current()}))
+    return archive, folder, time.monotonic() - started
+
+
+def _store(archive: Archive, batch: list[Document]) -> None:
+    if not batch:
+        return
+    with archive.store.transaction():
+        for doc in batch:
+            archive.store.add_document(doc)
+        archive.index.index(batch)
+        archive.store.mark_indexed([d.id for d in batch])
+
+
+def elastic(n: int, es_url: str):  # type: ignore[no-untyped-def]
+    """An Elasticsearch index (behind its own alias) of the ``n`` benchmark documents, filled
+    straight from the documents (the record store plays no part in search, and FerretDB
+    would take most of the fill time), and the seconds spent filling it in this run. The
+    index stays on the server for the next run; a fill that died is sent again (writes are
+    idempotent by document id)."""
+    from indexer._elastic import ElasticIndex
+
+    alias = f"archive-bench-search-{corpus_key(n)}".lower()
+    marker = cache_root() / f"{alias}.complete"
+    index = ElasticIndex(es_url, alias, refresh=False)
+    if marker.exists() and index.es.indices.exists_alias(name=alias) and \
+            index.es.count(index=alias)["count"] == n:
+        return index, 0.0
+    started = time.monotonic()
+    index._ensure()  # the index behind the alias, refreshed only at the end of the fill
+    index.es.indices.put_settings(index=alias, settings={"refresh_interval": "-1"})
+    batch: list[Document] = []
+    done = 0
+    for doc in documents(n):
+        batch.append(doc)
+        if len(batch) == 1000:
+            index.index(batch)
+            done += len(batch)
+            batch = []
+            _progress("Elasticsearch", done, n, started)
+    index.index(batch)
+    print(file=sys.stderr)
+    index.es.indices.put_settings(index=alias, settings={"refresh_interval": None})
+    index.es.indices.refresh(index=alias)
+    index.es.indices.forcemerge(index=alias, max_num_segments=1, request_timeout=3600)
+    cache_root().mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"documents": n, **meta.current()}))
+    return index, time.monotonic() - started
