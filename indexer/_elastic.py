@@ -26,7 +26,6 @@ import base64
 import logging
 import re
 import time
-import zlib
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -85,8 +84,8 @@ MAPPING: dict[str, Any] = {
         "text": {"type": "text", "index": False},
         # normalised text: ranked search counts term frequencies in it (indexer.ranked)
         "norm": {"type": "text", "index": False},
-        # schema 3: the same, zlib-compressed, as doc values: ranked search reads it for ~1,000
-        # candidates without loading their stored source (the cost of ES's fetch phase)
+        # schema 3: the same as binary doc values (see pack): ranked search reads it for
+        # ~1,000 candidates without loading their stored source (the cost of ES's fetch phase)
         "packed": {"type": "binary", "doc_values": True},
     },
 }
@@ -195,12 +194,15 @@ def _source(doc: Document, tokens: Tokens | None = None) -> dict[str, Any]:
 
 
 def pack(norm: str) -> str:
-    """The ``packed`` doc value: base64 (the binary field's JSON form) of zlib'd UTF-8."""
-    return base64.b64encode(zlib.compress(norm.encode("utf-8"), 6)).decode("ascii")
+    """The ``packed`` doc value: the UTF-8 text, base64 (a binary field's JSON form).
+    Not compressed: zlib in Python took longer than counting the terms; nor a keyword doc
+    value: reading ~1,000 long unique terms made ES decompress its terms dictionary over
+    and over (seconds per query)."""
+    return base64.b64encode(norm.encode("utf-8")).decode("ascii")
 
 
 def unpack(packed: str) -> str:
-    return zlib.decompress(base64.b64decode(packed)).decode("utf-8")
+    return base64.b64decode(packed).decode("utf-8")
 
 
 @dataclass(frozen=True)

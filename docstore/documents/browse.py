@@ -1,15 +1,13 @@
 """The search page's workflows: one page of ranked hits, and — asked for separately, so the
 page itself costs no more than the search it shows — counts per customer, category and year
-over the first ``WINDOW`` hits (the facets a person narrows a search by).
+over every document the search matches in the user's scope (the facets a person narrows a
+search by, counted by the search index: ``SearchIndex.facets``).
 
 Paging happens on the ranked hits of one index call, the same on every backend, so a
 bookmarked ``/search?q=…&page=3`` shows what the same search in the CLI ranks there.
 """
 
 from __future__ import annotations
-
-from collections import Counter
-from collections.abc import Iterable
 
 from pydantic import BaseModel
 
@@ -18,8 +16,8 @@ from .catalog import search
 from ..models import SearchHit, SearchQuery
 
 PER_PAGE = 20
-WINDOW = 200
-"""Hits counted for the facets; ``Facets.capped`` says when there may be more."""
+SHOWN = 12
+"""Values shown per facet, the most frequent first."""
 
 
 class SearchPage(BaseModel):
@@ -42,8 +40,6 @@ class Facet(BaseModel):
 
 
 class Facets(BaseModel):
-    seen: int
-    capped: bool
     customers: list[Facet]
     categories: list[Facet]
     years: list[Facet]
@@ -65,16 +61,14 @@ def search_page(archive: Archive, query: SearchQuery, page: int = 1,
 
 def search_facets(archive: Archive, query: SearchQuery, *,
                   include_archived: bool = False) -> Facets:
-    """Counts per customer, category and year of the document date over the first
-    ``WINDOW`` hits of ``query`` (journaled as a search, like any other)."""
-    hits = search(archive, query.model_copy(update={"limit": WINDOW}),
-                  include_archived=include_archived).hits
-    return Facets(seen=len(hits), capped=len(hits) >= WINDOW,
-                  customers=_count(h.customer_id for h in hits),
-                  categories=_count(h.category for h in hits),
-                  years=_count(str(h.doc_date.year) if h.doc_date else None for h in hits))
+    """Counts per customer, category and year of the document date over every document
+    ``query`` matches that the user may see (journaled as a search, like any other)."""
+    counts = search(archive, query.model_copy(update={"limit": 1}),
+                    include_archived=include_archived, with_facets=True).facets or {}
+    return Facets(customers=_top(counts.get("customer")),
+                  categories=_top(counts.get("category")), years=_top(counts.get("year")))
 
 
-def _count(values: Iterable[str | None]) -> list[Facet]:
-    counts = Counter(v for v in values if v)
-    return [Facet(value=v, count=n) for v, n in counts.most_common(12)]
+def _top(counts: dict[str, int] | None) -> list[Facet]:
+    ranked = sorted((counts or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return [Facet(value=v, count=n) for v, n in ranked[:SHOWN]]
