@@ -24,7 +24,9 @@ class Chart:
     id: str
     title: str
     kind: str
-    """How to draw it: ``bar``, ``line`` or ``pie`` (the first column is the axis/label)."""
+    """How to draw it: ``bar``, ``line`` or ``pie`` (the first column is the axis/label). A
+    series over time is a ``line`` from two months on; with one month it is a ``bar``, since
+    a line of one point is a lone dot the reader cannot read a value from."""
     columns: tuple[str, ...]
     rows: list[tuple[Cell, ...]]
 
@@ -66,6 +68,12 @@ def summary(r: AnalyticsReport) -> Chart:
     return Chart("summary", "关键指标", "table", ("指标", "数值"), rows)
 
 
+def _over_time(chart_id: str, title: str, columns: tuple[str, ...],
+               rows: list[tuple[Cell, ...]]) -> Chart:
+    """A monthly series: a line, or bars while there is a single month."""
+    return Chart(chart_id, title, "line" if len(rows) > 1 else "bar", columns, rows)
+
+
 def charts(r: AnalyticsReport) -> list[Chart]:
     """Every chart of the dashboard, in the order it shows them."""
     c, t, loans, d, e = r.customers, r.transactions, r.loans, r.dossiers, r.effectiveness
@@ -77,8 +85,8 @@ def charts(r: AnalyticsReport) -> list[Chart]:
               _counts(c.by_industry)),
         Chart("customers_by_region", "客户地区（省份）", "bar", ("省份", "客户数"),
               _counts(c.by_region, "未知")),
-        Chart("customers_new", "每月新增客户", "line", ("月份", "新增客户"),
-              [(m.month, m.count) for m in c.new_per_month]),
+        _over_time("customers_new", "每月新增客户", ("月份", "新增客户"),
+                   [(m.month, m.count) for m in c.new_per_month]),
         Chart("customers_activity", "客户最近业务", "bar", ("最近业务", "客户数"),
               _counts(c.by_activity)),
         Chart("transactions_monthly", "每月交易", "bar", ("月份", "笔数", "金额"),
@@ -96,14 +104,14 @@ def charts(r: AnalyticsReport) -> list[Chart]:
                ("已逾期尚未转正", fin.overdue_now)]),
         Chart("retention_expiring", "未来12个月保管期限到期", "bar", ("月份", "案卷数"),
               [(m.month, m.count) for m in d.retention_expiring_per_month]),
-        Chart("documents_monthly", "每月归档文件", "line", ("月份", "文件数"),
-              [(m.month, m.count) for m in e.documents_per_month]),
+        _over_time("documents_monthly", "每月归档文件", ("月份", "文件数"),
+                   [(m.month, m.count) for m in e.documents_per_month]),
         Chart("documents_per_dossier", "每卷文件数", "bar", ("文件数", "案卷数"),
               _counts(e.documents_per_dossier.histogram)),
         Chart("checklist_missing", "缺少的清单文件", "bar", ("文件类型", "案卷数"),
               _counts(e.missing_checklist.by_kind)),
-        Chart("searches_monthly", "每月检索与无结果检索", "line", ("月份", "检索次数", "无结果"),
-              [(m.month, m.searches, m.zero_hits) for m in e.searches.per_month]),
+        _over_time("searches_monthly", "每月检索与无结果检索", ("月份", "检索次数", "无结果"),
+                   [(m.month, m.searches, m.zero_hits) for m in e.searches.per_month]),
     ]
     if c.cleanup_next.customers is not None:
         out.append(Chart("cleanup_next", f"下次清理将归档的客户（{c.cleanup_next.inactive_since}"

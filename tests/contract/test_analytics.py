@@ -280,3 +280,14 @@ def test_csv_long_form_and_one_chart(archive: Archive, office: dict[str, str]) -
     assert "customers_by_region,未知,客户数,1" in lines
     data = json.loads(report.model_dump_json())
     assert data["transactions"]["amount"] == "155000.50"
+
+
+def test_a_series_of_one_month_is_drawn_as_bars(archive: Archive, office: dict[str, str]) -> None:
+    """Over time a line; with a single month bars, whose value the reader can see."""
+    archive.user = "总经理"
+    kinds = {c.id: (c.kind, len(c.rows)) for c in charts(build_report(archive, **PERIOD))}
+    assert kinds["searches_monthly"] == ("line", 2)  # 2026-10 and 2026-11
+    one = {c.id: (c.kind, c.rows) for c in charts(build_report(
+        archive, date(2026, 3, 1), date(2026, 3, 31)))}
+    assert one["customers_new"] == ("bar", [("2026-03", 1)])
+    assert one["documents_monthly"][0] == "bar" and len(one["documents_monthly"][1]) <= 1

@@ -48,6 +48,12 @@ def test_the_gm_dashboard_matches_the_report(site: Site, browser, archive: Archi
             _cells(r) for r in chart.rows], chart.id
         svg_text = " ".join(figure.locator("svg text").all_text_contents())
         assert str(chart.rows[0][0]) in svg_text, (chart.id, svg_text)
+    single = [c for c in drawn if c.id.endswith(("_new", "_monthly")) and len(c.rows) == 1]
+    assert single, "the office's documents all came this month"
+    for chart in single:  # one month: bars with their value written, never a lone dot
+        figure = page.locator(f"#chart-{chart.id}")
+        assert chart.kind == "bar" and figure.locator("svg path").count() > 1, chart.id
+        assert str(chart.rows[0][1]) in figure.locator("svg text").all_text_contents(), chart.id
     region = {c["label"] or "未知": c["count"] for c in data["customers"]["by_region"]}
     shown = dict(tuple(r.locator("td").all_inner_texts())
                  for r in page.locator("#chart-customers_by_region tr").all()[1:])

@@ -21,9 +21,11 @@
       xAxis: {type: "category", data: labels, axisLabel: {interval: 0, rotate: labels.length > 6 ? 30 : 0}},
       yAxis: numeric.map(function (i, n) { return {type: "value", name: n ? spec.columns[i] : ""}; }).slice(0, 2),
       series: numeric.map(function (i, n) {
+        // every value written on its bar or point while they fit (a one-month series comes
+        // as bars from the server, so it never shows as a lone dot); bars never wider than 48px
         return {name: spec.columns[i], type: spec.kind === "line" ? "line" : "bar",
                 yAxisIndex: n ? 1 : 0, label: {show: spec.rows.length <= 12, position: "top"},
-                data: spec.rows.map(function (r) { return r[i]; })};
+                barMaxWidth: 48, data: spec.rows.map(function (r) { return r[i]; })};
       })
     };
   }
