@@ -17,7 +17,7 @@ from pathlib import Path
 
 from docstore.errors import BadInput, Reason
 
-from . import cores
+from . import cores, vertical
 
 log = logging.getLogger(__name__)
 logging.getLogger("ocrmypdf").setLevel(logging.ERROR)  # font-coverage chatter on every CJK page
@@ -98,19 +98,45 @@ def ocr_pdf(source: Path, out: Path, languages: str, *, force: bool) -> OcrResul
     from OCRmyPDF's sidecar (the engine's own output), not re-extracted from the PDF's
     invisible layer; pages that already had text (``auto`` mode skips them) keep theirs.
     A document's pages are OCR'd in parallel on the cores no other OCR holds (``cores.claim``):
-    one large scan uses every free core, many one-page scans in ingest's workers one each."""
+    one large scan uses every free core, many one-page scans in ingest's workers one each.
+    Pages whose reading as horizontal lines looks garbled are read again with Tesseract's
+    own layout analysis and the vertical Chinese model (``vertical``), when it is installed."""
+    pages = _run(source, out, languages, force=force, psm=PAGE_SEGMENTATION)
+    again = vertical.candidates(pages)
+    if not again or missing(vertical.LANGUAGE) is not None or "chi_sim" not in languages.split("+"):
+        return OcrResult(out, pages)
+    side = out.with_name(out.name + ".vert.pdf")
+    try:
+        reread = _run(source, side, f"{languages}+{vertical.LANGUAGE}", force=True, psm=None,
+                      only=again)
+        better = [i for i in again if vertical.worded(reread[i]) > vertical.worded(pages[i])]
+        if better:
+            vertical.splice(out, side, better)
+            pages = [reread[i] if i in better else text for i, text in enumerate(pages)]
+    except OcrFailed as exc:  # the horizontal reading stands
+        log.warning("%s: vertical re-reading failed: %s", source, exc)
+    finally:
+        side.unlink(missing_ok=True)
+    return OcrResult(out, pages)
+
+
+def _run(source: Path, out: Path, languages: str, *, force: bool, psm: int | None,
+         only: list[int] | None = None) -> list[str]:
+    """One OCRmyPDF run into ``out`` (of the pages ``only``, 0-based, else all); each page's text."""
     import ocrmypdf
     import pypdf
 
     sidecar = out.with_name(out.name + ".txt")
+    wanted = len(only) if only else _page_count(source)
     try:
-        with cores.claim(_page_count(source)) as jobs:
+        with cores.claim(wanted) as jobs:
             _one_thread_per_engine()
             ocrmypdf.ocr(source, out, language=languages.split("+"), output_type="pdf",
                          skip_text=not force, force_ocr=force, progress_bar=False, jobs=jobs,
                          optimize=0, oversample=OVERSAMPLE_DPI or 0, deskew=True,
                          rotate_pages=True, rotate_pages_threshold=ROTATE_THRESHOLD,
-                         sidecar=sidecar, tesseract_pagesegmode=PAGE_SEGMENTATION)
+                         sidecar=sidecar, tesseract_pagesegmode=psm,
+                         pages=",".join(str(i + 1) for i in only) if only else None)
         layer = [p.extract_text() or "" for p in pypdf.PdfReader(out).pages]
         read = sidecar.read_text(encoding="utf-8").split("\f")
     except Exception as exc:  # OCRmyPDF raises its own hierarchy plus subprocess failures
@@ -118,7 +144,7 @@ def ocr_pdf(source: Path, out: Path, languages: str, *, force: bool) -> OcrResul
         raise OcrFailed(f"{type(exc).__name__}: {exc}".strip()) from exc
     finally:
         sidecar.unlink(missing_ok=True)
-    return OcrResult(out, [_page_text(read, layer, i) for i in range(len(layer))])
+    return [_page_text(read, layer, i) for i in range(len(layer))]
 
 
 def _page_count(source: Path) -> int:

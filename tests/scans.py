@@ -34,6 +34,22 @@ def render_page(lines: list[str], seed: int = 0):  # type: ignore[no-untyped-def
     return page.rotate(0.8, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
 
 
+def render_vertical_page(columns: list[str], seed: int = 0):  # type: ignore[no-untyped-def]
+    """A vertical page: each string a column read top to bottom, columns right to left."""
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+    rng = random.Random(seed)
+    font = ImageFont.truetype(str(FONT), 36)
+    page = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(page)
+    for col, text in enumerate(columns):
+        for row, char in enumerate(text):
+            draw.text((1080 - col * 64, 160 + row * 42), char, font=font, fill=0)
+    for _ in range(1500):
+        draw.point((rng.randrange(1240), rng.randrange(1754)), fill=rng.randrange(120, 255))
+    return page.rotate(0.8, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
+
+
 def _jpeg(page) -> bytes:  # type: ignore[no-untyped-def]
     buf = io.BytesIO()
     page.save(buf, "JPEG", quality=75, dpi=(150, 150))

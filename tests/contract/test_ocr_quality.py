@@ -12,7 +12,7 @@ from docstore.models import SearchQuery
 from indexer.normalize import normalize
 from tests.contract.test_ocr import MAX_CER, PAGE_1
 from tests.helpers import ingest
-from tests.scans import cer, degraded_page, page_pdf, require_ocr
+from tests.scans import cer, degraded_page, page_pdf, render_vertical_page, require_ocr
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +39,24 @@ def test_a_forms_label_and_value_are_read_as_one_line(archive, tmp_path: Path) -
     doc = archive.store.get_document(result.document_id)
     assert "验收结论:工程质量合格" in "".join(normalize(doc.text).split()), doc.text
     assert cer("".join(lines), doc.text) <= MAX_CER, doc.text
+
+
+def test_a_vertical_page_is_read_in_columns(archive, tmp_path: Path) -> None:
+    """Columns top to bottom, right to left: read again with chi_sim_vert, the searchable
+    PDF's text layer replaced to match."""
+    from indexer.ocr import missing
+    from tests.conftest import unavailable
+
+    if reason := missing("chi_sim_vert"):
+        unavailable(f"vertical OCR needs {reason} (tesseract-ocr-chi-sim-vert, see .ci/run)")
+    columns = ["竣工验收报告", "验收结论工程质量合格", "同意通过竣工验收", "监理单位浙江宏远监理有限公司"]
+    pdf = page_pdf(tmp_path / "竖排.pdf", render_vertical_page(columns, seed=2), 150)
+    [result] = ingest(archive, [pdf])
+    doc = archive.store.get_document(result.document_id)
+    assert cer("".join(columns), doc.text) <= MAX_CER, doc.text
+    assert [h.document_id for h in search(archive, SearchQuery(text="浙江宏远监理")).hits] == [doc.id]
+    import pypdf
+
+    with archive.blobs.open(doc.searchable_sha256) as f:
+        layer = pypdf.PdfReader(f).pages[0].extract_text()
+    assert "同意通过竣工验收" in "".join(layer.split()), layer
