@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docstore.errors import BadInput, Reason
 from docstore.models import TextSource
@@ -19,6 +20,9 @@ from docstore.settings import OcrMode
 
 from . import formats
 from .normalize import clean_text, decode_text
+
+if TYPE_CHECKING:
+    from .ocr import OcrResult
 
 log = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings repeat our per-file errors
@@ -127,6 +131,8 @@ class DefaultExtractor:
         return self._with_ocr(path, media_type, base)
 
     def _wants_ocr(self, base: Extraction, media_type: str) -> bool:
+        if media_type == formats.kinds.OFD:  # born-digital pages have their text already
+            return self.ocr is not OcrMode.NEVER and bool(base.blank_pages)
         if self.ocr is OcrMode.NEVER or not (media_type == "application/pdf" or media_type in IMAGE_TYPES):
             return False
         return self.ocr is OcrMode.ALWAYS or base.needs_ocr or bool(base.blank_pages)
@@ -141,6 +147,14 @@ class DefaultExtractor:
         source = path
         if media_type in IMAGE_TYPES:
             source = ocr.image_to_pdf(path, path.with_name(path.name + ".img.pdf"))
+        elif media_type == formats.kinds.OFD:
+            source = path.with_name(path.name + ".scans.pdf")
+            try:
+                formats.ofd_scans.write_scans_pdf(path, source)
+            except BadInput as exc:
+                log.warning("%s: scanned pages not OCR'd: %s", path, exc.detail)
+                source.unlink(missing_ok=True)
+                return replace(base, needs_ocr=True, ocr_error=exc.detail)
         try:
             result = ocr.ocr_pdf(source, path.with_name(path.name + ".ocr.pdf"), self.languages,
                                  force=self.ocr is OcrMode.ALWAYS)
@@ -150,6 +164,20 @@ class DefaultExtractor:
         finally:
             if source != path:
                 source.unlink(missing_ok=True)
+        if media_type == formats.kinds.OFD:
+            return _with_scanned_pages(base, result)
         text = clean_text("\n\n".join(result.pages))
         return Extraction(text, TextSource.OCR if text else TextSource.NONE,
                           page_count=len(result.pages), searchable_pdf=result.pdf)
+
+
+def _with_scanned_pages(base: Extraction, result: OcrResult) -> Extraction:
+    """An OFD's text with its scanned pages' OCR text after it; the searchable PDF is kept as
+    its rendition only when every page was a scan (else it would show only some pages)."""
+    text = clean_text("\n\n".join([base.text, *result.pages]))
+    pdf = result.pdf
+    if base.text:
+        pdf.unlink(missing_ok=True)
+    return replace(base, text=text, needs_ocr=False,
+                   source=base.source if base.text else (TextSource.OCR if text else TextSource.NONE),
+                   searchable_pdf=None if base.text else pdf)

@@ -194,15 +194,53 @@ def write_ofd(path: Path, pages: list[list[Placed]], *, template: list[Placed] |
             f'ID="9" Name="invoice" Format="xml"><ofd:FileLoc>invoice.xml</ofd:FileLoc>'
             f"</ofd:Attachment></ofd:Attachments>")
         parts["Doc_0/Attachs/invoice.xml"] = attachment_xml
-    parts["Doc_0/Document.xml"] = (
-        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}><ofd:CommonData>'
-        f"<ofd:MaxUnitID>{oid + 1}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297"
-        f"</ofd:PhysicalBox></ofd:PageArea>{tpl}</ofd:CommonData><ofd:Pages>{''.join(page_refs)}"
-        f"</ofd:Pages>{extra}</ofd:Document>")
+    parts["Doc_0/Document.xml"] = _ofd_document(ns, oid + 1, tpl, page_refs, extra)
+    return _write_package(path, parts)
+
+
+def _ofd_document(ns: str, max_id: int, common: str, page_refs: list[str], extra: str = "") -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}><ofd:CommonData>'
+            f"<ofd:MaxUnitID>{max_id}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297"
+            f"</ofd:PhysicalBox></ofd:PageArea>{common}</ofd:CommonData><ofd:Pages>"
+            f"{''.join(page_refs)}</ofd:Pages>{extra}</ofd:Document>")
+
+
+def _write_package(path: Path, parts: dict[str, str] | dict[str, bytes | str]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in parts.items():
-            z.writestr(name, text.encode("utf-8"))
+        for name, data in parts.items():
+            z.writestr(name, data if isinstance(data, bytes) else data.encode("utf-8"))
     return path
+
+
+def write_scanned_ofd(path: Path, pages: list[bytes | list[Placed]]) -> Path:
+    """An OFD whose pages are scans (``bytes``: an image drawn over the whole A4 page through
+    an ``ImageObject`` whose ``MultiMedia`` lives in ``DocumentRes.xml`` under ``BaseLoc="Res"``)
+    or text (placed runs), as scanners and 版式 converters write them."""
+    ns = f'xmlns:ofd="{OFD_NS}"'
+    parts: dict[str, bytes | str] = {
+        "OFD.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {ns} Version="1.1" DocType="OFD">'
+                   f"<ofd:DocBody><ofd:DocInfo><ofd:DocID>s1</ofd:DocID></ofd:DocInfo>"
+                   f"<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"}
+    media, refs = [], []
+    for n, page in enumerate(pages):
+        refs.append(f'<ofd:Page ID="{n + 1}" BaseLoc="Pages/Page_{n}/Content.xml"/>')
+        if isinstance(page, bytes):
+            parts[f"Doc_0/Res/scan_{n}.jpg"] = page
+            media.append(f'<ofd:MultiMedia ID="{200 + n}" Type="Image" Format="JPEG">'
+                         f"<ofd:MediaFile>scan_{n}.jpg</ofd:MediaFile></ofd:MultiMedia>")
+            body = (f'<ofd:ImageObject ID="{300 + n}" Boundary="0 0 210 297" '
+                    f'CTM="210 0 0 297 0 0" ResourceID="{200 + n}"/>')
+        else:
+            body = _text_objects([(400 + 10 * n + i, t) for i, t in enumerate(page)])
+        parts[f"Doc_0/Pages/Page_{n}/Content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {ns}><ofd:Content>'
+            f'<ofd:Layer ID="{50 + n}">{body}</ofd:Layer></ofd:Content></ofd:Page>')
+    parts["Doc_0/DocumentRes.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias>'
+        f"{''.join(media)}</ofd:MultiMedias></ofd:Res>")
+    parts["Doc_0/Document.xml"] = _ofd_document(
+        ns, 500, "<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>", refs)
+    return _write_package(path, parts)
 
 
 def write_official_ofd(path: Path) -> Path:

@@ -116,3 +116,8 @@ def page_pdf(path: Path, page, dpi: int) -> Path:  # type: ignore[no-untyped-def
     page.save(buf, "JPEG", quality=75, dpi=(dpi, dpi))
     path.write_bytes(img2pdf.convert(buf.getvalue()))
     return path
+
+
+def jpeg_page(lines: list[str], seed: int = 0) -> bytes:
+    """A rendered, degraded page as JPEG bytes (150 dpi, A4)."""
+    return _jpeg(render_page(lines, seed=seed))

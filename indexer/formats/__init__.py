@@ -12,7 +12,7 @@ from pathlib import Path
 
 from docstore.ports import Extraction
 
-from . import archives, kinds, legacy, mail, office, ofd
+from . import archives, kinds, legacy, mail, office, ofd, ofd_scans
 
 
 def refine(path: Path, media_type: str) -> str:
@@ -33,4 +33,4 @@ EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
     **legacy.EXTRACTORS,
 }
 
-__all__ = ["EXTRACTORS", "kinds", "refine"]
+__all__ = ["EXTRACTORS", "kinds", "ofd_scans", "refine"]

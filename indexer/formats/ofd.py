@@ -145,6 +145,46 @@ class _Document:
     objects: dict[str, str]
     """Text of every page object by ``ID`` (custom tags point at them)."""
     fields: dict[str, str]
+    scans: dict[int, Scan]
+    """Pages (0-based) without text whose content is an image: a scanned page, for OCR."""
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The largest image on a page without text: a zip member, placed ``width_mm`` wide."""
+
+    member: str
+    width_mm: float
+
+
+def _media(package: _Package, base: str, holder: Any) -> dict[str, str]:
+    """Image resources by ``ID`` named by ``holder`` (a document's ``PublicRes`` and
+    ``DocumentRes``, a page's ``PageRes``): each file's ``MultiMedia``/``MediaFile``, under the
+    file's ``BaseLoc`` folder."""
+    found: dict[str, str] = {}
+    for kind in ("PublicRes", "DocumentRes", "PageRes"):
+        for loc in _children(holder, kind):
+            name = _resolve(base, loc.text) if loc.text and loc.text.strip() else ""
+            if not name or not package.has(name):
+                continue
+            res = package.xml(name)
+            folder = res.get("BaseLoc", "")
+            for media in _children(res, "MultiMedia"):
+                file = _first_text(media, "MediaFile")
+                if media.get("ID") and file and media.get("Type", "Image").lower() == "image":
+                    where = posixpath.join(folder, file) if folder and not file.startswith("/") else file
+                    found[media.get("ID")] = _resolve(name, where)
+    return found
+
+
+def _scan(package: _Package, media: dict[str, str], page: Any) -> Scan | None:
+    best: tuple[float, Scan] | None = None
+    for obj in _children(page, "ImageObject"):
+        member = media.get(obj.get("ResourceID", ""))
+        _, _, width, height = _numbers(obj.get("Boundary"), 4)
+        if member and package.has(member) and (best is None or width * height > best[0]):
+            best = (width * height, Scan(member, width))
+    return best[1] if best else None
 
 
 def _document(package: _Package, root: str) -> _Document:
@@ -153,13 +193,17 @@ def _document(package: _Package, root: str) -> _Document:
     pages = [_resolve(root, p.get("BaseLoc", "")) for p in _children(doc, "Page") if p.get("BaseLoc")]
     lines: list[str] = []
     objects: dict[str, str] = {}
-    for page_name in pages:
+    scans: dict[int, Scan] = {}
+    media = _media(package, root, doc)
+    for number, page_name in enumerate(pages):
         page = package.xml(page_name)
         runs = list(_runs(page))
         for ref in _children(page, "Template"):
             name = templates.get(ref.get("TemplateID"))
             if name and package.has(name):
                 runs += list(_runs(package.xml(name)))
+        if not runs and (scan := _scan(package, {**media, **_media(package, page_name, page)}, page)):
+            scans[number] = scan
         for run in runs:
             if run.object_id:
                 objects[run.object_id] = (objects.get(run.object_id, "") + run.text)
@@ -171,7 +215,7 @@ def _document(package: _Package, root: str) -> _Document:
     for attachments in _children(doc, "Attachments"):
         if attachments.text and attachments.text.strip():
             _from_attachments(package, _resolve(root, attachments.text), fields)
-    return _Document(lines, len(pages), objects, fields)
+    return _Document(lines, len(pages), objects, fields, scans)
 
 
 def _from_custom_tags(package: _Package, index: str, objects: dict[str, str],
@@ -266,6 +310,15 @@ def _clean_fields(fields: dict[str, str]) -> dict[str, str]:
 
 
 def read_ofd(path: Path) -> Extraction:
+    return _read(path)[0]
+
+
+def scans(path: Path) -> dict[int, Scan]:
+    """The scanned pages of an OFD (1-based page number → its image), for OCR."""
+    return _read(path)[1]
+
+
+def _read(path: Path) -> tuple[Extraction, dict[int, Scan]]:
     with open_zip(path) as archive:
         package = _Package(path, archive)
         if not package.has("OFD.xml"):
@@ -282,9 +335,11 @@ def read_ofd(path: Path) -> Extraction:
                     fields.setdefault(key, value)
         lines: list[str] = []
         pages = 0
+        scanned: dict[int, Scan] = {}
         for root in roots:
             document = _document(package, _resolve("OFD.xml", root))
             lines += document.lines
+            scanned.update({pages + i + 1: scan for i, scan in document.scans.items()})
             pages += document.pages
             for key, value in document.fields.items():
                 fields.setdefault(key, value)
@@ -295,8 +350,10 @@ def read_ofd(path: Path) -> Extraction:
         fields.setdefault(key, value)
     fields = _clean_fields(fields)
     day = invoice_date(fields["invoice_date"]) if "invoice_date" in fields else None
-    return Extraction(text, TextSource.PLAIN if text else TextSource.NONE, page_count=pages,
-                      metadata=fields, doc_date=day)
+    extraction = Extraction(text, TextSource.PLAIN if text else TextSource.NONE, page_count=pages,
+                            metadata=fields, doc_date=day, blank_pages=sorted(scanned),
+                            needs_ocr=not text and bool(scanned))
+    return extraction, scanned
 
 
 def extract_ofd(path: Path) -> Extraction:
