@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from docstore import documents as workflow
-from docstore.models import SearchMode, SearchQuery
+from docstore.models import INVOICE_FIELDS, SearchMode, SearchQuery, invoice_field
 
 from .values import DATE
 from .context import AppContext, pass_app
@@ -29,6 +29,10 @@ from .render import highlight, table
               show_default=True,
               help="all: every word must match; any: rank by how many and which words match; "
                    "auto: any for questions and long queries, all otherwise.")
+@click.option("--field", "fields", multiple=True, metavar="NAME=VALUE",
+              help="Only documents whose e-invoice field contains VALUE; NAME is one of "
+                   "发票号码 开票日期 金额 销售方 购买方 (or invoice_no invoice_date amount seller buyer). "
+                   "Repeatable.")
 @click.option("--like", "like", metavar="DOC", help="Documents like this one (more like this).")
 @click.option("--facets", "with_facets", is_flag=True,
               help="Also counts per customer, category, year and dossier stage.")
@@ -36,7 +40,7 @@ from .render import highlight, table
 def search(app: AppContext, query: tuple[str, ...], customer_id: str | None,
            category: str | None, archive_no: str | None, date_from: datetime | None,
            date_to: datetime | None, limit: int, include_archived: bool, mode: str,
-           like: str | None, with_facets: bool) -> None:
+           like: str | None, fields: tuple[str, ...], with_facets: bool) -> None:
     """Full-text search, Chinese first. Keywords must all match; "quotes" make a phrase;
     archive and contract numbers (NQ-2026-HT-0042, HT-2026-0042) match whole. Questions and
     long queries are ranked by the words they share with each document (--mode).
@@ -47,12 +51,14 @@ def search(app: AppContext, query: tuple[str, ...], customer_id: str | None,
       archive search '"竣工验收报告"' --from 2026-01-01
       archive search 客户要求更改合同付款方式的补充协议在哪里？
       archive search --like D3f2a9c0e1b7d4a5c6e8f --facets
+      archive search 发票 --field 销售方=易控软件 --from 2026-03-01
       archive --json search HT-2026-0042
     """
     if not query and not like:
         raise click.UsageError("give the words to search for, or --like DOC")
     q = SearchQuery(text=" ".join(query), customer_id=customer_id, category=category,
                     archive_no=archive_no, limit=limit, mode=SearchMode(mode), like=like,
+                    fields=_fields(fields),
                     date_from=date_from.date() if date_from else None,
                     date_to=date_to.date() if date_to else None)
     results = workflow.search(app.archive, q, include_archived=include_archived,
@@ -81,6 +87,18 @@ def search(app: AppContext, query: tuple[str, ...], customer_id: str | None,
     if results.pending:
         app.err.print(f"warning: {results.pending} document(s) are not indexed yet; results may "
                       "be incomplete (run `archive reindex --pending`)", markup=False)
+
+
+def _fields(given: tuple[str, ...]) -> dict[str, str]:
+    fields = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        key = invoice_field(name)
+        if not sep or key is None or not value.strip():
+            raise click.BadParameter(f"{item!r}: give NAME=VALUE, NAME one of "
+                                     f"{' '.join(INVOICE_FIELDS.values())}", param_hint="--field")
+        fields[key] = value
+    return fields
 
 
 @click.command("show")

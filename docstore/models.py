@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 def utcnow() -> datetime:
@@ -349,6 +349,20 @@ class SearchMode(StrEnum):
     AUTO = "auto"  # ranked for questions and long queries, all for keyword look-ups
 
 
+INVOICE_FIELDS = {"invoice_no": "发票号码", "invoice_date": "开票日期", "amount": "金额",
+                  "seller": "销售方", "buyer": "购买方"}
+"""Metadata keys of an e-invoice (read from OFD files) and the labels people know them by:
+the fields a search can filter on (``SearchQuery.fields``)."""
+
+
+def invoice_field(name: str) -> str | None:
+    """The metadata key named ``name`` (``invoice_no`` or its label 发票号码), or None."""
+    name = name.strip()
+    if name in INVOICE_FIELDS:
+        return name
+    return next((key for key, label in INVOICE_FIELDS.items() if label == name), None)
+
+
 class SearchQuery(_Model):
     text: str
     mode: SearchMode = SearchMode.AUTO
@@ -362,6 +376,21 @@ class SearchQuery(_Model):
     limit: int = Field(default=10, ge=1, le=1000)
     scope: SearchScope | None = None
     """Set by the search workflow for a user who sees only some departments' archives."""
+    fields: dict[str, str] = Field(default_factory=dict)
+    """Only documents whose metadata field (an ``INVOICE_FIELDS`` key) contains the value."""
+    document_ids: list[str] | None = None
+    """Set by the search workflow from ``fields``: only these documents (inside the engine's
+    query, like ``scope``)."""
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, fields: dict[str, str]) -> dict[str, str]:
+        for key, value in fields.items():
+            if key not in INVOICE_FIELDS:
+                raise ValueError(f"unknown field {key!r} (known: {', '.join(INVOICE_FIELDS)})")
+            if not value.strip() or len(value) > 200:
+                raise ValueError(f"field {key}: give 1–200 characters")
+        return {key: value.strip() for key, value in fields.items()}
 
 
 class SnippetPart(_Model):

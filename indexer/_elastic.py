@@ -145,6 +145,8 @@ def filters(query: SearchQuery) -> list[dict[str, Any]]:
         dates["lte"] = query.date_to.isoformat()
     if dates:
         found.append({"range": {"doc_date": dates}})
+    if query.document_ids is not None:
+        found.append({"terms": {"document_id": query.document_ids}})
     found += scope.es_filter(query.scope)
     return found
 

@@ -169,6 +169,9 @@ class Fts5Index:
         if query.date_to:
             where.append(f"{table}doc_date <= ?")
             args.append(query.date_to.isoformat())
+        if query.document_ids is not None:
+            where.append(f"{table}document_id IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(query.document_ids))
         scoped, scope_args = scope.sql_filter(query.scope, table)
         return where + scoped, args + scope_args
 

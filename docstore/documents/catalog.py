@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 REINDEX_BATCH = 200
 
 
+_NOT_JOURNALED = {"text", "limit", "scope", "like", "document_ids"}
+"""Query fields the search's journal entry leaves out (said apart, or derived)."""
+
+
 def search(archive: Archive, query: SearchQuery, *, include_archived: bool = False,
            with_facets: bool = False) -> SearchResults:
     """Documents of archived customers (``archive cleanup --apply``) are left out unless
@@ -33,15 +37,17 @@ def search(archive: Archive, query: SearchQuery, *, include_archived: bool = Fal
     if query.like:  # its words become the query: only a document the user may see (as show)
         require_document(archive, get_document(archive, query.like))
     query = query.model_copy(update={"scope": scope_of(archive)})  # inside the engine's query
+    if query.fields:  # e-invoice fields: the documents they name, also inside the query
+        query = query.model_copy(update={"document_ids": archive.store.document_ids_with(query.fields)})
     hits = archive.index.search(query) if include_archived else _active_hits(archive, query)
     pending = archive.store.count_documents(pending_only=True)
+    unsaid = _NOT_JOURNALED | (set() if query.fields else {"fields"})
     archive.journal.record(
         archive.user, Operation.SEARCH, customer_id=query.customer_id, dossier=query.archive_no,
         details={"query": query.text, "hits": len(hits),
                  **({"like": query.like} if query.like else {}),
                  **({"include_archived": True} if include_archived else {}),
-                 **query.model_dump(mode="json", exclude={"text", "limit", "scope", "like"},
-                                    exclude_none=True)},
+                 **query.model_dump(mode="json", exclude=unsaid, exclude_none=True)},
     )
     return SearchResults(query=query.text, hits=hits, pending=pending,
                          mode=archive.index.mode(query),

@@ -511,6 +511,13 @@ class MongoRecordStore:
         return self.documents.count_documents({})
 
     @_reachable
+    def document_ids_with(self, fields: Mapping[str, str]) -> list[str]:
+        if not fields:
+            return []
+        query = {f"metadata.{key}": {"$regex": re.escape(value)} for key, value in fields.items()}
+        return sorted(raw["_id"] for raw in self.documents.find(query, {"_id": 1}))
+
+    @_reachable
     def delete_document(self, document_id: str) -> None:
         """Record first, then its outbox marker and text parts: a crash leaves only leftovers
         that the disposal's rerun removes."""

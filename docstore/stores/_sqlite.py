@@ -309,6 +309,16 @@ class SqliteRecordStore:
         where = " WHERE index_state = 'pending'" if pending_only else ""
         return int(self.conn.execute("SELECT count(*) FROM documents" + where).fetchone()[0])
 
+    def document_ids_with(self, fields: Mapping[str, str]) -> list[str]:
+        """A scan of the records' JSON: metadata is not indexed (filters name few documents
+        among many, and are rare next to text queries)."""
+        if not fields:
+            return []
+        where = " AND ".join("instr(json_extract(data, ?), ?) > 0" for _ in fields)
+        args = [x for key, value in fields.items() for x in (f'$.metadata."{key}"', value)]
+        return [row[0] for row in self.conn.execute(
+            f"SELECT id FROM documents WHERE {where} ORDER BY id", args)]
+
     def document_summaries(self) -> Iterator[DocumentSummary]:
         """Read from the ``documents_summary`` expression index alone (``INDEXED BY``: the
         planner would otherwise parse every row's JSON, text included, ~5x slower at 100k).

@@ -26,15 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from docstore.errors import BadInput, Reason
-from docstore.models import TextSource
+from docstore.models import INVOICE_FIELDS, TextSource
 from docstore.ports import Extraction
 
 from ..normalize import clean_text
 from . import kinds
 from .packages import field_text, open_zip, read_xml
 
-FIELDS = {"invoice_no": "发票号码", "invoice_date": "开票日期", "amount": "金额",
-          "seller": "销售方", "buyer": "购买方"}
+FIELDS = INVOICE_FIELDS
 """Metadata keys of an e-invoice and the labels people know them by."""
 
 # Names under which the fields appear in CustomDatas, custom tags and attachments.

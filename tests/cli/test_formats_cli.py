@@ -28,3 +28,17 @@ def test_members_follow_their_container(run, tmp_path: Path) -> None:
     mail, attachment = json.loads(out)
     assert code == 0 and attachment["parent_id"] == mail["document_id"]
     assert attachment["path"] == f"{folder / '邮件.eml'}/说明.txt"
+
+
+def test_search_by_invoice_field(run, tmp_path: Path) -> None:
+    folder = tmp_path / "发票"
+    folder.mkdir()
+    formats.write_invoice_ofd(folder / "a.ofd")
+    formats.write_invoice_ofd(folder / "b.ofd", {**formats.INVOICE, "seller": "宁波海通建材有限公司"})
+    code, out, _ = run("--json", "ingest", str(folder))
+    ids = {r["filename"]: r["document_id"] for r in json.loads(out)}
+    code, out, _ = run("--json", "search", "发票", "--field", "销售方=海通", "--field", "invoice_no=1234")
+    assert code == 0 and [h["document_id"] for h in json.loads(out)] == [ids["b.ofd"]]
+    for bad in ("税号=1", "销售方", "发票号码= "):
+        code, out, err = run("search", "发票", "--field", bad)
+        assert code == 2 and out == "" and "--field" in err and repr(bad) in err, (bad, err)

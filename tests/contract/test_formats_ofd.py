@@ -64,3 +64,27 @@ def test_bad_ofds_are_named_and_the_batch_goes_on(archive, tmp_path: Path) -> No
     assert "Document.xml" in results["无正文.ofd"].error
     assert results["zz-发票.ofd"].status == "added"
     assert archive.store.count_documents() == 1
+
+
+def test_invoice_fields_filter_the_search(archive, tmp_path: Path) -> None:
+    """发票号码/开票日期/金额/销售方/购买方 as filters, inside the engine's query: hits and
+    facet counts come only from the invoices they name."""
+    folder = tmp_path / "发票"
+    folder.mkdir()
+    other = {**formats.INVOICE, "invoice_no": "26332000000087654321", "seller": "宁波海通建材有限公司",
+             "amount": "560.00"}
+    formats.write_invoice_ofd(folder / "a.ofd")
+    formats.write_invoice_ofd(folder / "b.ofd", other)
+    formats.write_official_ofd(folder / "通知.ofd")
+    ids = {r.filename: r.document_id for r in ingest(archive, [folder])}
+    first, second = ids["a.ofd"], ids["b.ofd"]
+    assert _ids(archive, "发票") == {first, second}
+    assert _ids(archive, "发票", fields={"seller": "易控软件"}) == {first}
+    assert _ids(archive, "软件维护费", fields={"invoice_no": "87654321"}) == {second}
+    assert _ids(archive, "发票", fields={"seller": "海通", "amount": "1130"}) == set()
+    assert _ids(archive, "发票", fields={"buyer": "杭州华建"}, date_from=date(2026, 3, 15)) == {first, second}
+    assert _ids(archive, f'"{formats.OFD_TEXT}"', fields={"seller": "易控"}) == set()
+    counts = search(archive, SearchQuery(text="发票", fields={"seller": "海通"}), with_facets=True).facets
+    assert counts is not None and sum(counts["year"].values()) == 1
+    *_, entry = [e for e in archive.store.iter_journal(operation="search") if e.details.get("fields")]
+    assert entry.details["fields"] == {"seller": "海通"} and "document_ids" not in entry.details
