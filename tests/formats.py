@@ -335,3 +335,54 @@ def write_legacy(source: Path, target: Path) -> Path:
                        check=True, capture_output=True, timeout=180, env={"HOME": work, "PATH": "/usr/bin:/bin"})
         shutil.move(Path(work) / f"{source.stem}.{binary}", target)
     return target
+
+
+# --- Outlook .msg ([MS-OXMSG]: properties in a compound file) --------------------------------
+
+def _msg_props(header: bytes, props: list[tuple[int, int, bytes]]) -> tuple[bytes, dict[str, bytes]]:
+    """The ``__properties_version1.0`` stream and the ``__substg1.0_*`` streams of an object:
+    strings (0x001F, UTF-16LE) and binaries (0x0102) in their own streams, times (0x0040)
+    inline."""
+    import struct
+
+    stream, streams = bytearray(header), {}
+    for pid, ptype, value in props:
+        tag = (pid << 16) | ptype
+        if ptype == 0x0040:
+            stream += struct.pack("<II", tag, 6) + value
+        else:
+            streams[f"__substg1.0_{tag:08X}"] = value
+            size = len(value) + (2 if ptype == 0x001F else 0)
+            stream += struct.pack("<IIII", tag, 6, size, 0)
+    return bytes(stream), streams
+
+
+def write_msg(path: Path, *, subject: str = MAIL_SUBJECT, body: str = MAIL_BODY,
+              sender: str = "王芳 <wangfang@huajian.cn>", to: str = "档案室 <archive@huajian.cn>",
+              attachments: dict[str, bytes] | None = None, sent: str = "2026-03-16 09:30") -> Path:
+    """An Outlook .msg as Outlook saves one: subject, plain body, transport headers (From, To,
+    Date), submit time, and each attachment's long file name and bytes."""
+    import struct
+    from datetime import datetime, timezone
+
+    from tests.cfb import write_cfb
+
+    def text(value: str) -> bytes:
+        return value.encode("utf-16-le")
+
+    when = datetime.fromisoformat(sent).replace(tzinfo=timezone.utc)
+    filetime = int((when - datetime(1601, 1, 1, tzinfo=timezone.utc)).total_seconds() * 10**7)
+    headers = (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+               f"Date: {when.strftime('%a, %d %b %Y %H:%M:%S +0000')}\r\n")
+    attachments = attachments or {}
+    top = struct.pack("<8xIIII8x", 0, len(attachments), 0, len(attachments))
+    stream, tree = _msg_props(top, [
+        (0x001A, 0x001F, text("IPM.Note")), (0x0037, 0x001F, text(subject)),
+        (0x1000, 0x001F, text(body)), (0x007D, 0x001F, text(headers)),
+        (0x0039, 0x0040, struct.pack("<Q", filetime))])
+    storage: dict = {"__properties_version1.0": stream, **tree}
+    for n, (name, data) in enumerate(attachments.items()):
+        props, streams = _msg_props(b"\0" * 8, [(0x3707, 0x001F, text(name)),
+                                                 (0x3701, 0x0102, data)])
+        storage[f"__attach_version1.0_#{n:08X}"] = {"__properties_version1.0": props, **streams}
+    return write_cfb(path, storage)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from docstore.ports import Extraction
 
-from . import archives, kinds, legacy, mail, office, ofd, ofd_scans
+from . import archives, kinds, legacy, mail, msg, office, ofd, ofd_scans
 
 
 def refine(path: Path, media_type: str) -> str:
@@ -30,6 +30,7 @@ EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
     **archives.EXTRACTORS,
     **ofd.EXTRACTORS,
     **mail.EXTRACTORS,
+    **msg.EXTRACTORS,
     **legacy.EXTRACTORS,
 }
 

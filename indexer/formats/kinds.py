@@ -21,6 +21,8 @@ OOXML_ENCRYPTED = "application/x-ms-office-encrypted"
 OFD = "application/ofd"
 ZIP = "application/zip"
 EML = "message/rfc822"
+MSG = "application/vnd.ms-outlook"
+"""An Outlook message: an OLE container with the message's ``__properties_version1.0``."""
 DOC = "application/msword"
 XLS = "application/vnd.ms-excel"
 PPT = "application/vnd.ms-powerpoint"
@@ -30,7 +32,8 @@ OLE_BROKEN = "application/x-ole-storage-broken"
 
 _MAIN_PART = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX, "ppt/presentation.xml": PPTX}
 _OLE_STREAMS = [("EncryptedPackage", OOXML_ENCRYPTED), ("WordDocument", DOC),
-                ("Workbook", XLS), ("Book", XLS), ("PowerPoint Document", PPT)]
+                ("Workbook", XLS), ("Book", XLS), ("PowerPoint Document", PPT),
+                ("__properties_version1.0", MSG)]
 _OLE_MACROS = ("Macros", "_VBA_PROJECT_CUR", "VBA")
 """Where Word (.doc), Excel (.xls) and PowerPoint keep a VBA project inside the OLE file."""
 _SUFFIXES = {".eml": EML}

@@ -10,7 +10,7 @@ programs use (RFC 2047 GBK/GB2312/UTF-8 words, RFC 2231 names) are decoded by th
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -103,6 +103,16 @@ def extract_eml(path: Path) -> Extraction:
     with open(path, "rb") as f:
         message = BytesParser(policy=policy.default).parse(f)
     metadata = {key: value for key, name in HEADERS.items() if (value := _header(message, name))}
+    attachments = ((_attachment_name(part, n), _attachment_bytes(part))
+                   for n, part in enumerate(message.iter_attachments(), start=1))
+    return mail_extraction(path, metadata, _body(message), attachments)
+
+
+def mail_extraction(path: Path, metadata: dict[str, str], body: str,
+                    attachments: Iterable[tuple[str, bytes | None]]) -> Extraction:
+    """An e-mail's result, whatever its file format: ``metadata`` (``HEADERS`` keys) with the
+    subject as title and the date as document date, the body as text, and each attachment
+    (name, bytes; None: it could not be taken out) written out as a part."""
     if not (metadata.keys() & {"from", "to", "subject", "date"}):
         raise BadInput(path, Reason.CORRUPT, "not an e-mail: no From, To, Subject or Date header")
     day = None
@@ -113,17 +123,20 @@ def extract_eml(path: Path) -> Extraction:
             day = None
     writer = PartWriter(path)
     try:
-        for n, part in enumerate(message.iter_attachments(), start=1):
+        for n, (name, data) in enumerate(attachments, start=1):
             if n > LIMITS.max_members:
                 raise BadInput(path, Reason.ZIP_BOMB,
                                f"e-mail has more than {LIMITS.max_members} attachments")
-            writer.add_bytes(_attachment_name(part, n), _attachment_bytes(part))
+            if data is None:
+                writer.refuse(name, Reason.CORRUPT, "the attachment's content cannot be taken out")
+            else:
+                writer.add_bytes(name, data)
     except BaseException:
         writer.discard()
         raise
     if not writer.parts:
         writer.discard()
-    text = clean_text(_body(message))
+    text = clean_text(body)
     return Extraction(text, TextSource.PLAIN if text else TextSource.NONE, metadata=metadata,
                       title=metadata.get("subject"), doc_date=day, parts=writer.parts)
 
