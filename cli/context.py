@@ -7,16 +7,20 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TextIO
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import click
-from rich.console import Console
 
-from docstore.archive import Archive
-from docstore.identity import Proof
 from docstore.settings import Settings, load_settings
 
 from .render import jsonable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from docstore.archive import Archive
+    from docstore.identity import Proof
 
 PIPE_WIDTH = 200
 """Output to a file or a pipe is not cut to 80 columns: tables keep whole lines for grep."""
@@ -30,15 +34,25 @@ class AppContext:
     _archive: Archive | None = field(default=None, repr=False)
     proof: Proof | None = None
     """How the acting person was proven (set when the archive is opened)."""
-    out: Console = field(default_factory=lambda: Console(
-        soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else PIPE_WIDTH))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False,
-                                                         soft_wrap=True))
-    """Messages are never hard-wrapped: a path or an id stays on one line for logs and grep."""
-
     overrides: dict[str, Any] = field(default_factory=dict)
     """The group options given (data_dir, backend, user): kept so a global option given after
     the subcommand can rebuild the settings from all of them."""
+
+    @cached_property
+    def out(self) -> Console:
+        """Results for people (rich, imported when first printed: --json never loads it)."""
+        from rich.console import Console
+
+        width = None if sys.stdout.isatty() else PIPE_WIDTH
+        return Console(soft_wrap=True, highlight=False, width=width)
+
+    @cached_property
+    def err(self) -> Console:
+        """Messages are never hard-wrapped: a path or an id stays on one line for logs and
+        grep."""
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False, soft_wrap=True)
 
     def override(self, name: str, value: Any) -> None:
         """Apply a global option given after the subcommand (cli/options.py)."""

@@ -9,14 +9,115 @@ import sys
 import click
 
 from docstore.errors import ArchiveError, ExitCode
-from docstore.settings import load_settings
 
-from .context import AppContext, apply_verbosity
 from .failures import describe
-from .options import accept_anywhere
+from .lazy import LazyCommand, LazyGroup
+
+COMMANDS = {
+    # name: LazyCommand("module:command", "the first sentence of its help", extended_by=…)
+    "analytics": LazyCommand(
+        ".analytics:analytics",
+        "客户数据分析: counts over the whole archive for the general manager and managers — customers"
+        " by type, industry, region and last activity; transactions; loans; dossier stages, the"
+        " 5-day rule and retention; documents, checklists and searches."),
+    "backup": LazyCommand(
+        ".backup:backup",
+        "Write one encrypted backup file: records, journal, attachments, config (never the "
+        "key)."),
+    "cleanup": LazyCommand(
+        ".disposal:cleanup",
+        "Find customers with no business for a long time and say, per dossier, what happens and"
+        " why: archive (retention runs on), eligible for disposal (retention expired), or kept "
+        "(on hold / on loan)."),
+    "customer": LazyCommand(
+        ".customers:customer",
+        "Customers (客户): people and companies whose archives we keep.",
+        extended_by=(".customer_procedures",)),
+    "demo": LazyCommand(
+        ".demo:demo",
+        "Build a small sample archive of Chinese customer documents and search it."),
+    "dispose": LazyCommand(
+        ".disposal:dispose",
+        "Disposal (鉴定销毁): propose a destruction list, another manager approves, execute it; a "
+        "destruction certificate (销毁证明, JSON + PDF) is kept and its hash journaled."),
+    "dossier": LazyCommand(
+        ".dossiers:dossier",
+        "Dossiers (档案): open when a contract is signed, complete, finalise, shelve.",
+        extended_by=(".dossier_procedures",)),
+    "emergency": LazyCommand(
+        ".emergency:emergency",
+        "Emergency access (备用锁匙): the general manager's second key, time-limited and made known"
+        " to every manager."),
+    "get": LazyCommand(
+        ".documents:get",
+        "Write a stored document's original bytes (or its searchable PDF) to a file."),
+    "hold": LazyCommand(
+        ".disposal:hold",
+        "Legal hold (诉讼保全): a held dossier cannot be disposed of."),
+    "ingest": LazyCommand(
+        ".intake:ingest",
+        "Store files and folders (recursively), or the files of a manifest, and index their "
+        "text."),
+    "init": LazyCommand(
+        ".admin:init",
+        "Create the archive (database, blob folder, search index) if it does not exist."),
+    "job": LazyCommand(
+        ".jobs:job",
+        "Background jobs (上传归档, 四性检测, 重建索引, OCR 重试, 备份, 客户清理预演): the ones `archive serve` runs,"
+        " kept in the archive with their progress and result."),
+    "key": LazyCommand(
+        ".security:key",
+        "The key that encrypts personal data (kept outside the data folder, ARCHIVE_KEY_FILE)."),
+    "loan": LazyCommand(
+        ".loans:loan",
+        "Loans (借阅) of originals and photocopies (影印), returns, repairs (修复)."),
+    "log": LazyCommand(".audit:log", "The journal (档案日志): who did what, when.",
+                       extended_by=(".log_review",)),
+    "migrate": LazyCommand(
+        ".backup:migrate",
+        "Copy the whole archive to the other backend and verify it (rerun to resume)."),
+    "notices": LazyCommand(
+        ".emergency:notices",
+        "Notices every manager must see (an emergency opening), until acknowledged."),
+    "ocr": LazyCommand(
+        ".intake:ocr",
+        "OCR scans that were stored without text (OCR off, not installed, or failed)."),
+    "reindex": LazyCommand(
+        ".admin:reindex",
+        "Bring the search index up to date with the stored records."),
+    "report": LazyCommand(".loans:report", "Reports for the management (档案借阅月报)."),
+    "restore": LazyCommand(
+        ".backup:restore",
+        "Restore a backup into an empty archive of either backend, then rebuild the index."),
+    "search": LazyCommand(".documents:search", "Full-text search, Chinese first."),
+    "serve": LazyCommand(
+        ".serve:serve",
+        "The web interface (Chinese first, English selectable) over this archive: search, "
+        "documents, customers, dossiers, loans, approvals and the monthly report."),
+    "share": LazyCommand(
+        ".sharing:share",
+        "Share a customer (and all their dossiers) or one dossier with another department "
+        "(跨部门共享)."),
+    "shares": LazyCommand(".sharing:shares", "The shares between departments."),
+    "show": LazyCommand(".documents:show", "Show a document's record and its text."),
+    "stats": LazyCommand(
+        ".admin:stats",
+        "Counts of customers, dossiers, documents, journal entries and pending documents."),
+    "unshare": LazyCommand(".sharing:unshare", "Revoke a share."),
+    "user": LazyCommand(
+        ".users:user",
+        "Users and their roles: admin, archivist (内勤), manager (内勤部经理), gm (总经理), staff, "
+        "auditor."),
+    "verify": LazyCommand(
+        ".audit:verify_command",
+        "四性检测: authenticity, integrity, usability and security of the whole archive."),
+}
+"""Every ``archive`` command: the one place that names the module each lives in. A command is
+imported only when it runs or its own help is asked for (``cli.lazy``)."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, lazy=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--data-dir", type=click.Path(file_okay=False), envvar="ARCHIVE_DATA_DIR",
               help="Folder of the embedded archive and its config (default: user data folder).")
 @click.option("--backend", type=click.Choice(["embedded", "mongo"]), envvar="ARCHIVE_BACKEND",
@@ -36,27 +137,15 @@ def cli(ctx: click.Context, data_dir: str | None, backend: str | None, user: str
       archive ingest ./竣工文档 --customer C000001 --dossier NQ-2026-HT-0042
       archive search 施工合同
     """
+    from docstore.settings import load_settings
+
+    from .context import AppContext, apply_verbosity
+
     logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     apply_verbosity(verbose)
     overrides = {"data_dir": data_dir, "backend": backend, "user": user}
     ctx.obj = AppContext(settings=load_settings(**overrides), json_output=json_output,
                          verbose=verbose, overrides=overrides)
-
-
-def _register() -> None:
-    from . import (admin, analytics, audit, backup, customer_procedures, customers, demo,
-                   disposal, documents, dossier_procedures, dossiers, emergency, intake, jobs,
-                   loans, log_review, security, serve, sharing, users)
-
-    for module in (admin, customers, demo, documents, intake, audit, users, dossiers, loans,
-                   analytics, disposal, backup, jobs, security, serve, customer_procedures,
-                   dossier_procedures, emergency, log_review, sharing):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    accept_anywhere(cli)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _data_dir() -> str | None:
     try:
+        from docstore.settings import load_settings
+
         return str(load_settings().data_dir)
     except Exception:  # the settings themselves may be what failed
         return None

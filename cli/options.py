@@ -10,11 +10,12 @@ update the command's settings before the archive is opened (it is opened lazily,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .context import AppContext
+if TYPE_CHECKING:
+    from .context import AppContext
 
 GROUP_SETTINGS = ("data_dir", "backend", "user")
 """Group options that feed ``load_settings``; the others are output switches."""
@@ -23,7 +24,7 @@ GROUP_SETTINGS = ("data_dir", "backend", "user")
 def _set(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     if value in (None, False, 0) or ctx.resilient_parsing:
         return
-    app = ctx.find_object(AppContext)
+    app: AppContext | None = ctx.obj  # set by the ``archive`` group before the command parses
     if app is None:  # --help of a command outside a run: nothing to update
         return
     app.override(param.name or "", value)
@@ -42,17 +43,19 @@ def global_options() -> list[click.Option]:
     ]
 
 
-def below(group: click.Group) -> Iterator[click.Command]:
-    """Every command and subgroup under ``group`` (``archive log`` is a group that runs too)."""
-    for sub in group.commands.values():
-        yield sub
-        if isinstance(sub, click.Group):
-            yield from below(sub)
+def with_subcommands(command: click.Command) -> Iterator[click.Command]:
+    """``command`` and every command and subgroup under it (``archive log`` is a group that
+    runs too)."""
+    yield command
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            yield from with_subcommands(sub)
 
 
-def accept_anywhere(group: click.Group) -> None:
-    """Give every command below ``group`` the global options it does not define itself."""
-    for command in below(group):
+def accept_anywhere(top: click.Command) -> None:
+    """Give a command of the ``archive`` group, and every command below it, the global options
+    it does not define itself (``cli.lazy`` calls this when it loads the command)."""
+    for command in with_subcommands(top):
         taken = {opt for p in command.params for opt in getattr(p, "opts", [])}
         taken |= {opt for p in command.params for opt in getattr(p, "secondary_opts", [])}
         for option in global_options():

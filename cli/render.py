@@ -1,5 +1,7 @@
 """Output: tables and highlighted snippets for people (stdout), and ``jsonable`` for --json:
-one way to turn any workflow result into JSON."""
+one way to turn any workflow result into JSON.
+
+rich is imported by the functions that draw: a command run with --json never loads it."""
 
 from __future__ import annotations
 
@@ -9,18 +11,21 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from rich.markup import escape
-from rich.table import Table
 
 from docstore.models import SnippetPart
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def highlight(snippet: Sequence[SnippetPart]) -> str:
     """Snippet parts → rich markup: matches bold red, all text escaped."""
+    from rich.markup import escape
+
     return "".join(f"[bold red]{escape(p.text)}[/bold red]" if p.highlight else escape(p.text)
                    for p in snippet)
 
@@ -30,6 +35,9 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[object]], title: str |
     """Nothing is ever cut short with "…": the first ``keep`` columns (ids, 档号) stay whole on
     one line, the others wrap when the terminal is narrow. ``zone`` names the time zone the
     table's times are shown in, under the table."""
+    from rich.markup import escape
+    from rich.table import Table
+
     caption = f"times in {zone}" if zone else None
     t = Table(*columns, title=title, caption=caption, show_lines=False, header_style="bold")
     for row in rows:

@@ -16,7 +16,7 @@ from docstore.crypto import Cipher, load_keyring
 from docstore.journal_seal import Sealer, archive_id
 from docstore.leftovers import claim_and_sweep
 from docstore.ports import BlobStore, RecordStore, SearchIndex
-from docstore.security import EncryptedBlobStore
+from docstore.security.blobcrypt import EncryptedBlobStore
 from docstore.settings import Backend, Settings, default_user
 from docstore.stores import backend_of
 from indexer.extract import DefaultExtractor

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,6 @@ from docstore.models import TextSource
 from docstore.ports import Extraction
 from docstore.settings import OcrMode
 
-from . import formats
 from .normalize import clean_text, decode_text
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ IMAGE_TYPES = {"image/png", "image/jpeg", "image/tiff", "image/gif", "image/bmp"
 def sniff(path: Path) -> str:
     """Media type from the first bytes (a zip's or OLE file's from what it holds); the suffix
     only decides between text kinds and recognises e-mails."""
+    from . import formats
+
     with open(path, "rb") as f:
         head = f.read(16)
     for magic, media in _MAGIC:
@@ -96,14 +98,20 @@ def extract_image(path: Path) -> Extraction:
     return Extraction("", TextSource.NONE, page_count=1, needs_ocr=True)
 
 
-EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
-    "application/pdf": extract_pdf,
-    "text/plain": extract_plain,
-    "text/markdown": extract_plain,
-    "text/csv": extract_plain,
-    **{media: extract_image for media in IMAGE_TYPES},
-    **formats.EXTRACTORS,
-}
+@cache
+def extractors() -> dict[str, Callable[[Path], Extraction]]:
+    """The registry by media type. Built on first extraction: the other formats' modules
+    (``indexer.formats``) are not loaded by every command that opens an archive."""
+    from . import formats
+
+    return {
+        "application/pdf": extract_pdf,
+        "text/plain": extract_plain,
+        "text/markdown": extract_plain,
+        "text/csv": extract_plain,
+        **{media: extract_image for media in IMAGE_TYPES},
+        **formats.EXTRACTORS,
+    }
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ class DefaultExtractor:
         return sniff(path)
 
     def extract(self, path: Path, media_type: str) -> Extraction:
-        extractor = EXTRACTORS.get(media_type)
+        extractor = extractors().get(media_type)
         if extractor is None:
             raise BadInput(path, Reason.UNSUPPORTED_TYPE,
                            f"unsupported file type {media_type} (supported: PDF, text, images, "

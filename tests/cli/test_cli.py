@@ -17,15 +17,18 @@ from tests.helpers import give_passwords
 
 
 def _commands(group: click.Group, prefix: str = ""):
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):  # the lazy group imports each command here
+        command = group.get_command(context, name)
         yield f"{prefix}{name}", command
         if isinstance(command, click.Group):
             yield from _commands(command, f"{prefix}{name} ")
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    missing = [name for name, c in _commands(cli) if "Example:" not in (c.help or "")]
-    assert missing == []
+    commands = dict(_commands(cli))
+    missing = [name for name, c in commands.items() if "Example:" not in (c.help or "")]
+    assert missing == [] and {"search", "customer add", "log review"} <= set(commands)
 
 
 def test_ingest_json_and_exit_code_when_a_file_fails(run, tmp_path: Path) -> None:

@@ -1,0 +1,120 @@
+"""Fast start (issue 20): ``archive --help`` and ``archive search`` import only what they use.
+
+Structural, not timed: each check runs a fresh interpreter and looks at ``sys.modules``, so it
+fails the day someone imports pymongo or rich at the top of a module on the start path.
+Timings are for ``python -m benchmarks.startup``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from cli.lazy import load
+from cli.main import COMMANDS, cli
+from tests.helpers import TEST_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+
+NEVER_AT_START = {"rich", "pydantic", "pydantic_settings", "pymongo", "elasticsearch",
+                  "reportlab", "pypdf", "pypdfium2", "fastapi", "starlette", "jinja2",
+                  "cryptography", "argon2", "rjieba", "jieba", "multiprocessing", "asyncio",
+                  "docstore.models", "docstore.archive", "indexer"}
+"""Not one of these is needed to list the commands."""
+
+NEVER_IN_SEARCH = {"pymongo", "elasticsearch", "reportlab", "pypdf", "pypdfium2", "fastapi",
+                   "starlette", "jinja2", "jieba", "multiprocessing", "asyncio",
+                   "pydantic_settings", "openpyxl", "docx", "indexer.formats", "indexer.ocr",
+                   "docstore.customers", "docstore.loans", "docstore.intake",
+                   "docstore.analytics", "docstore.disposal", "docstore.backup"}
+"""An embedded search needs none of these: no server driver, no extractor, no web, no other
+area's workflows (rjieba, pydantic, sqlite3 and rich for the output it does need)."""
+
+PROBE = """
+import json, sys
+from cli.main import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def _loaded(args: list[str], env: dict[str, str] | None = None) -> tuple[int, set[str], str]:
+    """Run ``archive ARGS`` in a new interpreter: exit code, the modules it loaded, stdout."""
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+                          timeout=120)
+    out, _, tail = done.stdout.rpartition("\n@@")
+    report = json.loads(tail)
+    return report["code"], set(report["modules"]), out
+
+
+def _among(modules: set[str], names: set[str]) -> set[str]:
+    """The names (packages: with any submodule) present in ``modules``."""
+    return {n for n in names if n in modules or any(m.startswith(n + ".") for m in modules)}
+
+
+def test_help_imports_no_command_and_no_heavy_library() -> None:
+    code, modules, out = _loaded(["--help"])
+    assert code == 0 and "search     Full-text search, Chinese first." in out
+    assert _among(modules, NEVER_AT_START) == set()
+    commands = {m for m in modules if m.startswith("cli.")} - {"cli.main", "cli.lazy",
+                                                                "cli.options", "cli.failures"}
+    assert commands == set()
+
+
+def test_search_loads_its_command_only_and_no_server_driver(run, tmp_path: Path) -> None:
+    run("--json", "customer", "add", "--name", "杭州华建科技有限公司", "--type", "company")
+    env = {"ARCHIVE_DATA_DIR": str(tmp_path / "data"), "ARCHIVE_USER": "内勤-王芳",
+           "ARCHIVE_KEY_FILE": str(tmp_path / "keys" / "archive.key"),
+           "ARCHIVE_PASSWORD": TEST_PASSWORD}
+    code, modules, out = _loaded(["--json", "search", "施工合同"], env)
+    assert code == 0 and json.loads(out) == []
+    assert _among(modules, NEVER_IN_SEARCH) == set()
+    assert "rich" not in modules  # --json prints no table
+    assert {m for m in modules if m.startswith("cli.")} >= {"cli.documents", "cli.wiring"}
+    assert "cli.customers" not in modules and "cli.intake" not in modules
+
+
+def test_the_table_names_real_commands_with_their_own_summary() -> None:
+    for name, entry in COMMANDS.items():
+        command = load(entry)
+        assert command.name == name, entry.target
+        assert entry.summary == command.get_short_help_str(10_000), name
+
+
+def test_global_options_are_accepted_after_every_command() -> None:
+    for name, entry in COMMANDS.items():
+        for command in _with_subcommands(load(entry)):
+            options = {o for p in command.params for o in getattr(p, "opts", [])}
+            assert {"--json", "--data-dir", "--backend"} <= options, (name, command.name)
+
+
+def _with_subcommands(command: click.Command):
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _with_subcommands(sub)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_command_shows_its_help(name: str, capsys) -> None:
+    from cli.main import main
+
+    assert main([name, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Usage: archive {name} ") and "Example:" in out
+
+
+def test_every_command_of_the_table_is_listed_by_help(capsys) -> None:
+    from cli.main import main
+
+    assert main(["--help"]) == 0
+    rows = capsys.readouterr().out.split("Commands:\n", 1)[1].splitlines()
+    assert [row.split()[0] for row in rows if row.startswith("  ")] == sorted(COMMANDS)
+    assert sorted(cli.list_commands(click.Context(cli))) == sorted(COMMANDS)
