@@ -33,7 +33,6 @@ from typing import Any
 
 from elastic_transport import Transport, TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
-from elasticsearch.helpers import streaming_bulk
 
 from docstore.errors import ArchiveError, IndexUnavailable
 from docstore.models import Document, SearchHit, SearchMode, SearchQuery
@@ -328,6 +327,8 @@ class ElasticIndex:
               superseded_ok: bool = False) -> list[IndexFailure]:
         """Per-document failures; with ``superseded_ok`` a version conflict (a newer write got
         there first) is success."""
+        from elasticsearch.helpers import streaming_bulk  # writers only: a search never loads it
+
         failures: list[IndexFailure] = []
         for ok, item in streaming_bulk(self.es, actions, chunk_size=500,
                                        max_chunk_bytes=_CHUNK_BYTES, raise_on_error=False,

@@ -83,9 +83,15 @@ class GridFsBlobStore:
         connections (``for_workers``)."""
         self.files = db[f"{bucket}.files"]
         self.chunks = db[f"{bucket}.chunks"]
-        with self._reachable():
+        self._indexed = False
+
+    def _ensure_indexes(self) -> None:
+        """GridFS's indexes, made by the first write of this store: a command that only reads
+        (a search) does not pay two round trips for them on every open."""
+        if not self._indexed:
             self.chunks.create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
             self.files.create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
+            self._indexed = True
 
     def _reachable(self) -> _Guard:
         return _Guard(self.db)
@@ -102,6 +108,7 @@ class GridFsBlobStore:
         with self._reachable():
             if self.exists(sha256):
                 return
+            self._ensure_indexes()
             length = source.stat().st_size if verified else _check_hash(source, sha256)
             now = datetime.now(timezone.utc)
             count, clashed = 0, False

@@ -52,6 +52,16 @@ _UPDATES_PER_COMMAND = 20
 _INSERTS_PER_COMMAND = 100
 _DUPLICATE_KEY = 11000
 SCHEMA_VERSION = 1
+INDEXES: list[tuple[str, list[tuple[str, int]], bool]] = [  # collection, keys, unique
+    ("dossiers", [("archive_no", ASCENDING)], True),
+    ("documents", [("sha256", ASCENDING)], True),
+    ("documents", [("index_state", ASCENDING), ("_id", ASCENDING)], False),
+    ("documents", [("customer_id", ASCENDING)], False),
+    ("customers", [("name", ASCENDING)], False),
+    ("sequences", [("name", ASCENDING), ("n", DESCENDING)], False),
+]
+INDEX_SET = json.dumps(INDEXES)
+"""What the ``meta`` document ``indexes`` records (text: FerretDB stores no nested arrays)."""
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -225,17 +235,24 @@ class MongoRecordStore:
 
     @_reachable
     def _setup(self) -> None:
-        """Indexes are created idempotently; this is also the first contact with the server."""
-        self.dossiers.create_index([("archive_no", ASCENDING)], unique=True)
-        self.documents.create_index([("sha256", ASCENDING)], unique=True)
-        self.documents.create_index([("index_state", ASCENDING), ("_id", ASCENDING)])
-        self.documents.create_index([("customer_id", ASCENDING)])
-        self.customers.create_index([("name", ASCENDING)])
-        self.sequences.create_index([("name", ASCENDING), ("n", DESCENDING)])
-        try:  # an insert, not an upsert: concurrent upserts race on FerretDB (and MongoDB)
-            self.db["meta"].insert_one({"_id": "schema_version", "value": SCHEMA_VERSION})
-        except DuplicateKeyError:
-            pass
+        """Indexes are created idempotently, once: the ``meta`` document ``indexes`` names
+        the set they were made for, so opening an existing archive (every command) costs one
+        read instead of a round trip per index. This is also the first contact with the
+        server."""
+        if (self.db["meta"].find_one({"_id": "indexes"}) or {}).get("value") != INDEX_SET:
+            self._create_indexes()
+
+    def _create_indexes(self) -> None:
+        meta = self.db["meta"]
+        for collection, keys, unique in INDEXES:
+            self.db[collection].create_index(keys, unique=unique)
+        for doc in ({"_id": "schema_version", "value": SCHEMA_VERSION},
+                    {"_id": "indexes", "value": INDEX_SET}):
+            try:  # an insert, not an upsert: concurrent upserts race on FerretDB (and MongoDB)
+                meta.insert_one(doc)
+            except DuplicateKeyError:
+                if doc["_id"] == "indexes":  # made for another set: this one replaces it
+                    meta.update_one({"_id": "indexes"}, {"$set": {"value": INDEX_SET}})
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
@@ -695,4 +712,4 @@ class MongoRecordStore:
         for name in ("users", "customers", "dossiers", "documents", "journal", "document_texts",
                      "pending_index", *(f"records_{k}" for k in self._record_kinds())):
             self.db.drop_collection(name)
-        self._setup()
+        self._create_indexes()
