@@ -79,6 +79,3 @@ def stats(app: AppContext) -> None:
     """
     counts = workflow.stats(app.archive)
     app.emit(counts, lambda: app.out.print(table(["what", "count"], counts.items())))
-
-
-COMMANDS = [init, reindex, stats]

@@ -73,6 +73,3 @@ def _chart_json(ch: workflow.Chart) -> dict[str, object]:
     return {"id": ch.id, "title": ch.title, "columns": list(ch.columns),
             "rows": [[str(v) if v is not None and not isinstance(v, (int, float)) else v
                       for v in row] for row in ch.rows]}
-
-
-COMMANDS = [analytics]

@@ -186,6 +186,3 @@ def _verify_index(app: AppContext, repair: bool) -> None:
     app.emit(jsonable(check), text)
     if not check.ok:
         raise PartialFailure("store and index differ; run `archive verify --index --repair`")
-
-
-COMMANDS = [log, verify_command]

@@ -152,6 +152,3 @@ def _progress(app: AppContext):  # type: ignore[no-untyped-def]
         app.err.print(f"\r{stage}: {done}", end="", markup=False)
 
     return tell
-
-
-COMMANDS: list[click.Command] = [backup, restore, migrate]

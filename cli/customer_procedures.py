@@ -114,7 +114,4 @@ def merge(app: AppContext, customer_id: str, into: str) -> None:
         app.out.print(f"{done.merged} merged into {done.into}: {len(done.dossiers)} dossier(s), "
                       f"{done.documents} document(s), {done.transactions} transaction(s)",
                       markup=False)
-
-
-COMMANDS: list[click.Command] = []
 """Nothing new at the top level: the commands above join ``archive customer``."""

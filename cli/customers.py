@@ -223,6 +223,3 @@ def transaction_list(app: AppContext, customer_id: str) -> None:
     app.out.print(table(["id", "date", "amount", "note"],
                         [(t.id, local_date(app.archive, t.at), t.amount, t.note)
                          for t in found]))
-
-
-COMMANDS = [customer]

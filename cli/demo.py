@@ -67,6 +67,3 @@ def demo(app: AppContext, folder: Path | None) -> None:
     out.print(f"\nTry it yourself:  archive --data-dir {data} search 合同\n"
               f"                  archive --data-dir {data} dossier show {report.dossier and report.dossier.archive_no}\n"
               f"                  archive --data-dir {data} log", markup=False)
-
-
-COMMANDS = [demo]

@@ -275,6 +275,3 @@ def certificate(app: AppContext, disposal_id: str, out: Path, force: bool) -> No
         app.out.print(f"wrote {out} ({kind})", markup=False)
 
     app.emit({"disposal": disposal_id, "out": str(out), "format": kind}, text)
-
-
-COMMANDS: list[click.Command] = [cleanup, hold, dispose]

@@ -143,6 +143,3 @@ def get(app: AppContext, document_id: str, out: Path, searchable: bool, force: b
         app.out.print(f"wrote {out} ({out.stat().st_size} bytes)", markup=False)
 
     app.emit({"document_id": doc.id, "out": str(out), "searchable": searchable}, text)
-
-
-COMMANDS = [search, show, get]

@@ -50,6 +50,3 @@ def copyset(app: AppContext, archive_no: str, pages: str) -> None:
         app.emit_json(done.model_dump(mode="json"))
     else:
         app.out.print(f"reference copy of {archive_no}: {done.pages}", markup=False)
-
-
-COMMANDS: list[click.Command] = []

@@ -204,6 +204,3 @@ def gaps(app: AppContext, prefix: str | None) -> None:
     rows = [(g.series, g.counter_high, g.dossiers, len(g.missing), " ".join(g.missing) or "—")
             for g in found]
     app.out.print(table(["series", "highest", "dossiers", "gaps", "missing"], rows))
-
-
-COMMANDS = [dossier]

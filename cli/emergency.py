@@ -119,6 +119,3 @@ def ack(app: AppContext, notice_id: str) -> None:
         app.emit_json(done.model_dump(mode="json"))
     else:
         app.out.print(f"{done.id}: acknowledged by {app.archive.user}", markup=False)
-
-
-COMMANDS: list[click.Command] = [emergency, notices]

@@ -89,6 +89,3 @@ def ocr(app: AppContext, retry: bool) -> None:
     app.emit(report, text)
     if report.still_failing:
         raise PartialFailure(f"{len(report.still_failing)} document(s) still need OCR")
-
-
-COMMANDS = [ingest, ocr]

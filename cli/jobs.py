@@ -126,6 +126,3 @@ def _pair(text: str) -> tuple[str, object]:
         return key, json.loads(value)
     except json.JSONDecodeError:
         return key, value
-
-
-COMMANDS = [job]

@@ -259,6 +259,3 @@ def monthly(app: AppContext, month: str | None, fmt: str | None, out: Path | Non
                 writer(got, handle)
     if out is not None:
         click.echo(f"wrote {out} ({len(got.rows)} loan(s) out)", err=True)
-
-
-COMMANDS = [loan, report]

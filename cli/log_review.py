@@ -52,6 +52,3 @@ def todo(app: AppContext) -> None:
                       f"{local_time(found.oldest_at, app.archive.timezone)} "
                       f"({app.archive.timezone}): review them with "
                       f"`archive log review --through {found.last_entry}`", markup=False)
-
-
-COMMANDS: list[click.Command] = []

@@ -63,7 +63,7 @@ COMMANDS = {
         "Create the archive (database, blob folder, search index) if it does not exist."),
     "job": LazyCommand(
         ".jobs:job",
-        "Background jobs (上传归档, 四性检测, 重建索引, OCR 重试, 备份, 客户清理预演): the ones `archive serve` runs,"
+        "Background jobs (上传归档, 四性检测, 重建索引, OCR 重试, 备份, 客户清理): the ones `archive serve` runs,"
         " kept in the archive with their progress and result."),
     "key": LazyCommand(
         ".security:key",

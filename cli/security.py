@@ -55,6 +55,3 @@ def encrypt_attachments_command(app: AppContext) -> None:
 
 def _sealed(app: AppContext, report: SealReport, text: str) -> None:
     app.emit(report, lambda: app.out.print(text, markup=False))
-
-
-COMMANDS = [key]

@@ -36,6 +36,3 @@ def serve(app: AppContext, host: str, port: int, session_hours: float,
     app.err.print(f"archive web interface on http://{host}:{port}/ (Ctrl-C stops it)",
                   markup=False)
     uvicorn.run(web_app, host=host, port=port, log_level="warning", access_log=False)
-
-
-COMMANDS = [serve]

@@ -75,6 +75,3 @@ def shares(app: AppContext, include_ended: bool) -> None:
              s.by, local_time(s.at, zone), "revoked" if s.revoked_at else "") for s in found]
     app.out.print(table(["id", "shared", "with", "fields", "until", "by", "at", ""], rows,
                         zone=zone))
-
-
-COMMANDS: list[click.Command] = [share, unshare, shares]

@@ -177,6 +177,3 @@ def read_secret(prompt: str) -> str:
         return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
     line = sys.stdin.readline()
     return line.rstrip("\r\n")
-
-
-COMMANDS = [user]

@@ -19,6 +19,7 @@ from docstore.models import TextSource
 from docstore.ports import Extraction
 from docstore.settings import OcrMode
 
+from . import formats
 from .normalize import clean_text, decode_text
 
 if TYPE_CHECKING:
@@ -45,8 +46,6 @@ IMAGE_TYPES = {"image/png", "image/jpeg", "image/tiff", "image/gif", "image/bmp"
 def sniff(path: Path) -> str:
     """Media type from the first bytes (a zip's or OLE file's from what it holds); the suffix
     only decides between text kinds and recognises e-mails."""
-    from . import formats
-
     with open(path, "rb") as f:
         head = f.read(16)
     for magic, media in _MAGIC:
@@ -102,8 +101,6 @@ def extract_image(path: Path) -> Extraction:
 def extractors() -> dict[str, Callable[[Path], Extraction]]:
     """The registry by media type. Built on first extraction: the other formats' modules
     (``indexer.formats``) are not loaded by every command that opens an archive."""
-    from . import formats
-
     return {
         "application/pdf": extract_pdf,
         "text/plain": extract_plain,

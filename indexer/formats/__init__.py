@@ -8,11 +8,17 @@ an OLE container) into the format inside (``kinds``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 
 from docstore.ports import Extraction
 
-from . import archives, kinds, legacy, mail, msg, office, ofd, ofd_scans
+from . import kinds
+
+FORMATS = ("office", "archives", "ofd", "mail", "msg", "legacy")
+"""The modules registering extractors, imported on first use (``__getattr__``): each brings
+its own libraries (openpyxl, python-docx, lxml …), which a command that extracts nothing
+(``archive search``) should not load."""
 
 
 def refine(path: Path, media_type: str) -> str:
@@ -25,13 +31,16 @@ def refine(path: Path, media_type: str) -> str:
     return media_type
 
 
-EXTRACTORS: dict[str, Callable[[Path], Extraction]] = {
-    **office.EXTRACTORS,
-    **archives.EXTRACTORS,
-    **ofd.EXTRACTORS,
-    **mail.EXTRACTORS,
-    **msg.EXTRACTORS,
-    **legacy.EXTRACTORS,
-}
+def __getattr__(name: str) -> object:
+    if name == "EXTRACTORS":
+        registry: dict[str, Callable[[Path], Extraction]] = {}
+        for module in FORMATS:
+            registry.update(import_module(f".{module}", __name__).EXTRACTORS)
+        globals()[name] = registry
+        return registry
+    if name in (*FORMATS, "ofd_scans"):
+        return import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["EXTRACTORS", "kinds", "ofd_scans", "refine"]

@@ -7,6 +7,7 @@ Timings are for ``python -m benchmarks.startup``.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -30,7 +31,9 @@ NEVER_AT_START = {"rich", "pydantic", "pydantic_settings", "pymongo", "elasticse
 
 NEVER_IN_SEARCH = {"pymongo", "elasticsearch", "reportlab", "pypdf", "pypdfium2", "fastapi",
                    "starlette", "jinja2", "jieba", "multiprocessing", "asyncio",
-                   "pydantic_settings", "openpyxl", "docx", "indexer.formats", "indexer.ocr",
+                   "pydantic_settings", "openpyxl", "docx", "lxml", "indexer.formats.office",
+                   "indexer.formats.ofd", "indexer.formats.mail", "indexer.formats.archives",
+                   "indexer.ocr",
                    "docstore.customers", "docstore.loans", "docstore.intake",
                    "docstore.analytics", "docstore.disposal", "docstore.backup"}
 """An embedded search needs none of these: no server driver, no extractor, no web, no other
@@ -87,6 +90,18 @@ def test_the_table_names_real_commands_with_their_own_summary() -> None:
         command = load(entry)
         assert command.name == name, entry.target
         assert entry.summary == command.get_short_help_str(10_000), name
+
+
+def test_every_command_defined_in_cli_is_in_the_table() -> None:
+    """A command written the old way (defined, never registered) would silently not exist."""
+    modules = [importlib.import_module(f"cli.{p.stem}") for p in sorted((ROOT / "cli").glob("*.py"))
+               if p.stem not in ("__main__", "main")]
+    defined = {id(v): v for m in modules for v in vars(m).values() if isinstance(v, click.Command)}
+    below = {id(sub) for c in defined.values() if isinstance(c, click.Group)
+             for sub in c.commands.values()}
+    top = {c.name: c for key, c in defined.items() if key not in below and c is not cli}
+    assert set(top) == set(COMMANDS)
+    assert all(load(COMMANDS[name]) is command for name, command in top.items())
 
 
 def test_global_options_are_accepted_after_every_command() -> None:
