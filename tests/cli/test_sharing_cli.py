@@ -45,6 +45,13 @@ def test_staff_see_their_department_and_what_is_shared_with_it(office, tmp_path)
     # staff of 工程部: a term only in 财务部's dossier gives nothing at all
     assert _search(office, "李强", "结算协议") == []
     assert _search(office, "李强", "返利") == []
+    faceted = _ok(office.run("李强", "--json", "search", "结算协议", "--facets"))
+    assert faceted["hits"] == [] and faceted["facets"]  # the facets are there, and count nothing
+    assert {name: {k: n for k, n in counts.items() if n} for name, counts in
+            faceted["facets"].items()} == {name: {} for name in faceted["facets"]}
+    assert other[0] not in json.dumps(faceted, ensure_ascii=False)
+    shown = _ok(office.run("王芳", "--json", "search", "结算协议", "--facets"))["facets"]
+    assert other[0] in json.dumps(shown)  # the same search by the office counts it
     assert [h["archive_no"] for h in _search(office, "李强", "施工合同")] == [own[1]]
 
     code, _, err = office.run("李强", "dossier", "show", other[1])
