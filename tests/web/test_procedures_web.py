@@ -62,7 +62,11 @@ def test_gm_opens_the_emergency_key_and_every_manager_is_told(site: Site, browse
     row = gm.locator("#emergency-E000001")
     expect(row.locator("[data-status]")).to_have_attribute("data-status", "open")
     expect(row).to_contain_text("使用中")
+    expect(gm.locator("#emergency-active")).to_contain_text("可查阅、下载、借出全部档案")
     site.shot(gm, "emergency-open-1280")
+    gm.locator("#emergency-active").get_by_role("link", name="借阅台").click()  # lend rights
+    expect(gm.locator("h1")).to_contain_text("借阅台")
+    gm.goto(site.url + "/emergency")
 
     manager = site.open(browser)
     site.login(manager, "王经理")
@@ -84,6 +88,7 @@ def test_gm_opens_the_emergency_key_and_every_manager_is_told(site: Site, browse
     assert [(e.operator, e.details["notice"]) for e in journal(site, "notice.ack")] == [
         ("王经理", "N000001")]
     assert [e.operator for e in journal(site, "emergency.close")] == ["总经理"]
+    assert {e.details["permission"] for e in journal(site, "emergency.use")} >= {"loan.lend"}
     assert ("李强", "emergency") in [(e.operator, e.details["permission"])
                                     for e in journal(site, "denied")]
 
@@ -112,6 +117,11 @@ def test_manager_reviews_the_journal_from_the_workbench_to_do(site: Site, browse
     # the same range again: refused by the workflow, shown as a page
     again = _post(manager, site.url + "/journal/review", {"through": str(last)})
     assert again.status == 400 and "reviewed already" in again.text()
+    manager.goto(site.url + "/journal")
+    expect(manager.locator("main")).to_contain_text(f"已审核至第 {last} 条")
+    marks = dict(zip(manager.locator(".history tr td:nth-child(1)").all_inner_texts(),
+                     manager.locator(".history td.reviewed").all_inner_texts()))
+    assert marks[str(last)] == "✓" and marks[str(last + 1)] == ""
     manager.goto(site.url + "/")
     expect(manager.locator("#log-review-todo")).to_have_count(0)
     [done] = journal(site, "log.review")

@@ -34,7 +34,8 @@ def _filters(request: Request) -> tuple[dict[str, str], journal_ops.JournalFilte
 def journal(request: Request, at: Desk = Depends(desk)) -> Response:
     form, where = _filters(request)
     return at.render("journal.html", form=form,
-                     entries=journal_ops.list_entries(at.archive, where, SHOWN))
+                     entries=journal_ops.list_entries(at.archive, where, SHOWN),
+                     reviewed=journal_ops.reviewed_through(at.archive))
 
 
 @router.get("/journal.csv")
