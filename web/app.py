@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.sessions import SessionMiddleware
@@ -122,6 +123,7 @@ def create_app(settings: Settings, *, session_hours: float = 2.0,
     _routes(app)
     app.add_exception_handler(ArchiveError, _archive_error)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _bad_form)  # type: ignore[arg-type]
     app.router.add_event_handler("startup", lambda: _recover(app.state.web))
     app.router.add_event_handler("shutdown", lambda: jobs.shutdown(wait=False))
     app.router.add_event_handler("shutdown", pool.close)
@@ -204,6 +206,13 @@ async def _archive_error(request: Request, exc: ArchiveError) -> HTMLResponse:
         message = f"{where}: {exc.detail}"
     return render_error(request, status_for(exc), message, where=where,
                         problems=list(getattr(exc, "problems", None) or []))
+
+
+async def _bad_form(request: Request, exc: RequestValidationError) -> HTMLResponse:
+    """A form or query field of the wrong kind (letters for an entry number): the error page,
+    naming the field, instead of FastAPI's JSON."""
+    fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")}))
+    return render_error(request, 400, f"invalid value of {fields or 'the request'}")
 
 
 async def _login_required(request: Request, exc: LoginRequired) -> Response:

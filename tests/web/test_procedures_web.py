@@ -117,6 +117,8 @@ def test_manager_reviews_the_journal_from_the_workbench_to_do(site: Site, browse
     # the same range again: refused by the workflow, shown as a page
     again = _post(manager, site.url + "/journal/review", {"through": str(last)})
     assert again.status == 400 and "reviewed already" in again.text()
+    letters = _post(manager, site.url + "/journal/review", {"through": "最后一条"})
+    assert letters.status == 400 and "through" in letters.text() and "出错了" in letters.text()
     manager.goto(site.url + "/journal")
     expect(manager.locator("main")).to_contain_text(f"已审核至第 {last} 条")
     marks = dict(zip(manager.locator(".history tr td:nth-child(1)").all_inner_texts(),
