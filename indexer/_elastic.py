@@ -28,7 +28,7 @@ import re
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from elastic_transport import Transport, TransportError
@@ -41,8 +41,7 @@ from docstore.ports import IndexFailure
 from . import meta, ranked, searching
 from . import query as q
 from . import scope
-from .index_doc import hit, to_index_doc
-from .segment import Tokens
+from .index_doc import IndexTerms, as_dict, hit, to_index_doc
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +186,8 @@ def search_body(parsed: q.ParsedQuery, query: SearchQuery) -> dict[str, Any]:
     }
 
 
-def _source(doc: Document, tokens: Tokens | None = None) -> dict[str, Any]:
-    body = asdict(to_index_doc(doc, tokens))
+def _source(doc: Document, tokens: IndexTerms | None = None) -> dict[str, Any]:
+    body = as_dict(to_index_doc(doc, tokens))
     body["codes"] = body["codes"].split()
     body["packed"] = pack(body["norm"])
     return body
@@ -371,7 +370,7 @@ class ElasticIndex:
 
     # -- the port ----------------------------------------------------------------------------
     def index(self, documents: Sequence[Document],
-              tokens: Mapping[str, Tokens] | None = None) -> list[IndexFailure]:
+              tokens: Mapping[str, IndexTerms] | None = None) -> list[IndexFailure]:
         if not documents:
             return []
         tokens = tokens or {}

@@ -11,7 +11,6 @@ import json
 import sqlite3
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import asdict
 
 from docstore.models import Document, SearchHit, SearchMode, SearchQuery
 from docstore.ports import IndexFailure
@@ -19,8 +18,7 @@ from docstore.ports import IndexFailure
 from . import meta, ranked, searching
 from . import query as q
 from . import scope
-from .index_doc import IndexDoc, hit, to_index_doc
-from .segment import Tokens
+from .index_doc import INDEX_FIELDS, IndexDoc, IndexTerms, hit, to_index_doc
 
 _COLUMNS = ("document_id", "customer_id", "category", "archive_no", "doc_date", "filename",
             "title", "text", "norm")
@@ -117,13 +115,11 @@ class Fts5Index:
     def _write(self, docs: Iterable[IndexDoc]) -> None:
         """Into the columns the table has: an index built by an older schema keeps taking
         documents (and searching) until ``archive reindex --if-needed`` rebuilds it."""
-        columns = self._columns
         docs = list(docs)
-        rows = [(self._rowid(d.document_id), *(v for k, v in asdict(d).items() if k in columns))
-                for d in docs]
+        names = [k for k in INDEX_FIELDS if k in self._columns]
+        rows = [(self._rowid(d.document_id), *(getattr(d, k) for k in names)) for d in docs]
         self._writes += 1
         self.conn.executemany("DELETE FROM search_fts WHERE rowid = ?", [(r[0],) for r in rows])
-        names = [k for k in IndexDoc.__dataclass_fields__ if k in columns]
         self.conn.executemany(
             f"INSERT INTO search_fts (rowid, {', '.join(names)}) "
             f"VALUES ({', '.join('?' * (len(names) + 1))})", rows)
@@ -133,7 +129,7 @@ class Fts5Index:
               d.doc_date, d.norm) for d in docs])
 
     def index(self, documents: Sequence[Document],
-              tokens: Mapping[str, Tokens] | None = None) -> list[IndexFailure]:
+              tokens: Mapping[str, IndexTerms] | None = None) -> list[IndexFailure]:
         tokens = tokens or {}
         with self._transaction():
             self._write(to_index_doc(d, tokens.get(d.id)) for d in documents)
