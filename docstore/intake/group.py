@@ -8,15 +8,16 @@ results are reported only after it is committed: what a run printed is stored.
 What a group commit writes, in this order (so a crash anywhere is repaired by a rerun):
 
 1. the blobs not yet stored (a worker moves its staged copy into a blob folder itself);
-2. the records, ``pending`` unless the index shares the store's transaction — on the
-   embedded store everything from here to 4 is one SQLite transaction: all or nothing;
+2. the records, ``pending`` — on the embedded store everything from here to 4 is one SQLite
+   transaction: all or nothing;
 3. one journal block: the entries of the documents actually added, with consecutive sequence
    numbers after the journal's tail (a writer that took a number first makes the rest of the
    block follow its entry: the chain stays linear). The records were written carrying the
    numbers claimed for them (the tail's next ones), so only those a duplicate or another
    writer shifted are updated after;
-4. those records' journal numbers, and the index rows when the index shares the store;
-5. other indexes afterwards, in bulk (``Ingestor._flush``).
+4. those records' journal numbers;
+5. the index rows, by the run's index writer (``index_writer``), in a thread of its own: the
+   documents stay pending until it has written them.
 
 On MongoDB (no transactions) a kill between 2 and 3, or 3 and 4, leaves records whose
 ``journal_seq`` names no entry of theirs: the rerun finds them as duplicates and journals them
@@ -28,7 +29,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..archive import Archive
 from ..models import Document, IndexState, IngestResult, IngestStatus
@@ -82,8 +82,8 @@ def ingest_details(doc: Document, name: str) -> dict[str, object]:
 
 def commit(archive: Archive, items: Sequence[Pending]) -> list[Document]:
     """Store the group's documents (see the module docstring), members of containers before
-    their containers, and set each item's result. Returns the documents added that are still
-    to be indexed (when the index does not share the store's transaction)."""
+    their containers, and set each item's result. Returns the documents added: pending, to be
+    indexed."""
     todo = [i for i in items if i.doc is not None]
     if not todo:
         return []
@@ -97,8 +97,7 @@ def commit(archive: Archive, items: Sequence[Pending]) -> list[Document]:
 
 
 def _write(archive: Archive, wave: list[Pending]) -> list[Document]:
-    """Records, their journal block, their journal numbers (and index rows) of one wave."""
-    shares = archive.index.shares_store_transaction
+    """Records, their journal block and their journal numbers of one wave."""
     first: dict[str, Pending] = {}  # the same bytes twice in a group: the first one is added
     for item in wave:
         assert item.doc is not None
@@ -106,9 +105,8 @@ def _write(archive: Archive, wave: list[Pending]) -> list[Document]:
     # records carry the numbers their entries will most likely get (no update per record
     # after the block); a duplicate or another writer in between shifts some: those are set
     seqs = archive.journal.next_seqs(len(first))
-    docs = [i.doc.model_copy(update={"journal_seq": seq, **(
-        {"index_state": IndexState.INDEXED} if shares else {})})
-        for i, seq in zip(first.values(), seqs) if i.doc is not None]
+    docs = [i.doc.model_copy(update={"journal_seq": seq, "index_state": IndexState.PENDING})
+            for i, seq in zip(first.values(), seqs) if i.doc is not None]
     added = archive.store.add_documents(docs)
     new = [d for d in docs if d.id in added]
     entries = archive.journal.record_many(archive.user, "ingest", [
@@ -116,27 +114,18 @@ def _write(archive: Archive, wave: list[Pending]) -> list[Document]:
          "details": ingest_details(d, first[d.id].name)} for d in new])
     archive.store.set_journal_seqs({d.id: e.seq for d, e in zip(new, entries)
                                     if d.journal_seq != e.seq})
-    failed: set[str] = set()
-    if shares and new:
-        tokens = {d.id: t for d in new if (t := _tokens(first[d.id])) is not None}
-        failed = {f.document_id for f in archive.index.index(new, tokens)}
-        archive.store.mark_pending(sorted(failed))
     for item in wave:
         doc = item.doc
         assert doc is not None
         if doc.id in added and first[doc.id] is item:
             item.result = IngestResult(filename=item.name, status=IngestStatus.ADDED,
                                        document_id=doc.id, needs_ocr=doc.needs_ocr,
-                                       indexed=shares and doc.id not in failed,
+                                       indexed=False,
                                        pages=doc.page_count, parent_id=doc.parent_id)
         else:  # stored meanwhile (the same bytes earlier in this run, or another process)
             item.result = IngestResult(filename=item.name, status=IngestStatus.DUPLICATE,
                                        document_id=doc.id, parent_id=doc.parent_id)
-    return [] if shares else new
-
-
-def _tokens(item: Pending) -> Any:
-    return item.prepared.tokens if item.prepared is not None else None
+    return new
 
 
 def _put_blobs(archive: Archive, item: Pending) -> None:

@@ -6,10 +6,11 @@ files out, commits what comes back in groups (``group``) and reports, in input o
 is lost and nothing doubled whatever the moment of a crash:
 1. a worker copies the file to a staging file while hashing it (the hash is of the bytes
    stored), extracts it and moves the copy into the blob store (atomic, idempotent);
-2. a group's records and their journal block are written (one transaction on the embedded
-   store, with the index rows when the index shares it), and only then reported;
-3. other indexes are written in bulk afterwards; if the index is down, the documents stay
-   pending and ``archive reindex --pending`` catches up.
+2. a group's records (pending) and their journal block are written (one transaction on the
+   embedded store), and only then reported;
+3. the run's index writer (``index_writer``) indexes them in a thread of its own, in bulk; if
+   the index is down or the run is killed first, the documents stay pending, and the rerun or
+   ``archive reindex --pending`` catches up.
 A rerun repairs any crash: the blob is reused, the record is found by its content hash
 (reported as a duplicate), an entry missing from the journal is written, pending documents are
 re-indexed.
@@ -26,14 +27,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from .. import validate
 from ..access import Permission, require
 from ..aliases import resolve_id
 from ..archive import Archive
 from ..documents import index_in_transaction
-from ..errors import BadInput, IndexUnavailable, InvalidValue, Reason, display_path
+from ..errors import BadInput, InvalidValue, Reason, display_path
 from .files import FoundFile, walk
 from ..customers import check_consent
 from ..dossiers import approve_late, check_accepts_documents, open_for_ingest
@@ -42,6 +42,7 @@ from ..models import Document, IndexState, IngestResult, IngestStatus, RecordKin
 from ..ports import Extraction, Part
 from . import group
 from .group import Group, Pending, discard, discard_prepared, ingest_details
+from .index_writer import IndexWriter
 from .prepare import Prepared, Task, document_title, prepare, sha256_of
 from .workers import ExtractionPool
 from ..operations import Operation
@@ -154,8 +155,9 @@ class Ingestor:
     on_result: Callable[[IngestResult], None] | None = None
     jobs: int = 1
     summary: IngestSummary = field(default_factory=IngestSummary)
-    _queue: list[Document] = field(default_factory=list)
-    _tokens: dict[str, Any] = field(default_factory=dict)
+    _later: list[Document] = field(default_factory=list)
+    """Pending documents met on the way (an earlier run's), for the index writer."""
+    _writer: IndexWriter | None = None
     _outbox: deque[Pending] = field(default_factory=deque)
     """Every file's outcome in reporting order; reported from the front once it has one."""
 
@@ -172,8 +174,10 @@ class Ingestor:
         work = partial(prepare, archive.extractor, archive.segmenter,
                        archive.store.content_probe(), archive.blobs.for_workers())
         pool = ExtractionPool(work, self.jobs)
+        self._writer = writer = IndexWriter(archive)
         inflight: deque[_Work] = deque()
         pending = Group()
+        finished = False
         try:
             for found, options in items:
                 inflight.append(self._begin(found, options, pool))
@@ -184,6 +188,7 @@ class Ingestor:
             while inflight:
                 yield from self._take(inflight.popleft(), pool, pending)
             yield from self._commit(pending)
+            finished = True
         finally:
             self.summary.inline_cpu += pool.inline_cpu
             pool.close()
@@ -193,7 +198,12 @@ class Ingestor:
             for work in inflight:
                 if work.future is not None and work.future.done() and not work.future.exception():
                     discard_prepared(work.future.result())
-        self._flush()
+            if finished:
+                self._index_later(at_least=1)
+                writer.close()
+            else:  # what is not indexed yet stays pending
+                writer.abandon()
+        self.summary.index_error = writer.error
         self.summary.pending = self.archive.store.count_documents(pending_only=True)
 
     def _begin(self, found: FoundFile, options: IngestOptions, pool: ExtractionPool) -> _Work:
@@ -220,11 +230,10 @@ class Ingestor:
             later = group.commit(self.archive, items)
         finally:
             discard(items)
-        tokens = {i.doc.id: i.prepared.tokens for i in items if i.doc and i.prepared}
-        for doc in later:
-            self._queue.append(doc)
-            if tokens.get(doc.id) is not None:
-                self._tokens[doc.id] = tokens[doc.id]  # type: ignore[assignment]
+        tokens = {i.doc.id: i.prepared.tokens for i in items
+                  if i.doc and i.prepared and i.prepared.tokens is not None}
+        assert self._writer is not None
+        self._writer.put(later, {d.id: tokens[d.id] for d in later if d.id in tokens})
         for item in items:
             item.prepared = None  # committed: let the text go
         yield from self._report()
@@ -241,9 +250,13 @@ class Ingestor:
         self.summary.count(result)
         if self.on_result:
             self.on_result(result)
-        if len(self._queue) >= INDEX_BATCH:
-            self._flush()
+        self._index_later(at_least=INDEX_BATCH)
         return result
+
+    def _index_later(self, at_least: int) -> None:
+        if len(self._later) >= at_least and self._writer is not None:
+            docs, self._later = self._later, []
+            self._writer.put(docs, {})
 
     def _settle(self, work: _Work, pool: ExtractionPool, pending: Group, depth: int = 0,
                 parent_id: str | None = None,
@@ -386,8 +399,8 @@ class Ingestor:
             archive.blobs.put(prepared.sha256, prepared.staged, verified=True)
         if not self._journaled(existing):  # a crash fell between record and journal entry
             self._journal_ingest(existing, existing.filename, repaired=True)
-        if existing.index_state == "pending" and not archive.index.shares_store_transaction:
-            self._queue.append(existing)  # an earlier run stopped before indexing it
+        if existing.index_state == "pending":
+            self._later.append(existing)  # an earlier run stopped before indexing it
         rerun = options.batch_id is not None and existing.batch_id == options.batch_id
         if not rerun and (filed := self._refile(existing, options)) is not None:
             return IngestResult(filename=display_path(path.name), status=IngestStatus.FILED,
@@ -421,7 +434,7 @@ class Ingestor:
             archive.store.update_document(filed)
             indexed = index_in_transaction(archive, [filed])
         if not indexed:
-            self._queue.append(filed)
+            self._later.append(filed)
         return filed.model_copy(update={"index_state": IndexState.INDEXED}) if indexed else filed
 
     def _journaled(self, doc: Document) -> bool:
@@ -442,24 +455,6 @@ class Ingestor:
         return _failed(path, BadInput(path, Reason.DISPOSED,
                                       f"this content was disposed of under {grave.get('disposal')} "
                                       f"on {when} (档号 {grave.get('archive_no')}); not stored again"))
-
-    def _flush(self) -> None:
-        if not self._queue:
-            return
-        docs, self._queue = self._queue, []
-        tokens = {d.id: self._tokens.pop(d.id) for d in docs if d.id in self._tokens}
-        if self.summary.index_error:  # index already found down in this run: keep pending
-            return
-        try:
-            failures = self.archive.index.index(docs, tokens)
-        except IndexUnavailable as exc:
-            self.summary.index_error = exc.message
-            log.warning("search index unavailable, documents stay pending: %s", exc.message)
-            return
-        failed = {f.document_id for f in failures}
-        for f in failures:
-            log.warning("document %s not indexed: %s", f.document_id, f.reason)
-        self.archive.store.mark_indexed([d.id for d in docs if d.id not in failed])
 
 
 MAX_NESTING = 3

@@ -370,8 +370,22 @@ class MongoRecordStore:
         try:
             self.documents.insert_one(raw)
         except DuplicateKeyError:
+            self._unmark_indexed([document.id])
             return False
         return True
+
+    def _unmark_indexed(self, document_ids: Sequence[str]) -> None:
+        """Remove the markers a write just put on documents that turned out to be stored
+        already (by another process) and indexed by now: the other writer may have cleared
+        its marker before ours went in, and a marker must not outlive its pending state.
+        A document still pending keeps it (its writer's ``mark_indexed`` removes it)."""
+        if not document_ids:
+            return
+        indexed = [raw["_id"] for raw in self.documents.find(
+            {"_id": {"$in": list(document_ids)}, "index_state": str(IndexState.INDEXED)},
+            {"_id": 1})]
+        if indexed:
+            self.pending.delete_many({"_id": {"$in": indexed}})
 
     @_reachable
     def add_documents(self, documents: Sequence[Document]) -> set[str]:
@@ -384,6 +398,8 @@ class MongoRecordStore:
         _insert_new(self.pending, [{"_id": d.id} for d in short
                                    if d.index_state is IndexState.PENDING])
         existed = _insert_new(self.documents, [to_bson(d) for d in short])
+        self._unmark_indexed([short[n].id for n in sorted(existed)
+                              if short[n].index_state is IndexState.PENDING])
         return added | {d.id for n, d in enumerate(short) if n not in existed}
 
     @_reachable

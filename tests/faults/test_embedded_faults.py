@@ -159,10 +159,11 @@ def test_crash_between_steps_is_repaired_by_rerun(tmp_path: Path, stage: str) ->
         list(Ingestor(archive, IngestOptions()).run([doc]))
     give_passwords("tester", archive=archive)
     archive.close()
-    if stage == "after_record":  # the transaction rolled back: no record, no journal entry
+    if stage == "after_record":  # record and journal entry committed, the index's part not
         conn = sqlite3.connect(data / "archive.db")
-        assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM journal WHERE operation = 'ingest'").fetchone()[0] == 0
+        assert conn.execute("SELECT index_state FROM documents").fetchall() == [("pending",)]
+        assert conn.execute("SELECT count(*) FROM journal WHERE operation = 'ingest'").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM search_fts").fetchone()[0] == 0
     result = subprocess.run(archive_cmd(data, "ingest", str(doc)), cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr

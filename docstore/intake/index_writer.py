@@ -1,0 +1,123 @@
+"""Ingest's index writer: a thread of its own indexes what the coordinator committed.
+
+Indexing a document (FTS5 building its postings, or an Elasticsearch bulk request and the
+store's "indexed" marks) cost as much CPU or waiting as everything else the coordinator does
+per file, and it held back the next group's commit. Now a group's records and journal block
+are committed with the documents ``pending`` (the store's outbox: a pending state, and on
+MongoDB a marker), and the group is handed to this writer, which — in the order committed —
+
+1. writes the documents' index rows (made by the workers: ``Prepared.tokens``);
+2. marks them indexed; when the index shares the store's transaction (FTS5) both happen in one
+   transaction, so a document is never marked indexed without its rows.
+
+Why the promises hold:
+
+- a ``kill -9`` before the writer got to a group leaves its documents pending, never lost: the
+  rerun meets them as duplicates and hands them to its writer (``Ingestor._duplicate``), and
+  ``archive reindex --pending`` indexes them too;
+- index rows are keyed by document id, so writing a document again replaces its rows: no
+  duplicates, whatever was written before the kill;
+- an index found unavailable stops the writer: the rest stays pending (``error`` says why).
+
+The SQLite and Elasticsearch/MongoDB clients release the GIL while they work or wait, so this
+runs beside the coordinator's own work; on the embedded store both use the store's one
+connection, taken in turn through its transaction lock. The queue is bounded (``BACKLOG``
+groups): memory stays flat, and a coordinator faster than the index waits for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..archive import Archive
+from ..errors import IndexUnavailable
+from ..models import Document
+
+log = logging.getLogger(__name__)
+BACKLOG = 4
+"""Groups committed but not yet indexed before the coordinator waits."""
+
+_Batch = tuple[list[Document], dict[str, Any]]
+
+
+class IndexWriter:
+    """Index committed documents in the background; ``close`` waits until all are written."""
+
+    def __init__(self, archive: Archive, backlog: int = BACKLOG) -> None:
+        self.archive = archive
+        self.error: str | None = None
+        """Why the index was found unavailable (the documents after stay pending)."""
+        self.indexed = 0
+        self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=backlog)
+        self._failure: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def put(self, docs: Sequence[Document], tokens: Mapping[str, Any]) -> None:
+        """Queue committed documents (and the terms the workers made for them)."""
+        self._raise()
+        if not docs or self.error:
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="index-writer", daemon=True)
+            self._thread.start()
+        self._queue.put((list(docs), dict(tokens)))
+
+    def close(self) -> None:
+        """Wait until everything queued is written; re-raise what stopped the writer."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        self._raise()
+
+    def abandon(self) -> None:
+        """Stop after the batch being written; what is still queued stays pending."""
+        if self._thread is None:
+            return
+        self.error = self.error or "ingest stopped"
+        try:
+            while True:
+                self._queue.get_nowait()
+        except queue.Empty:
+            pass
+        self._queue.put(None)
+        self._thread.join()
+        self._thread = None
+
+    def _raise(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def _loop(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self.error is not None or self._failure is not None:
+                continue  # left pending; the queue is drained so the coordinator never blocks
+            try:
+                self._write(*batch)
+            except IndexUnavailable as exc:
+                self.error = exc.message
+                log.warning("search index unavailable, documents stay pending: %s", exc.message)
+            except BaseException as exc:  # handed to the coordinator by put/close
+                self._failure = exc
+
+    def _write(self, docs: list[Document], tokens: dict[str, Any]) -> None:
+        store, index = self.archive.store, self.archive.index
+        if index.shares_store_transaction:
+            with store.transaction():
+                failed = self._index(docs, tokens)
+        else:
+            failed = self._index(docs, tokens)
+        self.indexed += len(docs) - len(failed)
+
+    def _index(self, docs: list[Document], tokens: dict[str, Any]) -> set[str]:
+        failures = self.archive.index.index(docs, tokens)
+        for f in failures:
+            log.warning("document %s not indexed: %s", f.document_id, f.reason)
+        failed = {f.document_id for f in failures}
+        self.archive.store.mark_indexed([d.id for d in docs if d.id not in failed])
+        return failed
