@@ -4,11 +4,13 @@
     python -m benchmarks.ingest --jobs 2 --texts 500 --pdfs 0 --backends embedded,mongo
 
 For every backend, corpus and job count it prints files/s and pages/s, the speed-up over
-``--jobs 1``, and where the CPU goes: the coordinator's (this process: ``time.process_time``,
-all its threads, minus the per-file work it did inline) and a worker's (each worker task
-measures its own ``time.process_time`` and reports it with the file's result), both per file.
-Their ratio is the ceiling: how many busy workers one coordinator can feed before it becomes
-the bottleneck. The bare-pypdf single-process baseline is measured in the same run, and with
+``--jobs 1``, and where the CPU goes, per file: the coordinator's (this process:
+``time.process_time``, all its threads, minus the per-file work it did inline and minus its
+index writer thread), the index writer's (that thread's ``time.thread_time``) and a worker's
+(each worker task measures its own ``time.process_time`` and reports it with the file's
+result). Worker ÷ coordinator is the ceiling: how many busy workers one coordinator can feed
+before it becomes the bottleneck; worker ÷ index writer, how many the index keeps up with (it
+runs beside the coordinator; behind it, documents are pending until it catches up). The bare-pypdf single-process baseline is measured in the same run, and with
 ``--backends embedded,mongo`` each mongo figure is also given as a ratio to embedded, plus the
 time of a ``search`` from the command line on each (a fresh process each time, as a user runs
 it). Servers come from ``ARCHIVE_TEST_MONGO_URI`` / ``ARCHIVE_TEST_ES_URL``.
@@ -54,15 +56,25 @@ class Run:
     seconds: float
     coordinator_cpu: float
     worker_cpu: float
+    index_cpu: float
     files: int
 
 
+CACHE = Path.home() / ".cache" / "archive-bench" / "ingest"
+"""Generated PDFs are kept here between runs (same seed, same files)."""
+
+
 def make_pdfs(root: Path, n: int, pages: int) -> Corpus:
-    rng = random.Random(pages)
-    folder = root / f"pdfs-{pages}p"
-    folder.mkdir()
-    for i in range(n):
-        _write_pdf_pages(folder / f"合同-{i:05d}.pdf", rng, pages)
+    """``n`` PDFs of ``pages`` pages, made once and cached in ``CACHE``."""
+    folder = CACHE / f"pdfs-{pages}p-{n}"
+    if not folder.is_dir():
+        rng = random.Random(pages)
+        building = root / f"pdfs-{pages}p"
+        building.mkdir()
+        for i in range(n):
+            _write_pdf_pages(building / f"合同-{i:05d}.pdf", rng, pages)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(building, folder)
     return Corpus(f"{n} PDFs × {pages} page(s)", folder, n, n * pages)
 
 
@@ -115,7 +127,8 @@ def ingest(settings: Settings, corpus: Corpus, jobs: int) -> Run:
         added = sum(r.status == "added" for r in results)
         assert added == corpus.files, f"{added} of {corpus.files} added"
         s = ingestor.summary
-        return Run(seconds, cpu - s.inline_cpu, s.worker_cpu, corpus.files)
+        return Run(seconds, cpu - s.inline_cpu - s.index_cpu, s.worker_cpu, s.index_cpu,
+                   corpus.files)
     finally:
         archive.close()
 
@@ -135,11 +148,14 @@ def cli_search(settings: Settings, rounds: int = 5) -> float:
 def report(corpus: Corpus, backend: str, jobs: int, run: Run, base: Run | None,
            embedded: Run | None) -> None:
     coord = run.coordinator_cpu / run.files * 1000
+    index = run.index_cpu / run.files * 1000
     worker = run.worker_cpu / run.files * 1000
     ceiling = worker / coord if coord > 0 else float("inf")
+    keeps_up = worker / index if index > 0 else float("inf")
     line = (f"  {backend:8s} --jobs {jobs:<2d} {run.seconds:7.2f}s {run.files / run.seconds:7.1f} "
             f"files/s {corpus.pages / run.seconds:7.1f} pages/s | CPU per file: coordinator "
-            f"{coord:6.2f} ms, worker {worker:6.2f} ms, ceiling {ceiling:5.1f} workers")
+            f"{coord:5.2f} ms, index writer {index:5.2f} ms, worker {worker:6.2f} ms | ceiling "
+            f"{ceiling:5.1f} workers, index keeps up with {keeps_up:5.1f}")
     if base is not None and base is not run:
         line += f" | speed-up {base.seconds / run.seconds:4.2f}×"
     if embedded is not None:

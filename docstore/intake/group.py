@@ -128,6 +128,18 @@ def _write(archive: Archive, wave: list[Pending]) -> list[Document]:
     return new
 
 
+def stored_meanwhile(archive: Archive, items: Sequence[Pending],
+                     added: Sequence[Document]) -> list[Document]:
+    """The documents of ``items`` another process stored between this run's probe and its
+    insert, when still pending: this run indexes them too. Its writer may have been killed;
+    and on MongoDB this run's outbox marker can go in just after that writer cleared its own,
+    so only indexing clears it again. Rare: no look-up when everything was added."""
+    mine = {d.id for d in added}
+    others = sorted({i.doc.id for i in items if i.doc is not None and i.doc.id not in mine})
+    found = (archive.store.get_document(i) for i in others)
+    return [d for d in found if d is not None and d.index_state is IndexState.PENDING]
+
+
 def _put_blobs(archive: Archive, item: Pending) -> None:
     prepared, doc = item.prepared, item.doc
     assert prepared is not None and doc is not None

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,6 +53,8 @@ class IndexWriter:
         self.error: str | None = None
         """Why the index was found unavailable (the documents after stay pending)."""
         self.indexed = 0
+        self.cpu = 0.0
+        """CPU seconds of this writer's thread (the benchmark tells it from the coordinator's)."""
         self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=backlog)
         self._failure: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -97,6 +100,7 @@ class IndexWriter:
         while (batch := self._queue.get()) is not None:
             if self.error is not None or self._failure is not None:
                 continue  # left pending; the queue is drained so the coordinator never blocks
+            started = time.thread_time()
             try:
                 self._write(*batch)
             except IndexUnavailable as exc:
@@ -104,6 +108,8 @@ class IndexWriter:
                 log.warning("search index unavailable, documents stay pending: %s", exc.message)
             except BaseException as exc:  # handed to the coordinator by put/close
                 self._failure = exc
+            finally:
+                self.cpu += time.thread_time() - started
 
     def _write(self, docs: list[Document], tokens: dict[str, Any]) -> None:
         store, index = self.archive.store, self.archive.index

@@ -85,6 +85,8 @@ class IngestSummary:
     """CPU seconds the per-file work took, wherever it ran (``prepare``)."""
     inline_cpu: float = 0.0
     """The part of ``worker_cpu`` done in this process (the first file; all with one job)."""
+    index_cpu: float = 0.0
+    """CPU seconds of this process's index writer thread (``index_writer``)."""
 
     def count(self, result: IngestResult) -> None:
         setattr(self, result.status.value, getattr(self, result.status.value) + 1)
@@ -204,6 +206,7 @@ class Ingestor:
             else:  # what is not indexed yet stays pending
                 writer.abandon()
         self.summary.index_error = writer.error
+        self.summary.index_cpu = writer.cpu
         self.summary.pending = self.archive.store.count_documents(pending_only=True)
 
     def _begin(self, found: FoundFile, options: IngestOptions, pool: ExtractionPool) -> _Work:
@@ -234,6 +237,7 @@ class Ingestor:
                   if i.doc and i.prepared and i.prepared.tokens is not None}
         assert self._writer is not None
         self._writer.put(later, {d.id: tokens[d.id] for d in later if d.id in tokens})
+        self._later += group.stored_meanwhile(self.archive, items, later)
         for item in items:
             item.prepared = None  # committed: let the text go
         yield from self._report()

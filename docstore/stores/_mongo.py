@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
-from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import BulkWriteError, ConnectionFailure, CursorNotFound, DuplicateKeyError
 
 from ..records import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_table
@@ -50,6 +50,7 @@ under the 16 MiB BSON limit, and a 2,000-page PDF can have more text than that."
 TEXT_PART_CHARS = 1 << 20  # at most 4 MiB of UTF-8 per part
 _UPDATES_PER_COMMAND = 20
 _INSERTS_PER_COMMAND = 100
+_MARKS_PER_COMMAND = 500
 _DUPLICATE_KEY = 11000
 SCHEMA_VERSION = 1
 INDEXES: list[tuple[str, list[tuple[str, int]], bool]] = [  # collection, keys, unique
@@ -228,9 +229,12 @@ class MongoRecordStore:
         self.sequences = self.db["sequences"]
         self.texts = self.db["document_texts"]
         self.pending = self.db["pending_index"]
-        """Outbox of documents not yet indexed, keyed by ``_id``: FerretDB uses an index only
-        for ``_id`` equality, so counting ``index_state`` scanned every document (35 ms per
-        search at 100 documents); this collection stays as small as the backlog."""
+        """Outbox of documents not yet indexed, keyed by ``_id``, and the one truth of a
+        document's index state (a document is pending while it has a marker here; the record's
+        own ``index_state`` is what it was written with, and is not read back). FerretDB uses an
+        index only for ``_id`` equality, and even an update by ``_id`` scans the collection:
+        marking a document indexed by updating its record cost ~40 ms, deleting markers from
+        this collection (as small as the backlog) costs ~0.1 ms a document."""
         self._setup()
 
     @_reachable
@@ -370,22 +374,8 @@ class MongoRecordStore:
         try:
             self.documents.insert_one(raw)
         except DuplicateKeyError:
-            self._unmark_indexed([document.id])
             return False
         return True
-
-    def _unmark_indexed(self, document_ids: Sequence[str]) -> None:
-        """Remove the markers a write just put on documents that turned out to be stored
-        already (by another process) and indexed by now: the other writer may have cleared
-        its marker before ours went in, and a marker must not outlive its pending state.
-        A document still pending keeps it (its writer's ``mark_indexed`` removes it)."""
-        if not document_ids:
-            return
-        indexed = [raw["_id"] for raw in self.documents.find(
-            {"_id": {"$in": list(document_ids)}, "index_state": str(IndexState.INDEXED)},
-            {"_id": 1})]
-        if indexed:
-            self.pending.delete_many({"_id": {"$in": indexed}})
 
     @_reachable
     def add_documents(self, documents: Sequence[Document]) -> set[str]:
@@ -398,8 +388,6 @@ class MongoRecordStore:
         _insert_new(self.pending, [{"_id": d.id} for d in short
                                    if d.index_state is IndexState.PENDING])
         existed = _insert_new(self.documents, [to_bson(d) for d in short])
-        self._unmark_indexed([short[n].id for n in sorted(existed)
-                              if short[n].index_state is IndexState.PENDING])
         return added | {d.id for n, d in enumerate(short) if n not in existed}
 
     @_reachable
@@ -423,6 +411,8 @@ class MongoRecordStore:
         if document.index_state is IndexState.PENDING:
             _put(self.pending, {"_id": document.id})
         self.documents.replace_one({"_id": document.id}, raw)
+        if document.index_state is IndexState.INDEXED:
+            self.pending.delete_one({"_id": document.id})
         if old and old.get("text_parts"):
             previous = int(old.get("text_generation", 0))
             for n in range(int(old["text_parts"])):
@@ -445,7 +435,13 @@ class MongoRecordStore:
     def list_users(self) -> list[User]:
         return [User.model_validate(_fields(r)) for r in self.users.find().sort("_id", ASCENDING)]
 
-    def _document(self, raw: dict[str, Any]) -> Document:
+    def _pending(self, document_id: str) -> bool:
+        return self.pending.find_one({"_id": document_id}, {"_id": 1}) is not None
+
+    def _document(self, raw: dict[str, Any], pending: bool | None = None) -> Document:
+        """The record, its index state from the outbox (``pending``: known already)."""
+        pending = self._pending(raw["_id"]) if pending is None else pending
+        raw = {**raw, "index_state": str(IndexState.PENDING if pending else IndexState.INDEXED)}
         parts = raw.get("text_parts")
         if not parts:
             return document_from_bson(raw)
@@ -469,24 +465,24 @@ class MongoRecordStore:
         """One cursor sorted by ``_id``, fetched ``BATCH`` documents at a time; if the server
         drops the cursor (idle timeout), it resumes after the last ``_id`` seen. Marking
         documents while iterating (``reindex --pending``) is safe: ``_id`` never changes."""
-        if archive_no is not None or customer_id is not None:
+        if archive_no is not None or customer_id is not None or not pending_only:
             query = {k: v for k, v in (("archive_no", archive_no), ("customer_id", customer_id))
                      if v is not None}
+            marked = self._marked()
             for raw in self._resumable(self.documents, query):
-                document = self._document(raw)
-                if not pending_only or document.index_state is IndexState.PENDING:
-                    yield document
-            return
-        if not pending_only:
-            for raw in self._resumable(self.documents, {}):
-                yield self._document(raw)
+                if not pending_only or raw["_id"] in marked:
+                    yield self._document(raw, pending=raw["_id"] in marked)
             return
         for marker in self._resumable(self.pending, {}):
             raw = self.documents.find_one({"_id": marker["_id"]})
             if raw is None:  # the marker of a document whose insert never happened
                 self.pending.delete_one({"_id": marker["_id"]})
-            elif raw.get("index_state") == str(IndexState.PENDING):
-                yield self._document(raw)
+            else:
+                yield self._document(raw, pending=True)
+
+    def _marked(self) -> set[str]:
+        """The ids in the outbox now (as many as the backlog)."""
+        return {m["_id"] for m in self.pending.find({}, {"_id": 1})}
 
     @_reachable
     def document_summaries(self) -> Iterator[DocumentSummary]:
@@ -512,20 +508,21 @@ class MongoRecordStore:
                 continue
 
     def _set_state(self, document_ids: Sequence[str], state: IndexState) -> None:
-        """Updates by ``_id`` in commands of ``_UPDATES_PER_COMMAND`` statements: FerretDB
-        v1.24 holds one SQLite connection per statement of an update command until the command
-        ends, and its pool has 100, so a 100-statement command deadlocks the server (measured);
-        one ``update_many`` with ``$in`` is safe but scans and costs ~20 ms per document."""
-        ops = [UpdateOne({"_id": i}, {"$set": {"index_state": str(state)}}) for i in document_ids]
-        if state is IndexState.PENDING:  # marker before state, so no pending doc is unmarked
-            for i in document_ids:
-                _put(self.pending, {"_id": i})
-        self._bulk(self.documents, ops)
-        if state is IndexState.INDEXED:
-            self._bulk(self.pending, [DeleteOne({"_id": i}) for i in document_ids])
+        """The outbox is the state (see ``pending``): markers inserted or deleted, one command
+        per ``_MARKS_PER_COMMAND`` documents."""
+        ids = list(dict.fromkeys(document_ids))
+        for start in range(0, len(ids), _MARKS_PER_COMMAND):
+            chunk = ids[start : start + _MARKS_PER_COMMAND]
+            if state is IndexState.PENDING:
+                _insert_new(self.pending, [{"_id": i} for i in chunk])
+            else:
+                self.pending.delete_many({"_id": {"$in": chunk}})
 
     @staticmethod
     def _bulk(collection: Any, ops: list[Any]) -> None:
+        """Updates in commands of ``_UPDATES_PER_COMMAND`` statements: FerretDB v1.24 holds one
+        SQLite connection per statement of an update command until the command ends, and its
+        pool has 100, so a 100-statement command deadlocks the server (measured)."""
         for start in range(0, len(ops), _UPDATES_PER_COMMAND):
             collection.bulk_write(ops[start : start + _UPDATES_PER_COMMAND], ordered=True)
 

@@ -118,7 +118,7 @@ journal_entries = st.builds(
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_every_model_round_trips_through_the_server(store, customer, dossier, document,
                                                     entry) -> None:
-    for collection in ("customers", "dossiers", "documents", "journal"):
+    for collection in ("customers", "dossiers", "documents", "pending_index", "journal"):
         store.db[collection].delete_many({})
     store.add_customer(customer)
     assert store.get_customer(customer.id) == customer
