@@ -7,13 +7,13 @@ For every backend, corpus and job count it prints files/s and pages/s, the speed
 ``--jobs 1``, and where the CPU goes, per file: the coordinator's (this process:
 ``time.process_time``, all its threads, minus the per-file work it did inline and minus its
 index writer thread), the index writer's (that thread's ``time.thread_time``) and a worker's
-(each worker task measures its own ``time.process_time`` and reports it with the file's
+(each worker task measures its own ``time.thread_time`` and reports it with the file's
 result). Worker ÷ coordinator is the ceiling: how many busy workers one coordinator can feed
 before it becomes the bottleneck; worker ÷ index writer, how many the index keeps up with (it
-runs beside the coordinator; behind it, documents are pending until it catches up). The bare-pypdf single-process baseline is measured in the same run, and with
-``--backends embedded,mongo`` each mongo figure is also given as a ratio to embedded, plus the
-time of a ``search`` from the command line on each (a fresh process each time, as a user runs
-it). Servers come from ``ARCHIVE_TEST_MONGO_URI`` / ``ARCHIVE_TEST_ES_URL``.
+runs beside the coordinator; behind it, documents are pending until it catches up). The
+bare-pypdf single-process baseline is measured in the same run, and with ``--backends
+embedded,mongo`` each mongo figure is also given as a ratio to embedded, plus the time of a
+``search`` from the command line on each (a fresh process each time, as a user runs it). Servers come from ``ARCHIVE_TEST_MONGO_URI`` / ``ARCHIVE_TEST_ES_URL``.
 """
 
 from __future__ import annotations

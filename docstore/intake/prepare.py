@@ -66,7 +66,8 @@ class Prepared:
     searchable_sha256: str | None = None
     """Hash of the searchable PDF OCR made (``extraction.searchable_pdf``)."""
     cpu: float = 0.0
-    """CPU seconds this took in the process that did it."""
+    """CPU seconds this took in the thread that did it (inline, the coordinator's other
+    threads run meanwhile: the process's time would count theirs too)."""
 
 
 def document_title(user_title: str | None, extraction: Extraction, name: str) -> str:
@@ -124,11 +125,11 @@ def prepare(extractor: Extractor, segmenter: Segmenter | None,
 
     ``known``: the store's ``content_probe``; ``blobs``: the blob store's ``for_workers`` (the
     staged copy is moved into it once the file is known to be new and readable)."""
-    started = time.process_time()
+    started = time.thread_time()
     staged, sha256, size = stage(task.source, task.work_dir, task.max_bytes)
     try:
         if known is not None and known(document_id_for(sha256)):
-            return Prepared(staged, sha256, size, known=True, cpu=time.process_time() - started)
+            return Prepared(staged, sha256, size, known=True, cpu=time.thread_time() - started)
         media_type = extractor.media_type(staged)
         extraction = extractor.extract(staged, media_type)
         title = document_title(task.title, extraction, task.name)
@@ -145,4 +146,4 @@ def prepare(extractor: Extractor, segmenter: Segmenter | None,
         staged.unlink(missing_ok=True)
         raise
     return Prepared(staged, sha256, size, media_type, extraction, tokens, blob_stored=moved,
-                    searchable_sha256=searchable, cpu=time.process_time() - started)
+                    searchable_sha256=searchable, cpu=time.thread_time() - started)
