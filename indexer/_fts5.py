@@ -184,9 +184,11 @@ class Fts5Index:
         parsed = q.parse(query.text)
         if not parsed.terms:
             return []
-        where, args = self._filters(query)
-        sql = (f"SELECT {', '.join(_DISPLAY)}, bm25(search_fts, {_WEIGHTS}) AS rank "
-               f"FROM search_fts WHERE search_fts MATCH ? {''.join(' AND ' + w for w in where)} "
+        # rowid and rank only: the display fields of every match would be read before the
+        # sort (SQLite evaluates the whole result row), so they are fetched for the top ones
+        source, where, args = self._filtered(query)
+        sql = (f"SELECT search_fts.rowid, bm25(search_fts, {_WEIGHTS}) AS rank "
+               f"FROM {source} WHERE search_fts MATCH ? {''.join(' AND ' + w for w in where)} "
                "ORDER BY rank LIMIT ?")
         expression = match_expression(parsed, self._ranked_ready())
         rows: list = []
@@ -200,7 +202,19 @@ class Fts5Index:
                 break
         if len(rows) < query.limit:
             rows = self.conn.execute(sql, (expression, *args, query.limit)).fetchall()
-        return [hit(dict(zip(_DISPLAY, row)), -row[-1], parsed) for row in rows]
+        fields = self._display([rowid for rowid, _ in rows])
+        return [hit(fields[rowid], -rank, parsed) for rowid, rank in rows if rowid in fields]
+
+    def _filtered(self, query: SearchQuery, *, columns: bool = False
+                  ) -> tuple[str, list[str], list[str]]:
+        """The FROM clause and WHERE conditions of a filtered query (``columns``: the filter
+        columns are read too), on the compact rows (schema 3; much smaller than the FTS5
+        content rows) as ``s``, or on the FTS5 row itself."""
+        if not self._compact():
+            return ("search_fts", *self._filters(query))
+        where, args = self._filters(query, "s.")
+        return ("search_fts JOIN search_docs s ON s.rowid = search_fts.rowid"
+                if where or columns else "search_fts", where, args)
 
     def facets(self, query: SearchQuery) -> dict[str, dict[str, int]]:
         """Counts over every matching document in the query's scope (ranked: see
@@ -210,10 +224,11 @@ class Fts5Index:
         parsed = q.parse(query.text)
         if not parsed.terms:
             return searching.count_facets([])
-        where, args = self._filters(query)
+        source, where, args = self._filtered(query, columns=True)
+        table = "s." if "search_docs" in source else ""
         rows = self.conn.execute(
-            f"SELECT {', '.join(_FACET_COLUMNS)} FROM search_fts WHERE search_fts MATCH ? "
-            f"{''.join(' AND ' + w for w in where)}", (match_expression(parsed, self._ranked_ready()), *args))
+            f"SELECT {', '.join(table + c for c in _FACET_COLUMNS)} FROM {source} "
+            f"WHERE search_fts MATCH ? {''.join(' AND ' + w for w in where)}", (match_expression(parsed, self._ranked_ready()), *args))
         return searching.count_facets([dict(zip(_FACET_COLUMNS, r)) for r in rows])
 
     # -- ranked search: the TermSource of indexer.ranked ------------------------------------
@@ -268,11 +283,14 @@ class Fts5Index:
                                        for r in self.conn.execute(sql, args)])
 
     def fetch(self, document_ids: Sequence[str]) -> dict[str, dict]:
-        rowids = [self._rowid(i) for i in document_ids]
+        return {f["document_id"]: f for f in
+                self._display([self._rowid(i) for i in document_ids]).values()}
+
+    def _display(self, rowids: Sequence[int]) -> dict[int, dict]:
         rows = self.conn.execute(
-            f"SELECT {', '.join(_DISPLAY)} FROM search_fts WHERE rowid IN "
+            f"SELECT rowid, {', '.join(_DISPLAY)} FROM search_fts WHERE rowid IN "
             f"({', '.join('?' * len(rowids))})", rowids).fetchall()
-        return {r[0]: dict(zip(_DISPLAY, r)) for r in rows}
+        return {r[0]: dict(zip(_DISPLAY, r[1:])) for r in rows}
 
     def words_of(self, document_id: str) -> str | None:
         row = self.conn.execute("SELECT words FROM search_fts WHERE rowid = ?",
