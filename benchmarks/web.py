@@ -10,7 +10,7 @@
   same query and the same page size, p50/p95 over the corpus queries. Goal: p95 ≤ 1.5×.
   The page's workflow (``docstore.browse.search_page``: one more hit, to know whether a next
   page exists) is shown too, and the counts per customer/category/year the page loads after
-  it is shown (``GET /search/facets``: the first 200 hits, snippets included).
+  it is shown (``GET /search/facets``: counted by the search index over every match).
 - first page: the bytes of the search page and every asset it loads (HTML, CSS, JS), as
   served (no compression). Goal: ≤ 300 KB.
 """

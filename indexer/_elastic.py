@@ -415,7 +415,7 @@ class ElasticIndex:
                 found: list[dict[str, Any]] = []
                 words = searching.tier_words(self, parsed)
                 every = [{"term": {"words": w}} for w in words]
-                for tier in searching.TIERS_FIRST if words else ():  # see tier_words
+                for tier in searching.tiers(self, words, query.limit):  # see tier_words
                     tiered = {"bool": {"should": [{"term": {f"tf{tier}": w}} for w in words],
                                        "minimum_should_match": 1}}
                     found = self.es.search(index=self.alias, **{**body, "query": {"bool": {

@@ -194,7 +194,7 @@ class Fts5Index:
         rows: list = []
         words = searching.tier_words(self, parsed) if "tf8" in self._columns else []
         every = " AND ".join(f"words : {_quote(w)}" for w in words)
-        for tier in searching.TIERS_FIRST if words else ():
+        for tier in searching.tiers(self, words, query.limit):
             tiered = " OR ".join(f"tf{tier} : {_quote(w)}" for w in words)
             rows = self.conn.execute(sql, (f"{every} AND ({tiered})", *args,
                                            query.limit)).fetchall()

@@ -47,6 +47,20 @@ def tier_words(source: ranked.TermSource, parsed: q.ParsedQuery) -> list[str]:
     return words if min(dfs) > TIERED_FROM else []
 
 
+def tiers(source: ranked.TermSource, words: Sequence[str], limit: int) -> list[int]:
+    """The tiers of ``TIERS_FIRST`` worth asking: those whose documents (holding some of
+    ``words`` that often: the sum of the tier's document frequencies bounds them) can fill a
+    page of ``limit``. An empty tier costs a scan of the words' postings on FTS5 all the same
+    (one posting list per term, whatever the column), so it is skipped from the cached
+    frequencies instead of asked."""
+    if not words:
+        return []
+    features = [ranked.Feature(f"tf{tier}", w, 1.0) for tier in TIERS_FIRST for w in words]
+    _, dfs = ranked.frequencies(source, features)
+    per_tier = [sum(dfs[i:i + len(words)]) for i in range(0, len(dfs), len(words))]
+    return [tier for tier, n in zip(TIERS_FIRST, per_tier) if n >= limit]
+
+
 def mode(query: SearchQuery) -> SearchMode:
     """``all`` or ``any`` (ranked): what ``auto`` means for this query."""
     if query.like:
