@@ -125,9 +125,10 @@ def elastic(n: int, es_url: str):  # type: ignore[no-untyped-def]
     in search, and FerretDB would take most of the fill time), and the seconds spent filling
     it in this run. The index stays on the server for the next run; a fill that died is
     sent again (writes are idempotent by document id)."""
-    from indexer._elastic import MAPPING, ElasticIndex
+    from indexer._elastic import MAPPING, ElasticIndex, pack
 
-    mapping = hashlib.sha256(json.dumps(MAPPING, sort_keys=True).encode()).hexdigest()[:6]
+    mapping = hashlib.sha256(json.dumps(MAPPING, sort_keys=True).encode()
+                             + inspect.getsource(pack).encode()).hexdigest()[:6]
     alias = f"archive-bench-search-{corpus_key(n)}-m{mapping}".lower()
     marker = cache_root() / f"{alias}.complete"
     index = ElasticIndex(es_url, alias, refresh=False)
