@@ -21,6 +21,8 @@ from .ports import RecordStore
 
 GENESIS = "0" * 64
 MAX_RETRIES = 50
+_READ = object()
+"""``record_many``'s ``after`` when not given: the tail is read."""
 
 
 UNHASHED = ("hash", "key_id", "mac")
@@ -83,25 +85,28 @@ class Journal:
                 continue
         raise Conflict(f"could not append to the journal after {MAX_RETRIES} attempts")
 
-    def next_seqs(self, count: int) -> list[int]:
-        """The numbers the next ``count`` entries will get if nobody else writes meanwhile:
-        records can carry them when written before their entries (``record_many`` says which
-        numbers they really got)."""
-        last = self._store.last_journal_entry()
-        start = (last.seq if last else 0) + 1
-        return list(range(start, start + count))
+    def tail(self) -> JournalEntry | None:
+        """The last entry now. A caller about to write a block can number its records after it
+        (they carry the numbers their entries will most likely get) and hand it to
+        ``record_many`` as ``after``, saving a second read of the tail (on FerretDB a sort of
+        the whole journal)."""
+        return self._store.last_journal_entry()
 
-    def record_many(self, operator: str, operation: str,
-                    items: Sequence[dict[str, Any]]) -> list[JournalEntry]:
+    def record_many(self, operator: str, operation: str, items: Sequence[dict[str, Any]],
+                    after: JournalEntry | None | object = _READ) -> list[JournalEntry]:
         """Append one entry per item as a block of consecutive sequence numbers after the
-        tail (one read, one write). When another writer takes a number first, the rest of the
-        block is chained after that writer's entry: the chain stays linear."""
+        tail (one read, one write; no read when ``after``, the tail read just before, is
+        given). When another writer takes a number first, the rest of the block is chained
+        after that writer's entry: the chain stays linear."""
         written: list[JournalEntry] = []
         todo = list(items)
-        for _ in range(MAX_RETRIES):
+        for attempt in range(MAX_RETRIES):
             if not todo:
                 return written
-            last = self._store.last_journal_entry()
+            if attempt == 0 and after is not _READ:
+                last = after if isinstance(after, JournalEntry) else None
+            else:
+                last = self._store.last_journal_entry()
             block = []
             for fields in todo:
                 block.append(self._entry(last, operator, operation, fields))

@@ -104,14 +104,16 @@ def _write(archive: Archive, wave: list[Pending]) -> list[Document]:
         first.setdefault(item.doc.id, item)
     # records carry the numbers their entries will most likely get (no update per record
     # after the block); a duplicate or another writer in between shifts some: those are set
-    seqs = archive.journal.next_seqs(len(first))
+    tail = archive.journal.tail()
+    start = (tail.seq if tail else 0) + 1
+    seqs = range(start, start + len(first))
     docs = [i.doc.model_copy(update={"journal_seq": seq, "index_state": IndexState.PENDING})
             for i, seq in zip(first.values(), seqs) if i.doc is not None]
     added = archive.store.add_documents(docs)
     new = [d for d in docs if d.id in added]
     entries = archive.journal.record_many(archive.user, "ingest", [
         {"document_id": d.id, "customer_id": d.customer_id, "dossier": d.archive_no,
-         "details": ingest_details(d, first[d.id].name)} for d in new])
+         "details": ingest_details(d, first[d.id].name)} for d in new], after=tail)
     archive.store.set_journal_seqs({d.id: e.seq for d, e in zip(new, entries)
                                     if d.journal_seq != e.seq})
     for item in wave:
