@@ -14,8 +14,6 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from .access import Permission, enabled_admins, require
 from .archive import Archive
@@ -27,13 +25,19 @@ MIN_LENGTH = 8
 MAX_LENGTH = 1024
 """Longer inputs are refused before hashing: a megabyte 'password' is a denial of service."""
 
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+@lru_cache(maxsize=1)
+def _hasher():  # type: ignore[no-untyped-def]
+    """argon2 is imported by the first password check, not by every command that opens the
+    archive as the OS login."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 @lru_cache(maxsize=1)
 def _decoy_hash() -> str:
     """Verified against when there is no real hash, so every attempt costs the same."""
-    return _HASHER.hash("decoy: no user has this password")
+    return _hasher().hash("decoy: no user has this password")
 
 
 class BadPassword(InvalidValue):
@@ -45,7 +49,7 @@ class BadPassword(InvalidValue):
 
 def hash_password(password: str) -> str:
     check_password(password)
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(password: str, name: str | None = None) -> None:
@@ -73,7 +77,7 @@ def set_password(archive: Archive, name: str, password: str) -> User:
     check_password(password, name)
     archive.journal.record(archive.user, Operation.USER_PASSWORD,
                            details={"name": name, "self": name == archive.user})
-    updated = user.model_copy(update={"password_hash": _HASHER.hash(password)})
+    updated = user.model_copy(update={"password_hash": _hasher().hash(password)})
     archive.store.put_user(updated)
     return updated
 
@@ -93,8 +97,8 @@ def authenticate(archive: Archive, name: str, password: str, *, method: str = "p
                                        f"with `archive user enable {name}`")
     archive.journal.record(name, Operation.AUTH_LOGIN, details={"authenticated_as": name,
                                                         "method": method, "via": archive.user})
-    if stored is not None and _HASHER.check_needs_rehash(stored):
-        archive.store.put_user(user.model_copy(update={"password_hash": _HASHER.hash(password)}))
+    if stored is not None and _hasher().check_needs_rehash(stored):
+        archive.store.put_user(user.model_copy(update={"password_hash": _hasher().hash(password)}))
     return user
 
 
@@ -126,8 +130,10 @@ def enable_user(archive: Archive, name: str) -> User:
 
 
 def _verify(stored: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
-        return _HASHER.verify(stored, password[:MAX_LENGTH + 1])
+        return _hasher().verify(stored, password[:MAX_LENGTH + 1])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

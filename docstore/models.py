@@ -18,7 +18,9 @@ def utcnow() -> datetime:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
+    """``defer_build``: a model's validator is built when first used, not when this module is
+    imported (every command imports it; most use a few of its models)."""
 
 
 class CustomerType(StrEnum):
@@ -474,7 +476,7 @@ class DisposalStatus(StrEnum):
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ListedDocument(_Record):
