@@ -147,6 +147,9 @@ def filled(backend: str, n: int, texts: Path) -> dict[str, str]:
             subprocess.run([sys.executable, "-m", "cli", *args], env=env, cwd=ROOT, check=True,
                            stdout=subprocess.DEVNULL)
         done.write_text("ok\n")
+    # a release may change the index schema: bring a kept archive's index up to date first
+    subprocess.run([sys.executable, "-m", "cli", "reindex", "--if-needed"], env=env, cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return env
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,7 +66,7 @@ def _among(modules: set[str], names: set[str]) -> set[str]:
 
 def test_help_imports_no_command_and_no_heavy_library() -> None:
     code, modules, out = _loaded(["--help"])
-    assert code == 0 and "search     Full-text search, Chinese first." in out
+    assert code == 0 and "\n  search " in out
     assert _among(modules, NEVER_AT_START) == set()
     commands = {m for m in modules if m.startswith("cli.")} - {"cli.main", "cli.lazy",
                                                                 "cli.options", "cli.failures"}
@@ -130,6 +131,6 @@ def test_every_command_of_the_table_is_listed_by_help(capsys) -> None:
     from cli.main import main
 
     assert main(["--help"]) == 0
-    rows = capsys.readouterr().out.split("Commands:\n", 1)[1].splitlines()
-    assert [row.split()[0] for row in rows if row.startswith("  ")] == sorted(COMMANDS)
+    listing = capsys.readouterr().out.split("Commands:\n", 1)[1]
+    assert re.findall(r"^  (\S+)", listing, re.MULTILINE) == sorted(COMMANDS)  # not wrapped help
     assert sorted(cli.list_commands(click.Context(cli))) == sorted(COMMANDS)
