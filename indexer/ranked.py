@@ -41,7 +41,9 @@ from .normalize import HAN, normalize
 
 CANDIDATES = 1000
 """At most this many documents are re-scored per query (the sum of the chosen features' DFs)."""
-K1, B = 0.8, 0.75
+K1, B = 0.8, 1.0
+"""BM25 parameters. B = 1 (full length normalisation): on the LawBench questions it lifted
+MRR@10 from 0.712 (B = 0.75) to 0.724 at the same Recall@10 (`python -m benchmarks.relevance`)."""
 COMMON, COMMON_FROM = 0.2, 10_000
 """Features in more than this share of the documents are not scored in an index of at least
 ``COMMON_FROM`` documents (they barely weigh, and counting them is most of the work)."""
