@@ -35,11 +35,12 @@ from typing import Any, BinaryIO
 
 from bson import Binary
 from gridfs.errors import CorruptGridFile
-from pymongo import ASCENDING, MongoClient
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
 
 from ..errors import BackendUnavailable, NotFound
+from ._mongo_client import worker_client
 
 CHUNK_SIZE = 255 * 1024  # the GridFS default
 _CHUNKS_PER_WRITE = 16  # about 4 MiB per round trip
@@ -67,8 +68,7 @@ class GridFsUploader:
 
 @functools.lru_cache(maxsize=4)
 def _uploader(uri: str, db_name: str, bucket: str) -> GridFsBlobStore:
-    client: MongoClient[dict[str, Any]] = MongoClient(uri, appname="archive-worker")
-    return GridFsBlobStore(client[db_name], bucket)
+    return GridFsBlobStore(worker_client(uri)[db_name], bucket)
 
 
 class GridFsBlobStore:

@@ -40,6 +40,7 @@ from pymongo.errors import BulkWriteError, ConnectionFailure, CursorNotFound, Du
 
 from ..records import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_table
 from ..errors import ArchiveError, BackendUnavailable, Conflict
+from ._mongo_client import TIMEOUT_MS, client_options, worker_client
 from ..models import Customer, Document, Dossier, IndexState, JournalEntry, RecordKind, User
 from ..ports import DocumentSummary
 
@@ -200,26 +201,19 @@ class MongoProbe:
     db_name: str
 
     def __call__(self, document_id: str) -> bool:
-        db = _client(self.uri)[self.db_name]
+        db = worker_client(self.uri)[self.db_name]
         return any(db[name].find_one({"_id": document_id}, {"_id": 1}) is not None
                    for name in ("documents", f"records_{RecordKind.TOMBSTONE.value}"))
-
-
-@functools.lru_cache(maxsize=4)
-def _client(uri: str) -> pymongo.MongoClient[dict[str, Any]]:
-    return pymongo.MongoClient(uri, appname="archive-worker")
 
 
 class MongoRecordStore:
     name = "mongo"
 
-    def __init__(self, uri: str, db_name: str, *, timeout_ms: int = 5000) -> None:
+    def __init__(self, uri: str, db_name: str, *, timeout_ms: int = TIMEOUT_MS) -> None:
         self.uri = uri
         self.db_name = db_name
         self.client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
-            uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
-            appname="archive",
-        )
+            uri, appname="archive", **client_options(timeout_ms))
         self.db = self.client[db_name]
         self.customers = self.db["customers"]
         self.users = self.db["users"]
