@@ -12,27 +12,6 @@ from .query import ParsedQuery
 from .snippet import make_snippet
 
 
-@dataclass(frozen=True)
-class IndexDoc:
-    document_id: str
-    customer_id: str | None
-    category: str | None
-    archive_no: str | None
-    doc_date: str | None
-    filename: str
-    title: str | None
-    text: str
-    words: str
-    chars: str
-    codes: str
-    bigrams: str
-    tf2: str
-    tf3: str
-    tf5: str
-    tf8: str
-    norm: str
-
-
 def searchable_fields(title: str | None, filename: str, metadata: Mapping[str, str],
                       text: str) -> str:
     """Title and file name are searchable too: staff often remember only those; so are the
@@ -62,6 +41,20 @@ class IndexTerms:
     tf5: str
     tf8: str
     norm: str
+
+
+@dataclass(frozen=True)
+class IndexDoc(IndexTerms):
+    """A document's terms with the fields a search filters on and shows."""
+
+    document_id: str
+    customer_id: str | None
+    category: str | None
+    archive_no: str | None
+    doc_date: str | None
+    filename: str
+    title: str | None
+    text: str
 
 
 def pack(tokens: segment.Tokens) -> IndexTerms:
@@ -95,18 +88,11 @@ def to_index_doc(doc: Document, tokens: IndexTerms | segment.Tokens | None = Non
         filename=doc.filename,
         title=doc.title,
         text=doc.text,
-        words=tokens.words,
-        chars=tokens.chars,
-        codes=tokens.codes,
-        bigrams=tokens.bigrams,
-        tf2=tokens.tf2,
-        tf3=tokens.tf3,
-        tf5=tokens.tf5,
-        tf8=tokens.tf8,
-        norm=tokens.norm,
+        **{name: getattr(tokens, name) for name in TERM_FIELDS},
     )
 
 
+TERM_FIELDS = tuple(f.name for f in fields(IndexTerms))
 INDEX_FIELDS = tuple(f.name for f in fields(IndexDoc))
 
 
