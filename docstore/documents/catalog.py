@@ -51,7 +51,8 @@ def search(archive: Archive, query: SearchQuery, *, include_archived: bool = Fal
     )
     return SearchResults(query=query.text, hits=hits, pending=pending,
                          mode=archive.index.mode(query),
-                         facets=facets(archive, query) if with_facets else None,
+                         facets=(facets(archive, query, include_archived=include_archived)
+                                 if with_facets else None),
                          stale=archive.index.stale_reason())
 
 
@@ -59,16 +60,36 @@ STAGE_NONE = "unknown"
 """The stage facet of a 档号 no dossier record holds."""
 
 
-def facets(archive: Archive, query: SearchQuery) -> dict[str, dict[str, int]]:
+def facets(archive: Archive, query: SearchQuery, *,
+           include_archived: bool = False) -> dict[str, dict[str, int]]:
     """Counts per customer, category, year and dossier stage (临时/正式/入柜…) over the
-    documents the query matches (a ranked query: over the candidates it considered)."""
+    documents the query matches, left out like the hits: without ``include_archived`` an
+    archived customer's documents count nowhere."""
     counts = archive.index.facets(query)
+    if not include_archived:
+        for customer_id in [c for c in counts.get("customer", {}) if _archived(archive, c)]:
+            one = query.model_copy(update={"customer_id": customer_id})
+            _subtract(counts, archive.index.facets(one))
     stages: dict[str, int] = {}
     for archive_no, n in counts.pop("dossier", {}).items():
         dossier = archive.store.get_dossier(archive_no)
         stage = dossier.status.value if dossier is not None else STAGE_NONE
         stages[stage] = stages.get(stage, 0) + n
     return {**counts, "stage": dict(sorted(stages.items(), key=lambda kv: (-kv[1], kv[0])))}
+
+
+def _archived(archive: Archive, customer_id: str) -> bool:
+    customer = archive.store.get_customer(customer_id)
+    return customer is not None and customer.status == CustomerStatus.ARCHIVED
+
+
+def _subtract(counts: dict[str, dict[str, int]], part: dict[str, dict[str, int]]) -> None:
+    """Take one customer's counts (asked of the index the same way) out of the whole's: the
+    engines count, the workflow only leaves out, so both backends agree."""
+    for facet, values in part.items():
+        left = {value: n - values.get(value, 0) for value, n in counts.get(facet, {}).items()}
+        counts[facet] = dict(sorted(((v, n) for v, n in left.items() if n > 0),
+                                    key=lambda kv: (-kv[1], kv[0])))
 
 
 def _active_hits(archive: Archive, query: SearchQuery) -> list[SearchHit]:

@@ -4,6 +4,7 @@ transactions and their CSV import."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -82,6 +83,7 @@ def test_apply_archives_and_hides_from_default_listings_and_search(archive, aged
     assert [h.customer_id for h in documents.search(archive, SearchQuery(text="合同")).hits] == [
         aged["active"]]
     assert archive.store.count_documents() == 5  # nothing deleted
+    _facets_leave_out_the_archived(archive, aged["old"])
 
     again = run_cleanup(archive, "3y", apply=True)  # idempotent
     assert again.customers[0].action == "already archived" and again.archived == 0
@@ -160,3 +162,16 @@ def test_customer_show_gives_the_activity_cleanup_judges_by(archive, aged) -> No
     zhang = customers.show_customer(archive, aged["active"])
     assert zhang.last_activity_at == everyone[aged["active"]]
     assert zhang.last_activity_at.year == 2025  # the transaction, not his 2012 documents
+
+
+def _facets_leave_out_the_archived(archive, archived_id: str) -> None:
+    """The counts beside the hits leave out what the hits leave out, on every facet."""
+    query = SearchQuery(text="合同", limit=100)
+    everything = documents.search(archive, query, include_archived=True, with_facets=True)
+    assert archived_id in everything.facets["customer"]
+    shown = documents.search(archive, query, with_facets=True).facets
+    active = [h for h in everything.hits if h.customer_id != archived_id]
+    assert shown["customer"] == dict(Counter(h.customer_id for h in active))
+    assert shown["category"] == dict(Counter(h.category for h in active if h.category))
+    assert shown["year"] == dict(Counter(h.doc_date[:4] for h in active if h.doc_date))
+    assert shown["category"] != everything.facets["category"]
