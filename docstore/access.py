@@ -66,9 +66,15 @@ def may(archive: Archive, permission: Permission) -> bool:
 
 def permissions(archive: Archive) -> frozenset[Permission]:
     """What the current operator may do, so a face shows only the actions that can succeed
-    (no journal entry: a question, not an attempt). The workflows still check each action."""
+    (no journal entry: a question, not an attempt). The workflows still check each action.
+    An open emergency key adds what it grants, so the GM holding it sees the lending desk."""
     user = archive.store.get_user(archive.user)
-    return frozenset() if user is None or user.disabled else ROLE_PERMISSIONS[user.role]
+    if user is None or user.disabled:
+        return frozenset()
+    granted = ROLE_PERMISSIONS[user.role]
+    if not EMERGENCY_RIGHTS <= granted and active_for(archive, archive.user) is not None:
+        return granted | EMERGENCY_RIGHTS
+    return granted
 
 
 def enabled_admins(archive: Archive) -> list[str]:

@@ -55,6 +55,8 @@ def test_gm_opens_the_emergency_key_and_every_manager_is_told(site: Site, browse
 
     gm = site.open(browser)
     site.login(gm, "总经理")
+    desk_in_menu = gm.locator("header .menu").get_by_role("link", name="借阅台")
+    expect(desk_in_menu).to_have_count(0)  # the GM does not lend
     gm.get_by_role("link", name="备用锁匙").click()
     gm.get_by_label("原因").fill("客户投诉，须立即调阅滨江花园合同原件")
     gm.get_by_label("时限").select_option("30")
@@ -64,6 +66,7 @@ def test_gm_opens_the_emergency_key_and_every_manager_is_told(site: Site, browse
     expect(row).to_contain_text("使用中")
     expect(gm.locator("#emergency-active")).to_contain_text("可查阅、下载、借出全部档案")
     site.shot(gm, "emergency-open-1280")
+    expect(desk_in_menu).to_have_count(1)  # while the key is open, the menu leads to the desk
     gm.locator("#emergency-active").get_by_role("link", name="借阅台").click()  # lend rights
     expect(gm.locator("h1")).to_contain_text("借阅台")
     gm.goto(site.url + "/emergency")
@@ -85,6 +88,7 @@ def test_gm_opens_the_emergency_key_and_every_manager_is_told(site: Site, browse
     gm.locator("#emergency-E000001").get_by_role("button", name="交回锁匙").click()
     expect(gm.locator("#emergency-E000001 [data-status]")).to_have_attribute("data-status", "closed")
     expect(gm.locator("#emergency-E000001")).to_contain_text("已关闭")
+    expect(desk_in_menu).to_have_count(0)
     assert [(e.operator, e.details["notice"]) for e in journal(site, "notice.ack")] == [
         ("王经理", "N000001")]
     assert [e.operator for e in journal(site, "emergency.close")] == ["总经理"]
