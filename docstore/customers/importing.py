@@ -14,16 +14,13 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..access import Permission, require
 from ..archive import Archive, zone
 from ..operations import Operation
-from ..crypto import PERSONAL_FIELDS
 from ..csvimport import Imported, Line, Parsed, clean_text, parse_all, parse_day, read_lines
 from ..errors import Conflict, InvalidValue
 from ..models import Customer, CustomerType
-from .register import seal
+from .register import seal, validated
 
 IMPORTED = "customer.import"
 COLUMNS = {
@@ -65,15 +62,9 @@ def _parse(archive: Archive, line: Line) -> Customer:
         raise InvalidValue("name", "", "every customer needs a name")
     day = parse_day("created_at", line.get("created_at"), today)
     created = (datetime.combine(day, time(), zone(archive)) if day else archive.clock())
-    try:
-        return Customer.model_validate({
-            "id": "C000000", **{k: v for k, v in values.items() if v is not None},
-            "type": _type(line.get("type")), "created_at": created, "updated_at": archive.clock()})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(map(str, err["loc"]))
-        shown = "(personal data)" if where in PERSONAL_FIELDS else err.get("input")
-        raise InvalidValue(where, shown, err["msg"]) from exc
+    return validated({
+        "id": "C000000", **{k: v for k, v in values.items() if v is not None},
+        "type": _type(line.get("type")), "created_at": created, "updated_at": archive.clock()})
 
 
 def _identity(customer: Customer) -> str:

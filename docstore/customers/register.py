@@ -41,7 +41,8 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
             for k, v in fields.items()}
 
 
-def _validated(data: dict[str, Any]) -> Customer:
+def validated(data: dict[str, Any]) -> Customer:
+    """``data`` as a Customer, or InvalidValue naming the field (personal values not shown)."""
     try:
         return Customer.model_validate(data)
     except ValidationError as exc:
@@ -84,7 +85,7 @@ def _shown(archive: Archive, stored: Customer) -> Customer:
 def add_customer(archive: Archive, **fields: Any) -> Customer:
     require(archive, Permission.CUSTOMER_WRITE)
     values = _checked({k: v for k, v in fields.items() if v is not None})
-    _validated({"id": "C000000", **values})  # check before taking a number
+    validated({"id": "C000000", **values})  # check before taking a number
 
     def add(entry: JournalEntry) -> Customer:
         """Under the number journaled (a resumed run reuses the interrupted run's)."""
@@ -92,7 +93,7 @@ def add_customer(archive: Archive, **fields: Any) -> Customer:
         existing = archive.store.get_customer(entry.customer_id)
         if existing is not None:  # made already by the run that was interrupted
             return existing
-        customer = _validated({"id": entry.customer_id, **values, "created_at": entry.at,
+        customer = validated({"id": entry.customer_id, **values, "created_at": entry.at,
                                "updated_at": entry.at})
         sealed = seal(archive, customer)
         archive.store.add_customer(sealed)
@@ -215,7 +216,7 @@ def update_customer(archive: Archive, customer_id: str, **fields: Any) -> Custom
         raise InvalidValue("update", sorted(fields), "nothing to change")
     with archive.store.transaction():
         current = get_customer(archive, customer_id)
-        updated = _validated({**current.model_dump(), **changes, "updated_at": archive.clock()})
+        updated = validated({**current.model_dump(), **changes, "updated_at": archive.clock()})
         sealed = seal(archive, updated)
         change(archive, Operation.CUSTOMER_UPDATE, lambda _: archive.store.update_customer(sealed),
                customer_id=customer_id, details={"fields": sorted(changes)})
