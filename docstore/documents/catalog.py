@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -39,7 +40,8 @@ def search(archive: Archive, query: SearchQuery, *, include_archived: bool = Fal
     query = query.model_copy(update={"scope": scope_of(archive)})  # inside the engine's query
     if query.fields:  # e-invoice fields: the documents they name, also inside the query
         query = query.model_copy(update={"document_ids": archive.store.document_ids_with(query.fields)})
-    hits = archive.index.search(query) if include_archived else _active_hits(archive, query)
+    archived = None if include_archived else _archived_lookup(archive)
+    hits = archive.index.search(query) if archived is None else _active_hits(archive, query, archived)
     pending = archive.store.count_documents(pending_only=True)
     unsaid = _NOT_JOURNALED | (set() if query.fields else {"fields"})
     archive.journal.record(
@@ -51,8 +53,7 @@ def search(archive: Archive, query: SearchQuery, *, include_archived: bool = Fal
     )
     return SearchResults(query=query.text, hits=hits, pending=pending,
                          mode=archive.index.mode(query),
-                         facets=(facets(archive, query, include_archived=include_archived)
-                                 if with_facets else None),
+                         facets=facets(archive, query, archived) if with_facets else None,
                          stale=archive.index.stale_reason())
 
 
@@ -60,14 +61,14 @@ STAGE_NONE = "unknown"
 """The stage facet of a 档号 no dossier record holds."""
 
 
-def facets(archive: Archive, query: SearchQuery, *,
-           include_archived: bool = False) -> dict[str, dict[str, int]]:
+def facets(archive: Archive, query: SearchQuery,
+           archived: Callable[[str | None], bool] | None = None) -> dict[str, dict[str, int]]:
     """Counts per customer, category, year and dossier stage (临时/正式/入柜…) over the
-    documents the query matches, left out like the hits: without ``include_archived`` an
-    archived customer's documents count nowhere."""
+    documents the query matches, left out like the hits: a customer ``archived`` says is
+    archived counts nowhere."""
     counts = archive.index.facets(query)
-    if not include_archived:
-        for customer_id in [c for c in counts.get("customer", {}) if _archived(archive, c)]:
+    if archived is not None:
+        for customer_id in [c for c in counts.get("customer", {}) if archived(c)]:
             one = query.model_copy(update={"customer_id": customer_id})
             _subtract(counts, archive.index.facets(one))
     stages: dict[str, int] = {}
@@ -78,9 +79,18 @@ def facets(archive: Archive, query: SearchQuery, *,
     return {**counts, "stage": dict(sorted(stages.items(), key=lambda kv: (-kv[1], kv[0])))}
 
 
-def _archived(archive: Archive, customer_id: str) -> bool:
-    customer = archive.store.get_customer(customer_id)
-    return customer is not None and customer.status == CustomerStatus.ARCHIVED
+def _archived_lookup(archive: Archive) -> Callable[[str | None], bool]:
+    """Whether a customer is archived (``archive cleanup --apply``), each read once per
+    search: the hits and their counts ask about the same customers."""
+
+    @functools.cache
+    def archived(customer_id: str | None) -> bool:
+        if customer_id is None:
+            return False
+        customer = archive.store.get_customer(customer_id)
+        return customer is not None and customer.status == CustomerStatus.ARCHIVED
+
+    return archived
 
 
 def _subtract(counts: dict[str, dict[str, int]], part: dict[str, dict[str, int]]) -> None:
@@ -92,23 +102,14 @@ def _subtract(counts: dict[str, dict[str, int]], part: dict[str, dict[str, int]]
                                     key=lambda kv: (-kv[1], kv[0])))
 
 
-def _active_hits(archive: Archive, query: SearchQuery) -> list[SearchHit]:
+def _active_hits(archive: Archive, query: SearchQuery,
+                 archived: Callable[[str | None], bool]) -> list[SearchHit]:
     """Hits whose customer is not archived, filtered after the index (the same on every
     backend); when some were left out the index is asked for more, so a page stays full."""
-    active: dict[str, bool] = {}
-
-    def shown(hit: SearchHit) -> bool:
-        if hit.customer_id is None:
-            return True
-        if hit.customer_id not in active:
-            customer = archive.store.get_customer(hit.customer_id)
-            active[hit.customer_id] = customer is None or customer.status != CustomerStatus.ARCHIVED
-        return active[hit.customer_id]
-
     asked = query
     while True:
         hits = archive.index.search(asked)
-        kept = [h for h in hits if shown(h)]
+        kept = [h for h in hits if not archived(h.customer_id)]
         if len(kept) >= query.limit or len(hits) < asked.limit or asked.limit >= 1000:
             return kept[: query.limit]
         asked = asked.model_copy(update={"limit": min(1000, asked.limit * 4)})
