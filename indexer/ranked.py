@@ -36,7 +36,7 @@ from typing import Protocol
 from docstore.models import SearchQuery
 
 from . import query as q
-from . import segment
+from . import segment, termcount
 from .normalize import HAN, normalize
 
 CANDIDATES = 1000
@@ -228,22 +228,9 @@ def rank(source: TermSource, ranked: RankedPlan, query: SearchQuery
 
 def bm25(candidates: Sequence[Candidate], weights: Sequence[tuple[str, float]]) -> list[float]:
     """Each candidate's BM25 score: term frequency = non-overlapping occurrences of the token
-    in its normalised text, length = that text's length, average length over the candidates.
-    (Counting in one joined text instead of per candidate measured no faster: the scan is
-    the work, not the calls.)"""
-    avgdl = max(1.0, sum(len(c.norm) for c in candidates) / len(candidates))
-    k1_1 = K1 + 1
-    scores = []
-    for cand in candidates:
-        text = cand.norm
-        norm = K1 * (1 - B + B * len(text) / avgdl)
-        score = 0.0
-        for token, weight in weights:
-            tf = text.count(token)
-            if tf:
-                score += weight * tf * k1_1 / (tf + norm)
-        scores.append(score)
-    return scores
+    in its normalised text (``str.count``), length = that text's length, average length over
+    the candidates. Counted for all candidates and tokens at once (``indexer.termcount``)."""
+    return termcount.bm25([c.norm for c in candidates], weights, K1, B)
 
 
 def scored_features(features: Sequence[Feature], dfs: Sequence[int], n: int
