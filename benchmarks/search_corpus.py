@@ -125,10 +125,11 @@ def elastic(n: int, es_url: str):  # type: ignore[no-untyped-def]
     in search, and FerretDB would take most of the fill time), and the seconds spent filling
     it in this run. The index stays on the server for the next run; a fill that died is
     sent again (writes are idempotent by document id)."""
-    from indexer._elastic import MAPPING, ElasticIndex, pack
+    from indexer._elastic import MAPPING, ElasticIndex, pack, pack_shown
 
     mapping = hashlib.sha256(json.dumps(MAPPING, sort_keys=True).encode()
-                             + inspect.getsource(pack).encode()).hexdigest()[:6]
+                             + inspect.getsource(pack).encode()
+                             + inspect.getsource(pack_shown).encode()).hexdigest()[:6]
     alias = f"archive-bench-search-{corpus_key(n)}-m{mapping}".lower()
     marker = cache_root() / f"{alias}.complete"
     index = ElasticIndex(es_url, alias, refresh=False)
@@ -165,7 +166,7 @@ def _bodies(n: int) -> Iterator[dict]:
     """The index documents of the benchmark corpus, read from the embedded corpus's FTS5
     rows (which hold every field Elasticsearch indexes): segmenting 100,000 documents again
     would take most of the fill."""
-    from indexer._elastic import pack
+    from indexer._elastic import pack, pack_shown
     from indexer._fts5 import _COLUMNS, _TOKEN_COLUMNS
 
     archive, _, _ = embedded(n)
@@ -177,6 +178,7 @@ def _bodies(n: int) -> Iterator[dict]:
             body = dict(zip(columns, row))
             body["codes"] = body["codes"].split()
             body["packed"] = pack(body["norm"])
+            body["shown"] = pack_shown(body)
             yield body
     finally:
         archive.close()

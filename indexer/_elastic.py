@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 import re
 import time
@@ -86,6 +87,9 @@ MAPPING: dict[str, Any] = {
         # schema 3: the same as binary doc values (see pack): ranked search reads it for
         # ~1,000 candidates without loading their stored source (the cost of ES's fetch phase)
         "packed": {"type": "binary", "doc_values": True},
+        # the display fields (_STORED) as one doc value (see pack_shown): a page of hits is
+        # read without loading and filtering each hit's whole _source (~30 KB of token streams)
+        "shown": {"type": "binary", "doc_values": True},
     },
 }
 
@@ -183,7 +187,6 @@ def search_body(parsed: q.ParsedQuery, query: SearchQuery) -> dict[str, Any]:
         "size": query.limit,
         "sort": ["_score", {"document_id": "asc"}],
         "track_scores": True,
-        "source": _STORED,
     }
 
 
@@ -191,7 +194,19 @@ def _source(doc: Document, tokens: IndexTerms | None = None) -> dict[str, Any]:
     body = as_dict(to_index_doc(doc, tokens))
     body["codes"] = body["codes"].split()
     body["packed"] = pack(body["norm"])
+    body["shown"] = pack_shown(body)
     return body
+
+
+def pack_shown(body: Mapping[str, Any]) -> str:
+    """The ``shown`` doc value: the display fields as JSON (UTF-8), base64."""
+    shown = {name: body.get(name) for name in _STORED}
+    return base64.b64encode(json.dumps(shown, ensure_ascii=False,
+                                       separators=(",", ":")).encode()).decode("ascii")
+
+
+def unpack_shown(packed: str) -> dict[str, Any]:
+    return json.loads(binascii.a2b_base64(packed))
 
 
 def pack(norm: str) -> str:
@@ -420,16 +435,17 @@ class ElasticIndex:
                 for tier in searching.tiers(self, words, query.limit):  # see tier_words
                     tiered = {"bool": {"should": [{"term": {f"tf{tier}": w}} for w in words],
                                        "minimum_should_match": 1}}
-                    found = self.es.search(index=self.alias, **{**body, "query": {"bool": {
-                        "must": every, "filter": [*filters(query), tiered]}}}
-                    )["hits"]["hits"]
+                    found = self._search_shown(**{**body, "query": {"bool": {
+                        "must": every, "filter": [*filters(query), tiered]}}})
                     if len(found) >= query.limit:
                         break
                 if len(found) < query.limit:
-                    found = self.es.search(index=self.alias, **body)["hits"]["hits"]
+                    found = self._search_shown(**body)
+                fields = self._shown(found)
             except NotFoundError:  # nothing indexed yet
                 return []
-        return [hit(h["_source"], float(h["_score"] or 0.0), parsed) for h in found]
+        return [hit(fields[h["_id"]], float(h["_score"] or 0.0), parsed) for h in found
+                if h["_id"] in fields]
 
     def facets(self, query: SearchQuery) -> dict[str, dict[str, int]]:
         """Counts over every matching document in the query's scope (ranked: see
@@ -506,8 +522,24 @@ class ElasticIndex:
                               size=len(document_ids), source=fields)
         return {h["_id"]: h["_source"] for h in resp["hits"]["hits"]}
 
+    def _search_shown(self, **body: Any) -> list[dict[str, Any]]:
+        """Hits with their ``shown`` doc value, not their _source (``_id`` is still read)."""
+        return self.es.search(index=self.alias, **body, source=False,
+                              docvalue_fields=["shown"])["hits"]["hits"]
+
+    def _shown(self, hits: Sequence[dict[str, Any]]) -> dict[str, dict]:
+        """The display fields of ``hits`` by id: their ``shown`` doc value, or their _source
+        for documents written before the mapping had it (until ``reindex --if-needed``)."""
+        found = {h["_id"]: (h.get("fields") or {}).get("shown") for h in hits}
+        older = self._sources([i for i, shown in found.items() if not shown], _STORED)
+        return {i: unpack_shown(shown[0]) if shown else older[i] for i, shown in found.items()
+                if shown or i in older}
+
     def fetch(self, document_ids: Sequence[str]) -> dict[str, dict]:
-        return self._sources(document_ids, _STORED)
+        if not document_ids:
+            return {}
+        return self._shown(self._search_shown(query={"ids": {"values": list(document_ids)}},
+                                              size=len(document_ids)))
 
     def words_of(self, document_id: str) -> str | None:
         with self._reachable():

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from docstore.errors import Conflict, NotFound
 from docstore.models import (Customer, CustomerStatus, CustomerType, Document, Dossier,
-                             DossierStatus, IndexState, JournalEntry, SearchQuery, TextSource,
-                             document_id_for)
+                             DossierStatus, IndexState, JournalEntry, SearchMode, SearchQuery,
+                             TextSource, document_id_for)
 from docstore.ports import BlobStore, IndexFailure, RecordStore, SearchIndex
 from indexer.snippet import plain
 from docstore.settings import Settings
@@ -423,3 +423,30 @@ def test_writes_during_a_rebuild_reach_the_new_index(es_index) -> None:
 def test_reads_before_any_write_find_nothing_and_create_nothing(es_index) -> None:
     assert _ids(es_index, "合同") == [] and list(es_index.document_ids()) == []
     assert es_index.layout().live == []
+
+
+def test_hits_are_read_from_doc_values_and_older_documents_from_their_source(es_index) -> None:
+    """A page of hits reads the ``shown`` doc value, not each hit's whole _source; a document
+    written before the mapping had ``shown`` (until ``reindex --if-needed``) is read from its
+    _source, for keyword and ranked (question) search alike."""
+    from indexer._elastic import _source
+
+    new = make_doc("客户要求更改合同付款方式的补充协议，付款方式改为分期。", customer_id="C000001",
+                   title="补充协议（付款方式）", doc_date=date(2026, 3, 1))
+    old = make_doc("原合同约定的付款方式为一次性付款，变更须签补充协议。", customer_id="C000002",
+                   category="合同")
+    assert es_index.index([new]) == []
+    body = _source(old)
+    del body["shown"]  # as written by the code before
+    es_index.es.index(index=es_index.alias, id=old.id, document=body, refresh=True)
+    shown = es_index.es.search(index=es_index.alias, query={"ids": {"values": [new.id]}},
+                               source=False, docvalue_fields=["shown"])["hits"]["hits"]
+    assert shown[0]["fields"]["shown"]
+    for query in (SearchQuery(text="付款方式 补充协议"),
+                  SearchQuery(text="客户要求更改合同付款方式的补充协议", mode=SearchMode.ANY)):
+        hits = {h.document_id: h for h in es_index.search(query)}
+        assert set(hits) == {new.id, old.id}
+        assert hits[new.id].title == "补充协议（付款方式）"
+        assert hits[new.id].doc_date == date(2026, 3, 1)
+        assert hits[old.id].customer_id == "C000002" and hits[old.id].category == "合同"
+        assert "付款方式" in plain(hits[old.id].snippet) and "付款方式" in plain(hits[new.id].snippet)
