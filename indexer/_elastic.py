@@ -523,14 +523,18 @@ class ElasticIndex:
         return {h["_id"]: h["_source"] for h in resp["hits"]["hits"]}
 
     def _search_shown(self, **body: Any) -> list[dict[str, Any]]:
-        """Hits with their ``shown`` doc value, not their _source (``_id`` is still read)."""
-        return self.es.search(index=self.alias, **body, source=False,
-                              docvalue_fields=["shown"])["hits"]["hits"]
+        """Hits with doc values only: ``shown`` and the id (even ``_id`` is a stored field,
+        read from the stored-fields blocks like _source)."""
+        hits = self.es.search(index=self.alias, **body, stored_fields=["_none_"],
+                              docvalue_fields=["shown", "document_id"])["hits"]["hits"]
+        for h in hits:
+            h["_id"] = h["fields"]["document_id"][0]
+        return hits
 
     def _shown(self, hits: Sequence[dict[str, Any]]) -> dict[str, dict]:
         """The display fields of ``hits`` by id: their ``shown`` doc value, or their _source
         for documents written before the mapping had it (until ``reindex --if-needed``)."""
-        found = {h["_id"]: (h.get("fields") or {}).get("shown") for h in hits}
+        found = {h["_id"]: h["fields"].get("shown") for h in hits}
         older = self._sources([i for i, shown in found.items() if not shown], _STORED)
         return {i: unpack_shown(shown[0]) if shown else older[i] for i, shown in found.items()
                 if shown or i in older}
