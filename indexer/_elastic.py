@@ -33,8 +33,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from elastic_transport import Transport, TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
+from elasticsearch.serializer import JsonSerializer
 
 from docstore.errors import ArchiveError, IndexUnavailable
 from docstore.models import Document, SearchHit, SearchMode, SearchQuery
@@ -110,10 +112,20 @@ class _CompatTransport(Transport):
         return super().perform_request(method, target, *args, **kwargs)
 
 
+class _FastLoads(JsonSerializer):
+    """Responses parsed with orjson: a ranked search's page of ~1,000 candidates is ~1.5 MB of
+    JSON, which it parses in about 60% of the standard module's time. Requests are still
+    written by the standard module (orjson refuses lone surrogates, which a text may hold)."""
+
+    def json_loads(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+
 def client(url: str, *, request_timeout: float = 30.0, max_retries: int = 1) -> Elasticsearch:
     """An Elasticsearch client for ``url`` that works against 8.x and 9.x servers."""
     return Elasticsearch(url, request_timeout=request_timeout, max_retries=max_retries,
-                         retry_on_timeout=False, transport_class=_CompatTransport)
+                         retry_on_timeout=False, transport_class=_CompatTransport,
+                         serializer=_FastLoads())
 
 
 # -- query translation (mirrors indexer._fts5._term_expr) -------------------------------------
