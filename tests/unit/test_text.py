@@ -86,3 +86,21 @@ def test_tokenize_never_fails_and_tokens_have_no_spaces(text: str) -> None:
 def test_parse_never_fails(text: str) -> None:
     for term in parse(text).terms:
         assert term.chars
+
+
+def test_nfkc_shortcut_equals_unicodedata() -> None:
+    """``normalize._nfkc`` replaces the characters NFKC maps one to one before (maybe) normalising
+    the whole text: the result must be NFKC exactly, also with combining marks, Hangul jamo,
+    multi-character expansions (㍿ ﬁ) and astral compatibility letters around."""
+    import random
+    import unicodedata
+
+    from indexer.normalize import _nfkc
+
+    rng = random.Random(7)
+    pool = ([chr(c) for c in range(0x20, 0x3400)] + [chr(c) for c in range(0xF900, 0xFFFE)]
+            + [chr(c) for c in range(0x1D400, 0x1D500)]
+            + list("客户档案，檔案：ＡＢＣ１２３。㍿ﬁ") + ["e\u0301", "\u1100\u1161", "\u0301\u0323"])
+    texts = ["合同，付款：银行转账；ＨＴ－２０２６", "已经是NFKC的文字", "Ａ\u0301"] + [
+        "".join(rng.choice(pool) for _ in range(rng.randint(1, 300))) for _ in range(3000)]
+    assert [_nfkc(t) for t in texts] == [unicodedata.normalize("NFKC", t) for t in texts]
