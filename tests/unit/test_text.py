@@ -104,3 +104,21 @@ def test_nfkc_shortcut_equals_unicodedata() -> None:
     texts = ["合同，付款：银行转账；ＨＴ－２０２６", "已经是NFKC的文字", "Ａ\u0301"] + [
         "".join(rng.choice(pool) for _ in range(rng.randint(1, 300))) for _ in range(3000)]
     assert [_nfkc(t) for t in texts] == [unicodedata.normalize("NFKC", t) for t in texts]
+
+
+def test_traditional_folding_shortcut_equals_translate() -> None:
+    """``normalize._simplified`` finds the table's characters with a pattern instead of looking
+    every character up: the same result as ``str.translate``, astral characters included."""
+    import random
+
+    from indexer.normalize import _simplified, t2s_table
+
+    table = t2s_table()
+    astral = [chr(c) for c in table if c >= 0x10000][:20]
+    assert astral and _simplified(astral[0] + "檔案") == table[ord(astral[0])] + "档案"
+    rng = random.Random(11)
+    pool = [chr(c) for c in table][:3000] + list("客户档案，发票ＡＢ１ abc") + astral
+    texts = ["檔案與發票", "简体文字没有繁体"] + [
+        "".join(rng.choice(pool) for _ in range(rng.randint(1, 200))) for _ in range(2000)]
+    assert [_simplified(t) for t in texts] == [t.translate(table) for t in texts]
+    assert _simplified("檔案與發票") == "档案与发票"
