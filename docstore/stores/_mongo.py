@@ -41,6 +41,7 @@ from pymongo.errors import BulkWriteError, ConnectionFailure, CursorNotFound, Du
 from ..records import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_table
 from ..errors import ArchiveError, BackendUnavailable, Conflict
 from ._mongo_client import TIMEOUT_MS, client_options, worker_client
+from ._mongo_tail import HEAD, JournalTail
 from ..models import Customer, Document, Dossier, IndexState, JournalEntry, RecordKind, User
 from ..ports import DocumentSummary
 
@@ -222,6 +223,8 @@ class MongoRecordStore:
         self.journal = self.db["journal"]
         self.sequences = self.db["sequences"]
         self.texts = self.db["document_texts"]
+        self.tail = JournalTail(self.journal, self.db[HEAD])
+        """Where the journal ends, without sorting it (``_mongo_tail``)."""
         self.pending = self.db["pending_index"]
         """Outbox of documents not yet indexed, keyed by ``_id``, and the one truth of a
         document's index state (a document is pending while it has a marker here; the record's
@@ -556,22 +559,30 @@ class MongoRecordStore:
     # -- journal ---------------------------------------------------------------------------
     @_reachable
     def append_journal(self, entry: JournalEntry) -> None:
+        raw = to_bson(entry)
         try:
-            self.journal.insert_one(to_bson(entry))
+            self.journal.insert_one(raw)
         except DuplicateKeyError as exc:
+            self.tail.conflicted()
             raise Conflict(f"journal entry {entry.seq} exists") from exc
+        self.tail.advance(raw)
 
     @_reachable
     def append_journal_block(self, entries: Sequence[JournalEntry]) -> int:
         """One ordered ``insert_many``: it stops at the first taken ``seq``."""
         if not entries:
             return 0
+        raws = [to_bson(e) for e in entries]
         try:
-            self.journal.insert_many([to_bson(e) for e in entries], ordered=True)
+            self.journal.insert_many(raws, ordered=True)
+            appended = len(raws)
         except BulkWriteError as exc:
             _only_duplicates(exc)
-            return int(exc.details.get("nInserted", 0))
-        return len(entries)
+            self.tail.conflicted()
+            appended = int(exc.details.get("nInserted", 0))
+        if appended:
+            self.tail.advance(raws[appended - 1])
+        return appended
 
     @_reachable
     def journal_entry(self, seq: int) -> JournalEntry | None:
@@ -580,7 +591,9 @@ class MongoRecordStore:
 
     @_reachable
     def last_journal_entry(self) -> JournalEntry | None:
-        raw = next(iter(self.journal.find().sort("_id", DESCENDING).limit(1)), None)
+        """From the copy kept in ``journal_head`` (``_mongo_tail``): it may lag after a
+        writer died mid-append, until the next append finds out."""
+        raw = self.tail.last()
         return journal_from_bson(raw) if raw else None
 
     @_reachable
@@ -679,8 +692,8 @@ class MongoRecordStore:
         for kind in self._record_kinds():
             for raw in self._resumable(self._records(kind), {}):
                 yield record_table(kind), raw["_id"], json.loads(raw["data"])
-        last = self.last_journal_entry()
-        for raw in self._resumable(self.journal, {"_id": {"$lte": last.seq if last else 0}}):
+        last = self.tail.last(exact=True)
+        for raw in self._resumable(self.journal, {"_id": {"$lte": last["_id"] if last else 0}}):
             yield JOURNAL, str(raw["_id"]), journal_from_bson(raw).model_dump(mode="json")
 
     @_reachable
@@ -716,7 +729,8 @@ class MongoRecordStore:
 
     @_reachable
     def clear(self) -> None:
-        for name in ("users", "customers", "dossiers", "documents", "journal", "document_texts",
-                     "pending_index", *(f"records_{k}" for k in self._record_kinds())):
+        for name in ("users", "customers", "dossiers", "documents", "journal", HEAD,
+                     "document_texts", "pending_index",
+                     *(f"records_{k}" for k in self._record_kinds())):
             self.db.drop_collection(name)
         self._create_indexes()
