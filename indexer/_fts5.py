@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 
 from docstore.models import Document, SearchHit, SearchMode, SearchQuery
 from docstore.ports import IndexFailure
@@ -321,6 +321,10 @@ class Fts5Index:
                     batch.clear()
             self._write(to_index_doc(d) for d in batch)
         return []
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Rows are visible when their transaction commits: nothing to defer."""
+        return nullcontext()
 
     def close(self) -> None:
         pass

@@ -7,7 +7,8 @@ results are reported only after it is committed: what a run printed is stored.
 
 What a group commit writes, in this order (so a crash anywhere is repaired by a rerun):
 
-1. the blobs not yet stored (a worker moves its staged copy into a blob folder itself);
+1. the blobs not yet stored, together (``BlobStore.put_many``; a worker moves its staged copy
+   into a blob folder, or uploads a big file, itself);
 2. the records, ``pending`` — on the embedded store everything from here to 4 is one SQLite
    transaction: all or nothing;
 3. one journal block: the entries of the documents actually added, with consecutive sequence
@@ -27,8 +28,9 @@ On MongoDB (no transactions) a kill between 2 and 3, or 3 and 4, leaves records 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..archive import Archive
 from ..models import Document, IndexState, IngestResult, IngestStatus
@@ -87,8 +89,7 @@ def commit(archive: Archive, items: Sequence[Pending]) -> list[Document]:
     todo = [i for i in items if i.doc is not None]
     if not todo:
         return []
-    for item in todo:
-        _put_blobs(archive, item)
+    archive.blobs.put_many([blob for item in todo for blob in _blobs(item)])
     later: list[Document] = []
     with archive.store.transaction():
         for depth in sorted({i.depth for i in todo}, reverse=True):
@@ -142,14 +143,15 @@ def stored_meanwhile(archive: Archive, items: Sequence[Pending],
     return [d for d in found if d is not None and d.index_state is IndexState.PENDING]
 
 
-def _put_blobs(archive: Archive, item: Pending) -> None:
+def _blobs(item: Pending) -> Iterator[tuple[str, Path]]:
+    """The item's files still to store (hash, path), each hashed as it was written."""
     prepared, doc = item.prepared, item.doc
     assert prepared is not None and doc is not None
-    if not prepared.blob_stored:  # our own staging copy, hashed as written
-        archive.blobs.put(prepared.sha256, prepared.staged, verified=True)
+    if not prepared.blob_stored:  # our own staging copy
+        yield prepared.sha256, prepared.staged
     extraction = prepared.extraction
     if extraction is not None and extraction.searchable_pdf is not None and doc.searchable_sha256:
-        archive.blobs.put(doc.searchable_sha256, extraction.searchable_pdf, verified=True)
+        yield doc.searchable_sha256, extraction.searchable_pdf
 
 
 def discard(items: Sequence[Pending]) -> None:

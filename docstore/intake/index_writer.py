@@ -97,6 +97,16 @@ class IndexWriter:
             raise failure
 
     def _loop(self) -> None:
+        """Documents are made visible to searches once, when the run ends (``writing``)."""
+        try:
+            with self.archive.index.writing():
+                self._drain()
+        except IndexUnavailable as exc:  # the final refresh
+            self.error = self.error or exc.message
+        except BaseException as exc:
+            self._failure = self._failure or exc
+
+    def _drain(self) -> None:
         while (batch := self._queue.get()) is not None:
             if self.error is not None or self._failure is not None:
                 continue  # left pending; the queue is drained so the coordinator never blocks

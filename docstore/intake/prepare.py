@@ -139,7 +139,8 @@ def prepare(extractor: Extractor, segmenter: Segmenter | None,
                       if extraction.searchable_pdf is not None else None)
         # a container's blob waits for the coordinator: whether it is stored at all depends
         # on its members (nesting and size limits)
-        moved = blobs is not None and not extraction.parts
+        # and a small file is stored with its group (``BlobStore.min_bytes``)
+        moved = blobs is not None and not extraction.parts and size >= blobs.min_bytes
         if moved:
             blobs.put(sha256, staged, verified=True)
     except BaseException:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -44,6 +44,12 @@ from ._mongo_client import worker_client
 
 CHUNK_SIZE = 255 * 1024  # the GridFS default
 _CHUNKS_PER_WRITE = 16  # about 4 MiB per round trip
+BATCH_BELOW = 4 * CHUNK_SIZE
+"""Files smaller than this (most office files, every text) are not uploaded by an ingest
+worker, three round trips each, but with the rest of their group by ``put_many``: on the test
+server those round trips were most of a worker's time for a small file."""
+_BATCH_BYTES = 16 << 20
+"""Bytes of chunks ``put_many`` reads and sends in one go."""
 _DUPLICATE = 11000
 STAGE = ".new"
 """Suffix of the files id a ``replace`` stages the new form under; never listed."""
@@ -61,6 +67,7 @@ class GridFsUploader:
     uri: str
     db_name: str
     bucket: str = "fs"
+    min_bytes: int = BATCH_BELOW
 
     def put(self, sha256: str, source: Path, *, verified: bool = False) -> None:
         _uploader(self.uri, self.db_name, self.bucket).put(sha256, source, verified=verified)
@@ -73,6 +80,7 @@ def _uploader(uri: str, db_name: str, bucket: str) -> GridFsBlobStore:
 
 class GridFsBlobStore:
     name = "gridfs"
+    min_bytes = BATCH_BELOW
 
     def __init__(self, db: Database[dict[str, Any]], bucket: str = "fs", *,
                  uri: str | None = None) -> None:
@@ -123,12 +131,66 @@ class GridFsBlobStore:
             if clashed:  # leftovers of an earlier attempt: make sure every chunk is ours
                 self._repair_chunks(sha256, source, count, now)
             try:
-                self.files.insert_one({
-                    "_id": sha256, "filename": sha256, "length": length, "chunkSize": CHUNK_SIZE,
-                    "uploadDate": now, "metadata": {"sha256": sha256},
-                })
+                self.files.insert_one(self._file(sha256, length, now))
             except DuplicateKeyError:
                 pass  # a concurrent writer completed the same content first
+
+    def put_many(self, files: Sequence[tuple[str, Path]]) -> None:
+        """``put`` each (verified), a batch of files in two round trips: every chunk, then
+        every files document. The same order and the same idempotence as ``put``: a files
+        document goes in only after all its chunks, a chunk already there is a file stored
+        before (nothing to do) or a crashed attempt's (repaired as ``put`` repairs it)."""
+        with self._reachable():
+            self._ensure_indexes()
+            batch: list[tuple[str, Path, int]] = []
+            size = 0
+            for sha256, source in dict(files).items():
+                length = source.stat().st_size
+                if length >= _BATCH_BYTES:
+                    self.put(sha256, source, verified=True)
+                    continue
+                if size + length > _BATCH_BYTES:
+                    self._put_batch(batch)
+                    batch, size = [], 0
+                batch.append((sha256, source, length))
+                size += length
+            self._put_batch(batch)
+
+    def _put_batch(self, files: list[tuple[str, Path, int]]) -> None:
+        if not files:
+            return
+        now = datetime.now(timezone.utc)
+        chunks: list[dict[str, Any]] = []
+        for sha256, source, _ in files:
+            chunks += [self._chunk(sha256, n, data, now) for n, data in _read_chunks(source)]
+        clashed = self._insert_new_chunks(chunks)
+        for sha256, source, length in files:
+            if sha256 in clashed and not self.exists(sha256):
+                self._repair_chunks(sha256, source, -(-length // CHUNK_SIZE), now)
+        try:
+            self.files.insert_many([self._file(sha256, length, now)
+                                    for sha256, _, length in files], ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != _DUPLICATE for e in exc.details.get("writeErrors", [])):
+                raise  # a duplicate is the same content, stored by someone else first
+
+    def _insert_new_chunks(self, docs: list[dict[str, Any]]) -> set[str]:
+        """Insert unordered; the files some of whose chunks were there already."""
+        if not docs:
+            return set()
+        try:
+            self.chunks.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != _DUPLICATE for e in errors):
+                raise
+            return {docs[e["index"]]["files_id"] for e in errors}
+        return set()
+
+    @staticmethod
+    def _file(sha256: str, length: int, now: datetime) -> dict[str, Any]:
+        return {"_id": sha256, "filename": sha256, "length": length, "chunkSize": CHUNK_SIZE,
+                "uploadDate": now, "metadata": {"sha256": sha256}}
 
     @staticmethod
     def _chunk(sha256: str, n: int, data: bytes, now: datetime) -> dict[str, Any]:
@@ -138,16 +200,7 @@ class GridFsBlobStore:
     def _insert_chunks(self, docs: list[dict[str, Any]]) -> bool:
         """Insert; True when some chunks were there already (identical content by construction
         when written here; a foreign writer's chunk is checked by ``_repair_chunks``)."""
-        if not docs:
-            return False
-        try:
-            self.chunks.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != _DUPLICATE for e in errors):
-                raise
-            return True
-        return False
+        return bool(self._insert_new_chunks(docs))
 
     def _repair_chunks(self, sha256: str, source: Path, count: int, now: datetime) -> None:
         """Chunk ``n`` must exist under our ``_id`` with our bytes; a chunk left by another
