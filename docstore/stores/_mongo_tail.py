@@ -13,6 +13,12 @@ the copy, or one that appended earlier copied later than another. A lagging tail
 costs nothing wrong: the next append meets a taken ``seq`` (unique) and conflicts, after which
 this store reads the tail the exact way once and puts the copy right. Where the exact tail
 matters (a backup's cut of the journal), ``last(exact=True)`` sorts.
+
+The first read of each store (each process) is exact too: the copy cannot know of entries
+deleted behind its back, and a journal cut short must stay cut short where it was cut (the
+next entry takes the first missing number, and ``log verify`` names the deletion against the
+signed head) instead of leaving a gap after it. So a long run (an ingest, the web server)
+sorts once, not once per group or command; a one-command process gains nothing here.
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ class JournalTail:
     def __init__(self, journal: Any, head: Any) -> None:
         self.journal = journal
         self.head = head
-        self._doubt = False
-        """An append here met a taken number: the copy may lag, read the tail exactly."""
+        self._doubt = True
+        """Read the tail exactly next time: the first time, and after an append here met a
+        taken number (the copy lags)."""
 
     def last(self, *, exact: bool = False) -> Raw | None:
         """The last entry's raw document (None: the journal is empty)."""
