@@ -231,10 +231,6 @@ def pack(norm: str) -> str:
     return base64.b64encode(norm.encode("utf-16-le")).decode("ascii")
 
 
-def unpack(packed: str) -> str:
-    return binascii.a2b_base64(packed).decode("utf-16-le")
-
-
 @dataclass(frozen=True)
 class Layout:
     """The concrete indices behind the alias right now."""
@@ -563,8 +559,8 @@ class ElasticIndex:
         found = {h["sort"][0]: (h.get("fields") or {}).get("packed") for h in hits}
         unpacked = [i for i, packed in found.items() if not packed]
         norms = {i: f.get("norm") or "" for i, f in self._sources(unpacked, ["norm"]).items()}
-        return [ranked.Candidate(i, unpack(packed[0]) if packed else norms.get(i, ""))
-                for i, packed in found.items()]
+        return [ranked.Candidate(i, utf16=binascii.a2b_base64(packed[0])) if packed else
+                ranked.Candidate(i, norms.get(i, "")) for i, packed in found.items()]
 
     def _sources(self, document_ids: Sequence[str], fields: list[str]) -> dict[str, dict]:
         if not document_ids:

@@ -78,11 +78,29 @@ class RankedPlan:
     """The query's words, normalised: matched bigrams are shown as the runs they cover."""
 
 
-@dataclass(frozen=True)
 class Candidate:
-    document_id: str
-    norm: str
-    """The normalised text: term frequencies are counted in it, its length is the document's."""
+    """A document to score and its normalised text: term frequencies are counted in it, its
+    length is the document's. A backend may give the text as UTF-16LE bytes (``utf16``, as
+    Elasticsearch keeps it): it is counted so, and decoded only if read (the top hits)."""
+
+    __slots__ = ("document_id", "_norm", "utf16")
+
+    def __init__(self, document_id: str, norm: str | None = None, *,
+                 utf16: bytes | None = None) -> None:
+        self.document_id = document_id
+        self._norm = norm if norm is not None or utf16 is not None else ""
+        self.utf16 = utf16
+
+    @property
+    def norm(self) -> str:
+        if self._norm is None:
+            self._norm = self.utf16.decode("utf-16-le")  # type: ignore[union-attr]
+        return self._norm
+
+    @property
+    def text(self) -> termcount.Text:
+        """What is counted: the bytes when given, else the text."""
+        return self.utf16 if self.utf16 is not None else self.norm
 
 
 @dataclass(frozen=True)
@@ -219,10 +237,11 @@ def rank(source: TermSource, ranked: RankedPlan, query: SearchQuery
     weights = [(f.text, _idf(n, df) * f.weight)
                for f, df in scored_features([p[3] for p in present], [p[0] for p in present], n)]
     scores = bm25(candidates, weights)
-    found = sorted((-round(score, 6), cand.document_id, cand.norm)
-                   for score, cand in zip(scores, candidates))
-    top = [Ranked(doc_id, -score, _shown([t for t, _ in weights if t in text], ranked.text))
-           for score, doc_id, text in found[: query.limit]]
+    found = sorted((-round(score, 6), cand.document_id, i)
+                   for i, (score, cand) in enumerate(zip(scores, candidates)))
+    top = [Ranked(doc_id, -score, _shown([t for t, _ in weights if t in candidates[i].norm],
+                                         ranked.text))
+           for score, doc_id, i in found[: query.limit]]
     return top, candidates
 
 
@@ -230,7 +249,7 @@ def bm25(candidates: Sequence[Candidate], weights: Sequence[tuple[str, float]]) 
     """Each candidate's BM25 score: term frequency = non-overlapping occurrences of the token
     in its normalised text (``str.count``), length = that text's length, average length over
     the candidates. Counted for all candidates and tokens at once (``indexer.termcount``)."""
-    return termcount.bm25([c.norm for c in candidates], weights, K1, B)
+    return termcount.bm25([c.text for c in candidates], weights, K1, B)
 
 
 def scored_features(features: Sequence[Feature], dfs: Sequence[int], n: int

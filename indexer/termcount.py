@@ -17,6 +17,7 @@ units match only at whole characters; the texts are separated by a unit no token
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,7 +25,56 @@ _SEPARATOR = 0
 """The code unit between two texts (U+0000): a token holding it is counted by ``str.count``."""
 
 
-def counts(texts: Sequence[str], tokens: Sequence[str]) -> np.ndarray:
+Text = str | bytes
+"""A text, or its UTF-16LE encoding (as Elasticsearch keeps it: counted without decoding)."""
+
+
+@dataclass(frozen=True)
+class _Joined:
+    padded: np.ndarray
+    """Every text's code units, each text followed by a separator, then more separators (a
+    token's later units can be read past the last text)."""
+    units: np.ndarray
+    """``padded`` without the trailing separators."""
+    starts: np.ndarray
+    """Where each text starts in ``units``."""
+    lengths: list[int]
+    """Each text's length in characters (``len``)."""
+
+
+def _join(texts: Sequence[Text], longest: int) -> _Joined:
+    """Raises ``UnicodeEncodeError`` for a text with a lone surrogate."""
+    tail = longest + 1
+    if all(isinstance(t, str) for t in texts):
+        padded = np.frombuffer(("\0".join(texts) + "\0" * tail).encode("utf-16-le"),  # type: ignore[arg-type]
+                               dtype=np.uint16)
+        units = padded[:len(padded) - tail]
+        lengths = list(map(len, texts))
+        # a start counted in characters, which are code units unless a text has characters
+        # beyond the BMP (two units each): then it is the unit of that many non-trailing units
+        starts = np.concatenate(([0], np.cumsum(np.array(lengths, dtype=np.int64) + 1)[:-1]))
+        trailing = (units & 0xFC00) == 0xDC00
+        if trailing.any():
+            starts = np.append(np.flatnonzero(~trailing), len(units))[starts]
+        return _Joined(padded, units, starts, lengths)
+    blobs = [t if isinstance(t, bytes) else t.encode("utf-16-le") for t in texts]
+    padded = np.frombuffer(b"\0\0".join(blobs) + b"\0\0" * tail, dtype=np.uint16)
+    units = padded[:len(padded) - tail]
+    sizes = np.fromiter((len(b) // 2 for b in blobs), dtype=np.int64, count=len(blobs))
+    starts = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
+    trailing = (units & 0xFC00) == 0xDC00
+    if trailing.any():  # characters beyond the BMP: two units, one character
+        before = np.concatenate(([0], np.cumsum(trailing)))
+        sizes = sizes - (before[starts + sizes] - before[starts])
+    return _Joined(padded, units, starts, sizes.tolist())
+
+
+def _str(text: Text) -> str:
+    return text if isinstance(text, str) else text.decode("utf-16-le")
+
+
+def counts(texts: Sequence[Text], tokens: Sequence[str],
+           joined: _Joined | None = None) -> np.ndarray:
     """``out[i, j] == texts[i].count(tokens[j])`` (non-overlapping occurrences), as int64."""
     n = len(texts)
     out = np.zeros((n, len(tokens)), dtype=np.int64)
@@ -32,20 +82,16 @@ def counts(texts: Sequence[str], tokens: Sequence[str]) -> np.ndarray:
         return out
     try:
         coded = [np.frombuffer(t.encode("utf-16-le"), dtype=np.uint16) for t in tokens]
-        longest = max(len(code) for code in coded)
-        # trailing separators: a token's later units can be read past the last text
-        padded = np.frombuffer(("\0".join(texts) + "\0" * (longest + 1)).encode("utf-16-le"),
-                               dtype=np.uint16)
+        joined = joined or _join(texts, max(len(code) for code in coded))
     except UnicodeEncodeError:  # a lone surrogate (undecodable input kept as is)
-        out[:, :] = [[text.count(token) for token in tokens] for text in texts]
+        out[:, :] = [[_str(text).count(token) for token in tokens] for text in texts]
         return out
-    units = padded[:len(padded) - longest - 1]
-    starts = _starts(units, texts)
+    padded, units, starts = joined.padded, joined.units, joined.starts
 
     pairs: dict[int, list[int]] = {}  # first two units → tokens starting with them
     for j, (token, code) in enumerate(zip(tokens, coded)):
         if not len(code) or _SEPARATOR in code:
-            out[:, j] = [text.count(token) for text in texts]
+            out[:, j] = [_str(text).count(token) for text in texts]
         elif len(code) == 1:
             out[:, j] = _per_text(np.flatnonzero(units == code[0]), starts, n)
         else:
@@ -75,18 +121,6 @@ def counts(texts: Sequence[str], tokens: Sequence[str]) -> np.ndarray:
     return out
 
 
-def _starts(units: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-    """Where each text starts in ``units``: after the previous texts and one separator each,
-    counted in code points, which are code units unless a text has characters beyond the
-    BMP (two units each: then the start is the unit of that many non-trailing units)."""
-    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    trailing = (units & 0xFC00) == 0xDC00
-    if trailing.any():
-        starts = np.append(np.flatnonzero(~trailing), len(units))[starts]
-    return starts
-
-
 def _per_text(places: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(np.searchsorted(starts, places, side="right") - 1, minlength=n)
 
@@ -107,17 +141,22 @@ def _without_overlaps(places: np.ndarray, size: int) -> np.ndarray:
     return np.array(kept, dtype=np.int64)
 
 
-def bm25(texts: Sequence[str], weights: Sequence[tuple[str, float]], k1: float,
+def bm25(texts: Sequence[Text], weights: Sequence[tuple[str, float]], k1: float,
          b: float) -> list[float]:
     """BM25 of each text: the same floating-point operations, in the same order, as the plain
     loop ``score += weight * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(text) / avgdl))``
     over ``weights`` (skipping tf = 0), so scores are identical to the last bit."""
     if not texts:
         return []
-    lengths = [len(t) for t in texts]
+    tokens = [token for token, _ in weights]
+    try:
+        joined = _join(texts, max((len(t.encode("utf-16-le")) // 2 for t in tokens), default=0))
+    except UnicodeEncodeError:
+        joined = None
+    lengths = joined.lengths if joined else [len(_str(t)) for t in texts]
     avgdl = max(1.0, sum(lengths) / len(texts))
     norm = k1 * (1 - b + b * np.array(lengths, dtype=np.float64) / avgdl)
-    tfs = counts(texts, [token for token, _ in weights]).astype(np.float64)
+    tfs = counts(texts, tokens, joined).astype(np.float64)
     k1_1 = k1 + 1
     scores = np.zeros(len(texts), dtype=np.float64)
     term = np.empty(len(texts), dtype=np.float64)

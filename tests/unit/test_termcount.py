@@ -70,7 +70,25 @@ def test_a_lone_surrogate_is_counted_too() -> None:
        st.lists(st.text(alphabet="企业名称哈2\x00𠀀", min_size=1, max_size=4), min_size=1,
                 max_size=6))
 def test_any_texts_and_tokens(texts: list[str], tokens: list[str]) -> None:
+    as_bytes = [t.encode("utf-16-le") for t in texts]
+    assert termcount.counts(as_bytes, tokens).tolist() == \
+        [[text.count(token) for token in tokens] for text in texts]
     assert termcount.counts(texts, tokens).tolist() == \
         [[text.count(token) for token in tokens] for text in texts]
     weights = [(token, 1.25) for token in tokens]
     assert termcount.bm25(texts, weights, K1, B) == plain_bm25(texts, weights)
+    assert termcount.bm25(as_bytes, weights, K1, B) == plain_bm25(texts, weights)
+
+
+def test_texts_given_as_utf16_bytes_count_and_score_the_same() -> None:
+    """Elasticsearch hands candidates over as UTF-16LE bytes, never decoded for counting."""
+    as_bytes = [t.encode("utf-16-le") for t in TEXTS]
+    mixed = [b if i % 2 else t for i, (t, b) in enumerate(zip(TEXTS, as_bytes))]
+    expected = [[text.count(token) for token in TOKENS] for text in TEXTS]
+    assert termcount.counts(as_bytes, TOKENS).tolist() == expected
+    assert termcount.counts(mixed, TOKENS).tolist() == expected
+    weights = [(token, 0.5 + i) for i, token in enumerate(TOKENS) if token]
+    assert termcount.bm25(as_bytes, weights, K1, B) == plain_bm25(TEXTS, weights)
+    candidates = [ranked.Candidate(str(i), utf16=b) for i, b in enumerate(as_bytes)]
+    assert ranked.bm25(candidates, weights) == plain_bm25(TEXTS, weights)
+    assert [c.norm for c in candidates] == TEXTS
