@@ -55,6 +55,21 @@ def normalize(text: str) -> str:
     return _HAN_GAP_LINES.sub("", text)
 
 
+PLAIN_FIRST = 100_000
+"""Characters normalised the plain way (unicodedata, str.translate) before the patterns below
+are built: building them costs ~30 ms, about what the plain way costs on this much text, so a
+one-off command (a search showing ten snippets) never pays for them and a long run (ingest,
+the web server) soon does."""
+_plain_left = PLAIN_FIRST
+
+
+def _patterns_pay(text: str) -> bool:
+    global _plain_left
+    if _plain_left > 0:
+        _plain_left -= len(text)
+    return _plain_left <= 0
+
+
 @lru_cache(maxsize=1)
 def _compat_singles() -> tuple[re.Pattern[str], dict[str, str]]:
     """The characters of the BMP that NFKC maps to one other character (full-width ，：Ａ１,
@@ -91,7 +106,7 @@ def _simplified(text: str) -> str:
     """``text.translate(t2s_table())``, faster: translate looks every character up in the
     table (~0.2 µs each), the pattern of the table's characters finds the few a text has.
     Text with characters beyond the BMP (rare) is translated."""
-    if _ASTRAL.search(text):
+    if not _patterns_pay(text) or _ASTRAL.search(text):
         return text.translate(t2s_table())
     table = t2s_table()
     return _traditional().sub(lambda m: table[ord(m.group())], text)
@@ -105,6 +120,8 @@ def _nfkc(text: str) -> str:
     character, so NFKC(replaced) = NFKC(text), which is ``replaced`` when that is NFKC."""
     if unicodedata.is_normalized("NFKC", text):
         return text
+    if not _patterns_pay(text):
+        return unicodedata.normalize("NFKC", text)
     pattern, singles = _compat_singles()
     replaced = pattern.sub(lambda m: singles[m.group()], text)
     return replaced if unicodedata.is_normalized("NFKC", replaced) \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -88,7 +90,7 @@ def test_parse_never_fails(text: str) -> None:
         assert term.chars
 
 
-def test_nfkc_shortcut_equals_unicodedata() -> None:
+def test_nfkc_shortcut_equals_unicodedata(monkeypatch) -> None:
     """``normalize._nfkc`` replaces the characters NFKC maps one to one before (maybe) normalising
     the whole text: the result must be NFKC exactly, also with combining marks, Hangul jamo,
     multi-character expansions (㍿ ﬁ) and astral compatibility letters around."""
@@ -97,6 +99,7 @@ def test_nfkc_shortcut_equals_unicodedata() -> None:
 
     from indexer.normalize import _nfkc
 
+    monkeypatch.setattr(importlib.import_module("indexer.normalize"), "_plain_left", 0)
     rng = random.Random(7)
     pool = ([chr(c) for c in range(0x20, 0x3400)] + [chr(c) for c in range(0xF900, 0xFFFE)]
             + [chr(c) for c in range(0x1D400, 0x1D500)]
@@ -106,13 +109,14 @@ def test_nfkc_shortcut_equals_unicodedata() -> None:
     assert [_nfkc(t) for t in texts] == [unicodedata.normalize("NFKC", t) for t in texts]
 
 
-def test_traditional_folding_shortcut_equals_translate() -> None:
+def test_traditional_folding_shortcut_equals_translate(monkeypatch) -> None:
     """``normalize._simplified`` finds the table's characters with a pattern instead of looking
     every character up: the same result as ``str.translate``, astral characters included."""
     import random
 
     from indexer.normalize import _simplified, t2s_table
 
+    monkeypatch.setattr(importlib.import_module("indexer.normalize"), "_plain_left", 0)
     table = t2s_table()
     astral = [chr(c) for c in table if c >= 0x10000][:20]
     assert astral and _simplified(astral[0] + "檔案") == table[ord(astral[0])] + "档案"
@@ -122,3 +126,20 @@ def test_traditional_folding_shortcut_equals_translate() -> None:
         "".join(rng.choice(pool) for _ in range(rng.randint(1, 200))) for _ in range(2000)]
     assert [_simplified(t) for t in texts] == [t.translate(table) for t in texts]
     assert _simplified("檔案與發票") == "档案与发票"
+
+
+def test_the_lookup_patterns_are_built_only_once_they_pay(monkeypatch) -> None:
+    """A one-off search (ten snippets) normalises the plain way; a long run builds the
+    patterns (~30 ms) once it has normalised ``PLAIN_FIRST`` characters — with equal results."""
+    module = importlib.import_module("indexer.normalize")
+    monkeypatch.setattr(module, "_plain_left", module.PLAIN_FIRST)
+    module._compat_singles.cache_clear()
+    module._traditional.cache_clear()
+    text = "檔案：客户张伟的采购合同，付款方式：银行转账。" * 30
+    first = [normalize(text) for _ in range(10)]
+    assert module._compat_singles.cache_info().currsize == 0
+    assert module._traditional.cache_info().currsize == 0
+    later = [normalize(text) for _ in range(module.PLAIN_FIRST // len(text) + 1)]
+    assert module._compat_singles.cache_info().currsize == 1
+    assert module._traditional.cache_info().currsize == 1
+    assert set(first) == set(later) == {normalize_with_map(text)[0]}
