@@ -3,7 +3,7 @@ and OCR retries.
 
 The front door of this area: cli/ and other areas import from here, not from its modules."""
 
-from .ingest import IngestOptions, Ingestor, dossier_add_options
+from .ingest import IngestOptions, Ingestor, dossier_add_options, worker_pool
 from .batch import Batch
 from .workers import default_jobs
 from .reocr import retry_ocr
@@ -13,5 +13,5 @@ from .receipt import new_batch_id
 
 __all__ = [
     "Batch", "IngestOptions", "Ingestor", "ManifestError", "default_jobs",
-    "dossier_add_options", "new_batch_id", "read_manifest", "retry_ocr", "walk",
+    "dossier_add_options", "new_batch_id", "read_manifest", "retry_ocr", "walk", "worker_pool",
 ]

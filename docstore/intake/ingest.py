@@ -22,7 +22,7 @@ import logging
 import shutil
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
@@ -90,6 +90,14 @@ class IngestSummary:
 
     def count(self, result: IngestResult) -> None:
         setattr(self, result.status.value, getattr(self, result.status.value) + 1)
+
+
+def worker_pool(archive: Archive, jobs: int) -> ExtractionPool:
+    """``jobs`` workers preparing files for ``archive`` (not started until ``start`` or the
+    first file)."""
+    return ExtractionPool(partial(prepare, archive.extractor, archive.segmenter,
+                                  archive.store.content_probe(), archive.blobs.for_workers()),
+                          jobs)
 
 
 def check_archive_no(archive_no: str) -> str:
@@ -162,6 +170,10 @@ class Ingestor:
     _writer: IndexWriter | None = None
     _outbox: deque[Pending] = field(default_factory=deque)
     """Every file's outcome in reporting order; reported from the front once it has one."""
+    workers: ExtractionPool | None = None
+    """Workers started before the run (``worker_pool``), left running after it: a face that
+    ingests again and again, or a benchmark, pays for starting them once. By default each run
+    starts ``jobs`` workers of its own."""
 
     def run(self, paths: Iterable[Path]) -> Iterator[IngestResult]:
         """Ingest files and folders, all with this run's options."""
@@ -173,9 +185,8 @@ class Ingestor:
         """Ingest files each with its own options (a manifest), in order, ``jobs`` at a time."""
         require(self.archive, Permission.INGEST)
         archive = self.archive
-        work = partial(prepare, archive.extractor, archive.segmenter,
-                       archive.store.content_probe(), archive.blobs.for_workers())
-        pool = ExtractionPool(work, self.jobs)
+        pool = self.workers or worker_pool(archive, self.jobs)
+        inline_before = pool.inline_cpu
         self._writer = writer = IndexWriter(archive)
         inflight: deque[_Work] = deque()
         pending = Group()
@@ -183,7 +194,7 @@ class Ingestor:
         try:
             for found, options in items:
                 inflight.append(self._begin(found, options, pool))
-                while inflight and (len(inflight) > 4 * self.jobs or _ready(inflight[0])):
+                while inflight and (len(inflight) > 4 * pool.jobs or _ready(inflight[0], pool)):
                     yield from self._take(inflight.popleft(), pool, pending)
                 if pending.due:
                     yield from self._commit(pending)
@@ -192,13 +203,18 @@ class Ingestor:
             yield from self._commit(pending)
             finished = True
         finally:
-            self.summary.inline_cpu += pool.inline_cpu
-            pool.close()
+            self.summary.inline_cpu += pool.inline_cpu - inline_before
+            if self.workers is None:
+                pool.close()
+            else:
+                pool.drain()
             # the caller stopped early or a commit failed: leave no staging files
             discard([*pending.take(), *self._outbox])
             self._outbox.clear()
             for work in inflight:
-                if work.future is not None and work.future.done() and not work.future.exception():
+                future = work.future
+                if future is not None and future.done() and not future.cancelled() \
+                        and not future.exception():
                     discard_prepared(work.future.result())
             if finished:
                 self._index_later(at_least=1)
@@ -219,9 +235,8 @@ class Ingestor:
     def _take(self, work: _Work, pool: ExtractionPool, pending: Group) -> Iterator[IngestResult]:
         """Settle the head of the line; commit first if waiting for it would keep the group's
         results back longer than a group may wait."""
-        if work.future is not None and not work.future.done() and pending.items:
-            wait([work.future], timeout=pending.time_left())
-            if not work.future.done():
+        if work.future is not None and not pool.done(work.future) and pending.items:
+            if not pool.wait(work.future, timeout=pending.time_left()):
                 yield from self._commit(pending)
         yield from self._settle(work, pool, pending)
         if pending.due:
@@ -336,7 +351,7 @@ class Ingestor:
         assert prepared.extraction is not None
         parent_id = document_id_for(prepared.sha256)
         parts = prepared.extraction.parts
-        window = 2 * max(1, self.jobs)
+        window = 2 * pool.jobs
         for start in range(0, len(parts), window):
             started = [self._begin_part(container, part, pool)
                        for part in parts[start:start + window]]
@@ -487,8 +502,8 @@ def _discard_parts(extraction: Extraction) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _ready(work: _Work) -> bool:
-    return work.future is None or work.future.done()
+def _ready(work: _Work, pool: ExtractionPool) -> bool:
+    return work.future is None or pool.done(work.future)
 
 
 def _failed(path: Path, error: BadInput) -> IngestResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docstore.intake import IngestOptions, Ingestor
+from docstore.intake import IngestOptions, Ingestor, worker_pool
 from docstore.demo import write_pdf
 from tests.faults.crashing_extractor import CrashingExtractor
 
@@ -37,3 +37,25 @@ def test_a_worker_that_dies_fails_only_its_file(archive, tmp_path: Path) -> None
     assert by_name["004-crash.txt"].status == "failed"
     assert "crashed" in by_name["004-crash.txt"].error
     assert sum(r.status == "added" for r in results) == 8
+
+
+def test_workers_started_before_a_run_take_every_file_and_serve_the_next_run(
+        archive, tmp_path: Path) -> None:
+    first, second = _batch(tmp_path / "a", 6), _batch(tmp_path / "b", 6)
+    for path in second:  # other bytes than the first run's files
+        path.write_bytes(path.read_bytes() + b"\n%% second run\n")
+    (tmp_path / "b" / "003-broken.pdf").write_bytes(b"%PDF-1.4 broken")
+    pool = worker_pool(archive, 2)
+    pool.start(wait=True)
+    try:
+        ingestor = Ingestor(archive, IngestOptions(), jobs=2, workers=pool)
+        assert [r.status.value for r in ingestor.run(first)] == ["added"] * 6
+        assert ingestor.summary.inline_cpu == 0.0 and ingestor.summary.worker_cpu > 0
+        again = Ingestor(archive, IngestOptions(), jobs=2, workers=pool).run([tmp_path / "b"])
+        statuses = {r.filename: r.status.value for r in again}
+        assert statuses.pop("003-broken.pdf") == "failed"
+        assert set(statuses.values()) == {"added"}
+    finally:
+        pool.close()
+    assert archive.store.count_documents() == 12 and not list(archive.work_dir.iterdir())
+    assert len(second) == 6
