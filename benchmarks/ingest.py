@@ -4,16 +4,26 @@
     python -m benchmarks.ingest --jobs 2 --texts 500 --pdfs 0 --backends embedded,mongo
 
 For every backend, corpus and job count it prints files/s and pages/s, the speed-up over
-``--jobs 1``, and where the CPU goes, per file: the coordinator's (this process:
-``time.process_time``, all its threads, minus the per-file work it did inline and minus its
-index writer thread), the index writer's (that thread's ``time.thread_time``) and a worker's
-(each worker task measures its own ``time.thread_time`` and reports it with the file's
-result). Worker ÷ coordinator is the ceiling: how many busy workers one coordinator can feed
-before it becomes the bottleneck; worker ÷ index writer, how many the index keeps up with (it
-runs beside the coordinator; behind it, documents are pending until it catches up). The
-bare-pypdf single-process baseline is measured in the same run, and with ``--backends
+``--jobs 1``, and where the CPU goes, per file:
+
+- W, a worker's: each task measures its own ``time.thread_time`` and reports it with the
+  file's result (with ``--jobs 1`` the work runs inline, in the coordinator's thread);
+- C, all the rest of this process (``time.process_time``), split into the coordinator's thread
+  (``time.thread_time``, minus any work it did inline), the index writer's thread (its own
+  ``time.thread_time``) and any other thread (pool start-up);
+- the ceilings they imply: W ÷ coordinator, how many busy workers one coordinator can feed;
+  W ÷ index writer, how many the index keeps up with (behind it, documents stay pending until
+  it catches up); and 2W ÷ (W + C), the speed-up two jobs can reach over one on two cores
+  when C shares the cores with the workers.
+
+Both runs of a comparison measure the same thing: the same files (cached, read once before so
+the page cache is warm), a fresh archive each, the workers started and a few other files
+ingested before the clock starts (the start-up, most of a second for the fork server's imports,
+is printed on its own: with 200 small files it would otherwise be a third of a two-job run).
+The bare-pypdf single-process baseline is measured in the same run, and with ``--backends
 embedded,mongo`` each mongo figure is also given as a ratio to embedded, plus the time of a
-``search`` from the command line on each (a fresh process each time, as a user runs it). Servers come from ``ARCHIVE_TEST_MONGO_URI`` / ``ARCHIVE_TEST_ES_URL``.
+``search`` from the command line on each (a fresh process each time, as a user runs it).
+Servers come from ``ARCHIVE_TEST_MONGO_URI`` / ``ARCHIVE_TEST_ES_URL``.
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ from pathlib import Path
 
 from cli.wiring import open_archive
 from docstore.documents import search
-from docstore.intake import IngestOptions, Ingestor
+from docstore.intake import IngestOptions, Ingestor, worker_pool
 from docstore.models import SearchQuery
 from docstore.settings import Backend, Settings
 
@@ -55,21 +65,34 @@ class Corpus:
 class Run:
     seconds: float
     coordinator_cpu: float
+    """The coordinator's thread, less the per-file work it did inline."""
     worker_cpu: float
     index_cpu: float
+    other_cpu: float
+    """This process's other threads."""
     files: int
+    start_seconds: float
+    """Starting the workers (before the clock)."""
+
+    @property
+    def rest_cpu(self) -> float:
+        """C: everything but the per-file work."""
+        return self.coordinator_cpu + self.index_cpu + self.other_cpu
 
 
+WARM_UP = 8
+"""Files ingested before the clock starts (other texts than the measured ones)."""
 CACHE = Path.home() / ".cache" / "archive-bench" / "ingest"
 """Generated PDFs are kept here between runs (same seed, same files)."""
 
 
-def make_pdfs(root: Path, n: int, pages: int) -> Corpus:
-    """``n`` PDFs of ``pages`` pages, made once and cached in ``CACHE``."""
-    folder = CACHE / f"pdfs-{pages}p-{n}"
+def make_pdfs(root: Path, n: int, pages: int, kind: str = "pdfs") -> Corpus:
+    """``n`` PDFs of ``pages`` pages, made once and cached in ``CACHE`` (``kind`` "warm": other
+    texts, for the warm-up)."""
+    folder = CACHE / f"{kind}-{pages}p-{n}"
     if not folder.is_dir():
-        rng = random.Random(pages)
-        building = root / f"pdfs-{pages}p"
+        rng = random.Random(pages if kind == "pdfs" else 1000 + pages)
+        building = root / f"{kind}-{pages}p"
         building.mkdir()
         for i in range(n):
             _write_pdf_pages(building / f"合同-{i:05d}.pdf", rng, pages)
@@ -114,22 +137,29 @@ def _env(settings: Settings) -> dict[str, str]:
             "ARCHIVE_ES_INDEX": settings.es_index}
 
 
-def ingest(settings: Settings, corpus: Corpus, jobs: int) -> Run:
+def ingest(settings: Settings, corpus: Corpus, warm_up: Corpus, jobs: int) -> Run:
     subprocess.run([sys.executable, "-m", "cli", "init"], env=_env(settings), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     archive = open_archive(settings)
+    pool = worker_pool(archive, jobs)
     try:
         search(archive, SearchQuery(text="预热"))  # jieba's dictionary loaded outside the timing
-        ingestor = Ingestor(archive, IngestOptions(), jobs=jobs)
-        cpu0, t0 = time.process_time(), time.perf_counter()
+        t0 = time.perf_counter()
+        pool.start(wait=True)
+        start_seconds = time.perf_counter() - t0
+        list(Ingestor(archive, IngestOptions(), jobs=jobs, workers=pool).run([warm_up.folder]))
+        ingestor = Ingestor(archive, IngestOptions(), jobs=jobs, workers=pool)
+        cpu0, thread0, t0 = time.process_time(), time.thread_time(), time.perf_counter()
         results = list(ingestor.run([corpus.folder]))
-        seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        seconds = time.perf_counter() - t0
+        cpu, thread = time.process_time() - cpu0, time.thread_time() - thread0
         added = sum(r.status == "added" for r in results)
         assert added == corpus.files, f"{added} of {corpus.files} added"
         s = ingestor.summary
-        return Run(seconds, cpu - s.inline_cpu - s.index_cpu, s.worker_cpu, s.index_cpu,
-                   corpus.files)
+        return Run(seconds, thread - s.inline_cpu, s.worker_cpu, s.index_cpu,
+                   cpu - thread - s.index_cpu, corpus.files, start_seconds)
     finally:
+        pool.close()
         archive.close()
 
 
@@ -147,15 +177,19 @@ def cli_search(settings: Settings, rounds: int = 5) -> float:
 
 def report(corpus: Corpus, backend: str, jobs: int, run: Run, base: Run | None,
            embedded: Run | None) -> None:
-    coord = run.coordinator_cpu / run.files * 1000
-    index = run.index_cpu / run.files * 1000
-    worker = run.worker_cpu / run.files * 1000
-    ceiling = worker / coord if coord > 0 else float("inf")
+    def ms(cpu: float) -> float:
+        return cpu / run.files * 1000
+
+    coord, index, other = ms(run.coordinator_cpu), ms(run.index_cpu), ms(run.other_cpu)
+    worker, rest = ms(run.worker_cpu), ms(run.rest_cpu)
+    ceiling = worker / (coord + other) if coord + other > 0 else float("inf")
     keeps_up = worker / index if index > 0 else float("inf")
-    line = (f"  {backend:8s} --jobs {jobs:<2d} {run.seconds:7.2f}s {run.files / run.seconds:7.1f} "
-            f"files/s {corpus.pages / run.seconds:7.1f} pages/s | CPU per file: coordinator "
-            f"{coord:5.2f} ms, index writer {index:5.2f} ms, worker {worker:6.2f} ms | ceiling "
-            f"{ceiling:5.1f} workers, index keeps up with {keeps_up:5.1f}")
+    line = (f"  {backend:8s} --jobs {jobs:<2d} {run.seconds:6.2f}s {run.files / run.seconds:6.1f} "
+            f"files/s {corpus.pages / run.seconds:6.1f} pages/s (workers started in "
+            f"{run.start_seconds:4.2f}s before) | CPU per file: W worker {worker:6.2f} ms, "
+            f"C {rest:5.2f} ms = coordinator {coord:5.2f} + index writer {index:5.2f} + other "
+            f"threads {other:4.2f} | ceilings: coordinator {ceiling:5.1f} workers, index "
+            f"{keeps_up:5.1f}, 2 cores 2W/(W+C) {2 * worker / (worker + rest):4.2f}×")
     if base is not None and base is not run:
         line += f" | speed-up {base.seconds / run.seconds:4.2f}×"
     if embedded is not None:
@@ -163,7 +197,8 @@ def report(corpus: Corpus, backend: str, jobs: int, run: Run, base: Run | None,
     print(line, flush=True)
 
 
-def bench(root: Path, corpus: Corpus, backends: list[str], jobs_list: list[int]) -> None:
+def bench(root: Path, corpus: Corpus, warm_up: Corpus, backends: list[str],
+          jobs_list: list[int]) -> None:
     print(f"{corpus.name}:", flush=True)
     if corpus.folder.name.startswith("pdfs"):
         bare = bare_pypdf(corpus)
@@ -176,7 +211,7 @@ def bench(root: Path, corpus: Corpus, backends: list[str], jobs_list: list[int])
             tag = f"bench{os.getpid()}{int(time.time() * 1000) % 10**8}"
             settings = settings_for(backend, root / f"{corpus.folder.name}-{backend}-{jobs}", tag)
             try:
-                run = ingest(settings, corpus, jobs)
+                run = ingest(settings, corpus, warm_up, jobs)
                 base = base or run
                 if backend == "embedded":
                     embedded[jobs] = run
@@ -212,8 +247,9 @@ def main() -> None:
         corpora = [make_pdfs(root, args.pdfs, p) for p in args.pages] if args.pdfs else []
         if args.texts:
             corpora.append(make_texts(root, args.texts))
+        warm_up = make_pdfs(root, WARM_UP, 1, kind="warm")
         for corpus in corpora:
-            bench(root, corpus, backends, args.jobs)
+            bench(root, corpus, warm_up, backends, args.jobs)
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
     finally:
         if not args.keep:
