@@ -59,6 +59,10 @@ _BOOST_CODES = 10.0
 _UNAVAILABLE_STATUS = {429, 502, 503, 504}
 _CHUNK_BYTES = 20 * 1024 * 1024
 _STREAM_VERSION, _LIVE_VERSION = 1, 2  # see ElasticIndex._write
+DOC_VALUES = "packed shown"
+"""The doc values search reads, kept in the index's ``_meta``: an index made before one of
+them (an older mapping gets the field, not its documents' values) is stale, so that
+``archive reindex --if-needed`` rebuilds it. Only Elasticsearch's layout: FTS5 is not rebuilt."""
 
 MAPPING: dict[str, Any] = {
     "dynamic": "strict",
@@ -295,7 +299,7 @@ class ElasticIndex:
             # stream cannot bring a deleted document back (see _write)
             settings={"number_of_shards": 1, "number_of_replicas": self.replicas,
                       "gc_deletes": "10m"},
-            mappings={**MAPPING, "_meta": meta.current()},
+            mappings={**MAPPING, "_meta": {**meta.current(), "doc_values": DOC_VALUES}},
             aliases={self.alias: {}} if with_alias else None,
         )
         self.es.cluster.health(index=name, wait_for_status="yellow", timeout="30s")
@@ -329,7 +333,12 @@ class ElasticIndex:
         return searching.mode(query)
 
     def stale_reason(self) -> str | None:
-        return meta.stale_reason(self.metadata())
+        stored = self.metadata()
+        reason = meta.stale_reason(stored)
+        if reason is None and stored and stored.get("doc_values") != DOC_VALUES:
+            return ("the search index was built without the doc values hits are read from "
+                    f"({DOC_VALUES}): its documents are read from their stored source, slower")
+        return reason
 
     def metadata(self) -> dict[str, str] | None:
         """What the live index was built with (its mapping's ``_meta``); None before the
