@@ -50,22 +50,20 @@ def _join(texts: Sequence[Text], longest: int) -> _Joined:
                                dtype=np.uint16)
         units = padded[:len(padded) - tail]
         lengths = list(map(len, texts))
-        # a start counted in characters, which are code units unless a text has characters
-        # beyond the BMP (two units each): then it is the unit of that many non-trailing units
         starts = np.concatenate(([0], np.cumsum(np.array(lengths, dtype=np.int64) + 1)[:-1]))
-        trailing = (units & 0xFC00) == 0xDC00
-        if trailing.any():
-            starts = np.append(np.flatnonzero(~trailing), len(units))[starts]
+        trailing = np.flatnonzero((units & 0xFC00) == 0xDC00)
+        if len(trailing):  # characters beyond the BMP take two units: starts move by those before
+            wide = trailing - 1 - np.arange(len(trailing))  # each one's index in characters
+            starts = starts + np.searchsorted(wide, starts)
         return _Joined(padded, units, starts, lengths)
     blobs = [t if isinstance(t, bytes) else t.encode("utf-16-le") for t in texts]
     padded = np.frombuffer(b"\0\0".join(blobs) + b"\0\0" * tail, dtype=np.uint16)
     units = padded[:len(padded) - tail]
-    sizes = np.fromiter((len(b) // 2 for b in blobs), dtype=np.int64, count=len(blobs))
+    sizes = np.array(list(map(len, blobs)), dtype=np.int64) >> 1
     starts = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
-    trailing = (units & 0xFC00) == 0xDC00
-    if trailing.any():  # characters beyond the BMP: two units, one character
-        before = np.concatenate(([0], np.cumsum(trailing)))
-        sizes = sizes - (before[starts + sizes] - before[starts])
+    trailing = np.flatnonzero((units & 0xFC00) == 0xDC00)
+    if len(trailing):  # characters beyond the BMP: two units, one character
+        sizes = sizes - _per_text(trailing, starts, len(blobs))
     return _Joined(padded, units, starts, sizes.tolist())
 
 
