@@ -426,9 +426,9 @@ def test_reads_before_any_write_find_nothing_and_create_nothing(es_index) -> Non
 
 
 def test_hits_are_read_from_doc_values_and_older_documents_from_their_source(es_index) -> None:
-    """A page of hits reads the ``shown`` doc value, not each hit's whole _source; a document
-    written before the mapping had ``shown`` (until ``reindex --if-needed``) is read from its
-    _source, for keyword and ranked (question) search alike."""
+    """A page of hits reads the ``shown`` doc value, not each hit's whole _source, and ranked
+    search the ``packed`` one; a document written before the mapping had them (until
+    ``reindex --if-needed``) is read from its _source, for keyword and ranked search alike."""
     from indexer._elastic import _source
 
     new = make_doc("客户要求更改合同付款方式的补充协议，付款方式改为分期。", customer_id="C000001",
@@ -437,7 +437,7 @@ def test_hits_are_read_from_doc_values_and_older_documents_from_their_source(es_
                    category="合同")
     assert es_index.index([new]) == []
     body = _source(old)
-    del body["shown"]  # as written by the code before
+    del body["shown"], body["packed"]  # as written by the code before either
     es_index.es.index(index=es_index.alias, id=old.id, document=body, refresh=True)
     shown = es_index.es.search(index=es_index.alias, query={"ids": {"values": [new.id]}},
                                source=False, docvalue_fields=["shown"])["hits"]["hits"]
