@@ -4,7 +4,7 @@ do, never a Python exception name (issue 14). ``-v`` still shows the traceback."
 from __future__ import annotations
 
 import errno
-import sqlite3
+import sys
 
 from docstore.errors import display_path
 
@@ -13,7 +13,8 @@ FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 def describe(exc: BaseException, data_dir: str | None) -> str:
     where = f" ({data_dir})" if data_dir else ""
-    if isinstance(exc, sqlite3.DatabaseError):
+    sqlite3 = sys.modules.get("sqlite3")  # loaded if the failure can be one of its errors
+    if sqlite3 is not None and isinstance(exc, sqlite3.DatabaseError):
         text = str(exc)
         if "full" in text or "disk I/O" in text:
             return (f"the archive database{where} could not be written: the disk is full or "

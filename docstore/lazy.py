@@ -12,7 +12,8 @@ attachment sealing it needs lives in ``docstore.security`` beside the key rotati
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from importlib import import_module
 from typing import Any
 
@@ -35,3 +36,24 @@ def lazy_exports(package: str, exports: Mapping[str, Iterable[str]]) -> Callable
 def exported(exports: Mapping[str, Iterable[str]]) -> list[str]:
     """``__all__`` of a lazy front door."""
     return sorted(name for names in exports.values() for name in names)
+
+
+@contextmanager
+def without_optional(*names: str) -> Iterator[None]:
+    """Import a library as if the optional packages ``names`` were not installed: a library
+    that tries them (``try: import requests except ImportError``) skips what it would only
+    offer through them. Names already imported are left alone, and afterwards the packages
+    import normally again for anyone who asks.
+
+    Used for the Elasticsearch client, which imports ``requests`` for an HTTP node we never
+    use (it talks through urllib3) and ``opentelemetry`` for tracing we do not enable: ~40 ms
+    of every command on the distributed backend."""
+    hidden = [name for name in names if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # the import system's "absent"
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]

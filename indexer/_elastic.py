@@ -35,11 +35,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from elastic_transport import Transport, TransportError
-from elasticsearch import ApiError, Elasticsearch, NotFoundError
-from elasticsearch.serializer import JsonSerializer
 
 from docstore.errors import ArchiveError, IndexUnavailable
+from docstore.lazy import without_optional
+
+with without_optional("requests", "opentelemetry"):  # nodes and tracing we do not use
+    from elastic_transport import Transport, TransportError
+    from elasticsearch import ApiError, Elasticsearch, NotFoundError
+    from elasticsearch.serializer import JsonSerializer
+
 from docstore.models import Document, SearchHit, SearchMode, SearchQuery
 from docstore.ports import IndexFailure
 

@@ -35,11 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from ..crypto import KeyRing
+from ..crypto import KeyRing, aesgcm
 from ..errors import BadInput, Reason
 from ..ports import BlobStore
 from .segments import SegmentReader, SegmentWriter, counter_nonce
@@ -76,6 +72,9 @@ class BlobHeader:
 
 
 def blob_key(secret: bytes, sha256: str) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=bytes.fromhex(sha256),
                 info=b"archive-blob v1").derive(secret)
 
@@ -129,7 +128,7 @@ class EncryptedBlobStore:
             if header is None:
                 stream.seek(0)
                 return stream
-            aead = AESGCM(blob_key(self._secret(sha256, header.key_id), sha256))
+            aead = aesgcm()(blob_key(self._secret(sha256, header.key_id), sha256))
         except BaseException:
             stream.close()
             raise
@@ -203,7 +202,7 @@ class EncryptedBlobStore:
                 digest = _write_header(out, header)
                 key = blob_key(self.ring.keys[header.key_id], sha256)
                 plain, seen = hashlib.sha256(), 0
-                with SegmentWriter(out, AESGCM(key), digest, SEGMENT, counter_nonce) as writer:
+                with SegmentWriter(out, aesgcm()(key), digest, SEGMENT, counter_nonce) as writer:
                     while data := src.read(SEGMENT):
                         plain.update(data)
                         seen += len(data)

@@ -17,10 +17,10 @@ import io
 import secrets
 import struct
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+if TYPE_CHECKING:  # the callers make the cipher: importing cryptography waits until then
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 LENGTH = struct.Struct(">I")
 NONCE = 12
@@ -150,6 +150,8 @@ class SegmentReader(io.RawIOBase):
                 self._final = index
         final = index == self._final
         nonce, sealed = frame
+        from cryptography.exceptions import InvalidTag  # loaded already: the cipher is made
+
         try:
             plain = self._aead.decrypt(nonce, sealed, aad(self._digest, index, final))
         except InvalidTag as exc:

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from bson import Binary
-from gridfs.errors import CorruptGridFile
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
@@ -53,6 +52,14 @@ _BATCH_BYTES = 16 << 20
 _DUPLICATE = 11000
 STAGE = ".new"
 """Suffix of the files id a ``replace`` stages the new form under; never listed."""
+
+
+def _corrupt(message: str) -> Exception:
+    """GridFS's own error for a damaged file; imported when one is met, since importing
+    ``gridfs`` loads its asyncio variant too (~50 ms on every command that opens the archive)."""
+    from gridfs.errors import CorruptGridFile
+
+    return CorruptGridFile(message)
 
 
 def chunk_id(sha256: str, n: int) -> str:
@@ -289,7 +296,7 @@ class GridFsBlobStore:
             if doc is None:  # written by another GridFS tool: look it up the standard way
                 doc = self.chunks.find_one({"files_id": sha256, "n": n}, {"data": 1})
         if doc is None:
-            raise CorruptGridFile(f"attachment {sha256}: chunk {n} is missing")
+            raise _corrupt(f"attachment {sha256}: chunk {n} is missing")
         return bytes(doc["data"])
 
     def exists(self, sha256: str) -> bool:
@@ -374,7 +381,7 @@ class GridFsReader(io.RawIOBase):
             data = self._store._read_chunk(self.sha256, n)
             expected = min(self._chunk_size, self.length - n * self._chunk_size)
             if len(data) != expected:
-                raise CorruptGridFile(f"attachment {self.sha256}: chunk {n} has {len(data)} "
+                raise _corrupt(f"attachment {self.sha256}: chunk {n} has {len(data)} "
                                       f"bytes, expected {expected}")
             self._cached = (n, data)
         part = self._cached[1][offset : offset + len(buffer)]

@@ -36,9 +36,19 @@ NEVER_IN_SEARCH = {"pymongo", "elasticsearch", "reportlab", "pypdf", "pypdfium2"
                    "indexer.formats.ofd", "indexer.formats.mail", "indexer.formats.archives",
                    "indexer.ocr",
                    "docstore.customers", "docstore.loans", "docstore.intake",
-                   "docstore.analytics", "docstore.disposal", "docstore.backup"}
+                   "docstore.analytics", "docstore.disposal", "docstore.backup",
+                   "cryptography", "gridfs"}
 """An embedded search needs none of these: no server driver, no extractor, no web, no other
-area's workflows (rjieba, pydantic, sqlite3 and rich for the output it does need)."""
+area's workflows, no cipher (it decrypts no personal data; ``cryptography`` is loaded when a
+value or an attachment is sealed or opened) (rjieba, pydantic, sqlite3 and rich for the output
+it does need)."""
+
+NEVER_IN_MONGO_SEARCH = NEVER_IN_SEARCH - {"pymongo", "elasticsearch", "asyncio"} | {
+    "requests", "sqlite3", "indexer._fts5", "docstore.stores._sqlite"}
+"""A search on MongoDB + Elasticsearch needs their two drivers (which load asyncio themselves)
+but not GridFS (attachments are not read; ``gridfs`` loads its asyncio variant, ~50 ms), nor
+``requests`` (the Elasticsearch client talks through urllib3; its requests node costs ~40 ms to
+import), nor the embedded backend."""
 
 PROBE = """
 import json, sys
@@ -84,6 +94,21 @@ def test_search_loads_its_command_only_and_no_server_driver(run, tmp_path: Path)
     assert "rich" not in modules  # --json prints no table
     assert {m for m in modules if m.startswith("cli.")} >= {"cli.documents", "cli.wiring"}
     assert "cli.customers" not in modules and "cli.intake" not in modules
+
+
+@pytest.mark.parametrize("backend", ["mongo"])
+def test_a_mongo_search_loads_no_gridfs_no_cipher_no_embedded_backend(settings) -> None:
+    from tests.helpers import proven_env
+
+    env = {"ARCHIVE_BACKEND": "mongo", "ARCHIVE_MONGO_URI": settings.mongo_uri,
+           "ARCHIVE_MONGO_DB": settings.mongo_db, "ARCHIVE_ES_URL": settings.es_url,
+           "ARCHIVE_ES_INDEX": settings.es_index, "ARCHIVE_USER": settings.user,
+           "ARCHIVE_DATA_DIR": str(settings.data_dir), "ARCHIVE_KEY_FILE": str(settings.key_file),
+           **proven_env(settings)}
+    code, modules, out = _loaded(["--json", "search", "施工合同"], env)
+    assert code == 0 and json.loads(out) == []
+    assert _among(modules, NEVER_IN_MONGO_SEARCH) == set()
+    assert {"pymongo", "elasticsearch"} <= modules
 
 
 def test_the_table_names_real_commands_with_their_own_summary() -> None:
