@@ -4,6 +4,7 @@ exceptions become exit codes (0 ok, 1 failed, 2 usage, 3 permission denied)."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
@@ -148,8 +149,15 @@ def cli(ctx: click.Context, data_dir: str | None, backend: str | None, user: str
                          verbose=verbose, overrides=overrides)
 
 
+NO_PYDANTIC_PLUGINS = ("PYDANTIC_DISABLE_PLUGINS", "__all__")
+"""The archive uses no pydantic plugins; without this, pydantic looks for them on a process's
+first validation by reading every installed package's entry points (~25 ms of each command).
+Set ``PYDANTIC_DISABLE_PLUGINS`` to something else (even empty) to have them looked for."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the command, turn exceptions into exit codes and one line."""
+    os.environ.setdefault(*NO_PYDANTIC_PLUGINS)
     verbose = any(a in ("-v", "-vv", "--verbose") for a in (argv or sys.argv[1:]))
     json_output = "--json" in (argv or sys.argv[1:])
     try:

@@ -20,17 +20,15 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .errors import NotInitialised, UsageError
 
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-
-def aesgcm() -> type[AESGCM]:
-    """``cryptography`` is imported when a key is made or a value sealed or opened, not when
-    the archive opens (~15 ms on every command, most of which never touch personal data)."""
+def aesgcm() -> Any:
+    """The ``AESGCM`` class. ``cryptography`` is imported when a key is made or a value sealed
+    or opened, not when the archive opens (~15 ms on every command, most of which never touch
+    personal data)."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     return AESGCM

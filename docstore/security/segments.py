@@ -17,10 +17,15 @@ import io
 import secrets
 import struct
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
-if TYPE_CHECKING:  # the callers make the cipher: importing cryptography waits until then
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+class Aead(Protocol):
+    """What the segments need of ``AESGCM`` (made by the callers: importing ``cryptography``
+    waits until a cipher is needed)."""
+
+    def encrypt(self, nonce: bytes, data: bytes, associated_data: bytes | None) -> bytes: ...
+    def decrypt(self, nonce: bytes, data: bytes, associated_data: bytes | None) -> bytes: ...
 
 LENGTH = struct.Struct(">I")
 NONCE = 12
@@ -50,7 +55,7 @@ class SegmentWriter(io.RawIOBase):
     """A writable stream sealing what it is given into segments written to ``out``.
     ``close`` seals the last segment; it leaves ``out`` open."""
 
-    def __init__(self, out: BinaryIO, aead: AESGCM, header_digest: bytes, size: int,
+    def __init__(self, out: BinaryIO, aead: Aead, header_digest: bytes, size: int,
                  nonce: Nonce = random_nonce) -> None:
         self._out = out
         self._aead = aead
@@ -90,7 +95,7 @@ class SegmentReader(io.RawIOBase):
     first one). With ``length``, it is seekable and ``raw`` must be too. A failed tag or a short
     file raises ``damaged(index, what)``. ``close`` closes ``raw``."""
 
-    def __init__(self, raw: BinaryIO, aead: AESGCM, header_digest: bytes, size: int,
+    def __init__(self, raw: BinaryIO, aead: Aead, header_digest: bytes, size: int,
                  damaged: Damaged, *, length: int | None = None) -> None:
         self._raw = raw
         self._aead = aead
