@@ -55,7 +55,14 @@ def words(norm: str) -> list[str]:
 
 
 def query_words(norm: str) -> list[str]:
-    """Precise-mode words of a normalised query term (each is in the index's search-mode set)."""
+    """Precise-mode words of a normalised query term (each is in the index's search-mode set).
+
+    A term that is one run of ASCII letters and digits (``2026``, ``ht20260042``, ``pdf``) is
+    its own only word, which is what jieba returns for it (tests/unit/test_segment_words.py
+    checks that against rjieba): such a query does not wait ~100 ms for jieba to build its
+    dictionary."""
+    if norm.isascii() and norm.isalnum():
+        return [norm]
     return [t for t in (w.strip() for w in _jieba().cut(norm, True)) if _is_token(t)]
 
 

@@ -101,6 +101,20 @@ def test_search_loads_its_command_only_and_no_server_driver(run, tmp_path: Path)
     assert "cli.customers" not in modules and "cli.intake" not in modules
 
 
+def test_a_search_for_numbers_or_latin_words_builds_no_segmenter_dictionary(run, tmp_path):
+    """jieba's dictionary (~100 ms to build) is loaded only when a query has Chinese to cut."""
+    run("--json", "customer", "add", "--name", "杭州华建科技有限公司", "--type", "company")
+    env = {"ARCHIVE_DATA_DIR": str(tmp_path / "data"), "ARCHIVE_USER": "内勤-王芳",
+           "ARCHIVE_KEY_FILE": str(tmp_path / "keys" / "archive.key"),
+           "ARCHIVE_PASSWORD": TEST_PASSWORD}
+    for query in (["2026"], ["HT20260042", "pdf"], ["NQ-2026-HT-0042"]):
+        code, modules, out = _loaded(["--json", "search", *query], env)
+        assert code == 0 and json.loads(out) == []
+        assert "rjieba" not in modules, query
+    code, modules, _ = _loaded(["--json", "search", "合同"], env)
+    assert code == 0 and "rjieba" in modules
+
+
 @pytest.mark.parametrize("backend", ["mongo"])
 def test_a_mongo_search_loads_no_gridfs_no_cipher_no_embedded_backend(settings) -> None:
     from tests.helpers import proven_env
