@@ -14,6 +14,7 @@ import click
 
 from docstore.settings import Settings, load_settings
 
+from .plain import PlainConsole, wants_rich
 from .render import jsonable
 
 if TYPE_CHECKING:
@@ -40,7 +41,14 @@ class AppContext:
 
     @cached_property
     def out(self) -> Console:
-        """Results for people (rich, imported when first printed: --json never loads it)."""
+        """Results for people (rich, imported when first printed: --json never loads it; to a
+        pipe or a file, lines of text are written without it, ``cli.plain``)."""
+        if not wants_rich(sys.stdout):
+            return PlainConsole(rich=self._rich_out)  # type: ignore[return-value]
+        return self._rich_out()
+
+    @staticmethod
+    def _rich_out() -> Console:
         from rich.console import Console
 
         width = None if sys.stdout.isatty() else PIPE_WIDTH
@@ -50,6 +58,12 @@ class AppContext:
     def err(self) -> Console:
         """Messages are never hard-wrapped: a path or an id stays on one line for logs and
         grep."""
+        if not wants_rich(sys.stderr):
+            return PlainConsole(stderr=True, rich=self._rich_err)  # type: ignore[return-value]
+        return self._rich_err()
+
+    @staticmethod
+    def _rich_err() -> Console:
         from rich.console import Console
 
         return Console(stderr=True, highlight=False, soft_wrap=True)

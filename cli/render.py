@@ -18,14 +18,14 @@ from pydantic import BaseModel
 
 from docstore.models import SnippetPart
 
+from .plain import escape
+
 if TYPE_CHECKING:
     from rich.table import Table
 
 
 def highlight(snippet: Sequence[SnippetPart]) -> str:
     """Snippet parts → rich markup: matches bold red, all text escaped."""
-    from rich.markup import escape
-
     return "".join(f"[bold red]{escape(p.text)}[/bold red]" if p.highlight else escape(p.text)
                    for p in snippet)
 
@@ -35,7 +35,6 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[object]], title: str |
     """Nothing is ever cut short with "…": the first ``keep`` columns (ids, 档号) stay whole on
     one line, the others wrap when the terminal is narrow. ``zone`` names the time zone the
     table's times are shown in, under the table."""
-    from rich.markup import escape
     from rich.table import Table
 
     caption = f"times in {zone}" if zone else None

@@ -97,6 +97,8 @@ def test_search_loads_its_command_only_and_no_server_driver(run, tmp_path: Path)
     assert code == 0 and json.loads(out) == []
     assert _among(modules, NEVER_IN_SEARCH) == set()
     assert "rich" not in modules  # --json prints no table
+    code, modules, out = _loaded(["search", "施工合同"], env)
+    assert code == 0 and "rich" not in modules  # to a pipe, lines of text need no rich
     assert {m for m in modules if m.startswith("cli.")} >= {"cli.documents", "cli.wiring"}
     assert "cli.customers" not in modules and "cli.intake" not in modules
 
