@@ -455,7 +455,7 @@ class IngestResult(_Model):
 
 
 class Transaction(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use, as _Model
 
     id: str
     customer_id: str
