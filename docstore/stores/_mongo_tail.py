@@ -14,11 +14,15 @@ costs nothing wrong: the next append meets a taken ``seq`` (unique) and conflict
 this store reads the tail the exact way once and puts the copy right. Where the exact tail
 matters (a backup's cut of the journal), ``last(exact=True)`` sorts.
 
-The first read of each store (each process) is exact too: the copy cannot know of entries
-deleted behind its back, and a journal cut short must stay cut short where it was cut (the
-next entry takes the first missing number, and ``log verify`` names the deletion against the
-signed head) instead of leaving a gap after it. So a long run (an ingest, the web server)
-sorts once, not once per group or command; a one-command process gains nothing here.
+The first read of each store (each process) checks the copy against the journal's size: the
+copy cannot know of entries deleted behind its back, and a journal cut short must stay cut
+short where it was cut (the next entry takes the first missing number, and ``log verify`` names
+the deletion against the signed head) instead of leaving a gap after it. The journal holds
+entries 1…n, so when it counts as many entries as the copy's number, the copy is its tail; any
+other count (entries deleted, or a copy lagging) reads the tail exactly. The count is the
+collection's own (``$collStats``: ~2 ms on FerretDB against ~100-180 ms for the sort at 500
+entries, metadata on MongoDB), so a one-command process (a search, journaled) does not sort
+the journal either.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import DESCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 HEAD = "journal_head"
 """The collection holding the copy (dropped with the journal by ``clear``)."""
@@ -40,20 +44,30 @@ class JournalTail:
         self.journal = journal
         self.head = head
         self._doubt = True
-        """Read the tail exactly next time: the first time, and after an append here met a
-        taken number (the copy lags)."""
+        """Read the tail exactly next time: after an append here met a taken number (the
+        copy lags), and the first time unless the journal's count vouches for the copy."""
+        self._first = True
 
     def last(self, *, exact: bool = False) -> Raw | None:
         """The last entry's raw document (None: the journal is empty)."""
-        if not exact and not self._doubt:
+        if not exact and (not self._doubt or self._first):
             copy = self.head.find_one({"_id": _ID})
-            if copy is not None:
+            if copy is not None and (not self._doubt or copy["seq"] == self._count()):
+                self._doubt = self._first = False
                 return dict(copy["entry"])
-        self._doubt = False
+        self._doubt = self._first = False
         raw = next(iter(self.journal.find().sort("_id", DESCENDING).limit(1)), None)
         if raw is not None:
             self.advance(raw)
         return raw
+
+    def _count(self) -> int:
+        """How many entries the journal holds, as the server keeps count (no scan)."""
+        try:
+            stats = next(self.journal.aggregate([{"$collStats": {"count": {}}}]), None)
+        except OperationFailure:  # a server without $collStats: the exact read decides
+            return -1
+        return int(stats["count"]) if stats is not None else -1
 
     def conflicted(self) -> None:
         """An append found its number taken: the next read is exact."""
