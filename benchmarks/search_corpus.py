@@ -46,12 +46,14 @@ def cache_root() -> Path:
     return Path(os.environ.get("ARCHIVE_BENCH_CACHE") or Path.home() / ".cache" / "archive-bench")
 
 
-def corpus_key(n: int) -> str:
-    """Changes when the documents or the way they are indexed would change."""
+def corpus_key(n: int, backend: str = "fts5") -> str:
+    """Changes when the documents or the way ``backend`` indexes them would change (a schema
+    that changed only another backend's index keeps the key: ``meta.SAME_SINCE``)."""
+    schema = str(meta.SAME_SINCE.get(backend, meta.SCHEMA_VERSION))
     digest = hashlib.sha256(inspect.getsource(corpus).encode())
     digest.update(inspect.getsource(documents).encode())
-    digest.update(json.dumps(meta.current(), sort_keys=True).encode())
-    return f"s{meta.SCHEMA_VERSION}-{digest.hexdigest()[:10]}-{n}d"
+    digest.update(json.dumps({**meta.current(), "schema": schema}, sort_keys=True).encode())
+    return f"s{schema}-{digest.hexdigest()[:10]}-{n}d"
 
 
 def documents(n: int, skip: int = 0) -> Iterator[Document]:
@@ -130,7 +132,7 @@ def elastic(n: int, es_url: str):  # type: ignore[no-untyped-def]
     mapping = hashlib.sha256(json.dumps(MAPPING, sort_keys=True).encode()
                              + inspect.getsource(pack).encode()
                              + inspect.getsource(pack_shown).encode()).hexdigest()[:6]
-    alias = f"archive-bench-search-{corpus_key(n)}-m{mapping}".lower()
+    alias = f"archive-bench-search-{corpus_key(n, 'elastic')}-m{mapping}".lower()
     marker = cache_root() / f"{alias}.complete"
     index = ElasticIndex(es_url, alias, refresh=False)
     if marker.exists() and index.es.indices.exists_alias(name=alias) and \
@@ -167,7 +169,7 @@ def _bodies(n: int) -> Iterator[dict]:
     rows (which hold every field Elasticsearch indexes): segmenting 100,000 documents again
     would take most of the fill."""
     from indexer._elastic import pack, pack_shown
-    from indexer._fts5 import _COLUMNS, _TOKEN_COLUMNS
+    from indexer._fts5 import _COLUMNS, _TIER_COLUMNS, _TOKEN_COLUMNS, tier_words
 
     archive, _, _ = embedded(n)
     try:
@@ -177,6 +179,7 @@ def _bodies(n: int) -> Iterator[dict]:
         for row in rows:
             body = dict(zip(columns, row))
             body["codes"] = body["codes"].split()
+            body.update({c: tier_words(c, body[c]) for c in _TIER_COLUMNS})
             body["packed"] = pack(body["norm"])
             body["shown"] = pack_shown(body)
             yield body

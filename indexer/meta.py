@@ -13,10 +13,16 @@ from importlib import metadata, resources
 
 from .segment import SEGMENTER, segmenter_version
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 """2: a ``bigrams`` token stream for ranked (question-style) search. 3: a compact record per
 document (its normalised text and filter fields) that ranked search reads instead of the
-stored document (``search_docs`` table / ``packed`` doc values)."""
+stored document (``search_docs`` table / ``packed`` doc values). 4: FTS5 only — the impact-tier
+columns hold tokens of their own (``t3合同``, see ``indexer._fts5``)."""
+
+SAME_SINCE = {"elastic": 3}
+"""Per backend, the oldest schema that built the same index as this one (default: this
+one): schema 4 changed only FTS5's tokens, so an Elasticsearch index of schema 3 is up to date
+and is not rebuilt for it."""
 
 
 def schema_of(stored: dict[str, str] | None) -> int:
@@ -46,11 +52,13 @@ def current() -> dict[str, str]:
             "dictionary": dictionary_hash()}
 
 
-def stale_reason(stored: dict[str, str] | None) -> str | None:
-    """Why an index with ``stored`` metadata is out of date, or None."""
+def stale_reason(stored: dict[str, str] | None, backend: str = "fts5") -> str | None:
+    """Why an index of ``backend`` with ``stored`` metadata is out of date, or None."""
     now = current()
     if not stored:
         return "the search index has no version information (built before schema 2)"
+    same_since = SAME_SINCE.get(backend, int(SCHEMA_VERSION))
     changed = [f"{key} {stored.get(key) or '?'} → {value}" for key, value in now.items()
-               if stored.get(key) != value]
+               if stored.get(key) != value
+               and not (key == "schema" and same_since <= schema_of(stored) <= int(value))]
     return "the search index was built with " + ", ".join(changed) if changed else None
