@@ -338,7 +338,7 @@ class ElasticIndex:
 
     def stale_reason(self) -> str | None:
         stored = self.metadata()
-        reason = meta.stale_reason(stored)
+        reason = meta.stale_reason(stored, "elastic")
         if reason is None and stored and stored.get("doc_values") != DOC_VALUES:
             return ("the search index was built without the doc values hits are read from "
                     f"({DOC_VALUES}): its documents are read from their stored source, slower")
