@@ -48,3 +48,27 @@ def test_reindex_if_needed(run, tmp_path: Path) -> None:
     _ingest(run, tmp_path)
     code, out, _ = run("reindex", "--if-needed")
     assert code == 0 and "nothing rebuilt" in out
+
+
+def test_reindex_if_needed_rebuilds_an_index_of_schema_3(run, tmp_path: Path) -> None:
+    """Schema 4 gave FTS5's tier columns tokens of their own: an archive indexed by schema 3
+    is warned about on search and rebuilt once by ``--if-needed``."""
+    import sqlite3
+
+    from indexer import meta
+
+    ids = _ingest(run, tmp_path)
+    conn = sqlite3.connect(tmp_path / "data" / "archive.db")
+    conn.execute("UPDATE search_meta SET value = ? WHERE key = 'built'",
+                 (json.dumps({**meta.current(), "schema": "3"}),))
+    conn.commit()
+    conn.close()
+    code, out, err = run("--json", "search", "办公家具")
+    assert code == 0 and "schema 3 → 4" in err and "reindex --if-needed" in err
+    assert {h["document_id"] for h in json.loads(out)} == {ids["采购记录.txt"], ids["家具合同.txt"]}
+    code, out, _ = run("--json", "reindex", "--if-needed")
+    assert code == 0 and json.loads(out)["indexed"] == 3
+    code, out, err = run("search", "办公家具")
+    assert code == 0 and "schema" not in err
+    code, out, _ = run("reindex", "--if-needed")
+    assert code == 0 and "nothing rebuilt" in out

@@ -53,3 +53,23 @@ def test_stale_reason_names_what_changed() -> None:
     assert meta.stale_reason(now) is None
     assert "no version information" in (meta.stale_reason(None) or "")
     assert f"schema 1 → {meta.SCHEMA_VERSION}" in (meta.stale_reason({**now, "schema": "1"}) or "")
+
+
+def test_schema_4_changed_only_fts5s_tokens() -> None:
+    """An FTS5 index of schema 3 is stale (its tier columns hold bare words); an
+    Elasticsearch index of schema 3 is the index schema 4 builds, so it is not."""
+    now = meta.current()
+    old = {**now, "schema": "3"}
+    assert meta.SCHEMA_VERSION == "4"
+    assert "schema 3 → 4" in (meta.stale_reason(old) or "")
+    assert meta.stale_reason(old, "elastic") is None
+    assert "schema 2 → 4" in (meta.stale_reason({**now, "schema": "2"}, "elastic") or "")
+    assert "segmenter" in (meta.stale_reason({**old, "segmenter": "rjieba-0.1"}, "elastic") or "")
+
+
+def test_tier_columns_store_tokens_of_their_own() -> None:
+    from indexer._fts5 import tier_tokens, tier_words
+
+    assert tier_tokens("tf3", "合同 施工 iso9001") == "t3合同 t3施工 t3iso9001"
+    assert tier_words("tf3", tier_tokens("tf3", "合同 施工 iso9001")) == "合同 施工 iso9001"
+    assert tier_tokens("tf8", "") == ""
