@@ -73,3 +73,26 @@ def test_tier_columns_store_tokens_of_their_own() -> None:
     assert tier_tokens("tf3", "合同 施工 iso9001") == "t3合同 t3施工 t3iso9001"
     assert tier_words("tf3", tier_tokens("tf3", "合同 施工 iso9001")) == "合同 施工 iso9001"
     assert tier_tokens("tf8", "") == ""
+
+
+class _Tiered:
+    """Document frequencies of impact-tier tokens (``tf5`` 合同 7, 施工 7; ``tf3`` 400 each)."""
+
+    def generation(self) -> int:
+        return 1
+
+    def frequencies(self, features):  # type: ignore[no-untyped-def]
+        counts = {"tf8": 0, "tf5": 7, "tf3": 400, "tf2": 5000}
+        return 100_000, [counts[f.field] for f in features]
+
+
+def test_a_tier_of_several_words_needs_a_margin_to_be_asked() -> None:
+    """One word: a tier bound of a page is exact (its documents hold the word). Two words: the
+    bound (7 + 7 = 14 for a page of 10) counts documents that may lack the other word, so the
+    tier is skipped for the next (asking it costs FTS5 a scan of each word's postings)."""
+    from indexer import searching
+
+    source = _Tiered()
+    assert searching.tiers(source, ["合同"], 7) == [5, 3, 2]
+    assert searching.tiers(source, ["合同", "施工"], 10) == [3, 2]
+    assert searching.tiers(source, ["合同", "施工"], 7) == [5, 3, 2]
