@@ -25,8 +25,9 @@ DOCS = {"多次.txt": "合同" + "，合同" * 7 + "，付款",
 def _as_schema_3(archive: Archive) -> None:
     """What schema 3 built: bare words in the tier columns, stamped schema 3."""
     if archive.index.name != "fts5":
+        built = archive.index.metadata() or {}
         archive.index.es.indices.put_mapping(index=archive.index.alias,
-                                             meta={**meta.current(), "schema": "3"})
+                                             meta={**built, "schema": "3"})
         archive.index._meta = None
         return
     conn = archive.index.conn
