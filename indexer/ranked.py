@@ -36,7 +36,7 @@ from typing import Protocol
 from docstore.models import SearchQuery
 
 from . import query as q
-from . import segment, termcount
+from . import segment
 from .normalize import HAN, normalize
 
 CANDIDATES = 1000
@@ -98,7 +98,7 @@ class Candidate:
         return self._norm
 
     @property
-    def text(self) -> termcount.Text:
+    def text(self) -> str | bytes:
         """What is counted: the bytes when given, else the text."""
         return self.utf16 if self.utf16 is not None else self.norm
 
@@ -248,7 +248,10 @@ def rank(source: TermSource, ranked: RankedPlan, query: SearchQuery
 def bm25(candidates: Sequence[Candidate], weights: Sequence[tuple[str, float]]) -> list[float]:
     """Each candidate's BM25 score: term frequency = non-overlapping occurrences of the token
     in its normalised text (``str.count``), length = that text's length, average length over
-    the candidates. Counted for all candidates and tokens at once (``indexer.termcount``)."""
+    the candidates. Counted for all candidates and tokens at once (``indexer.termcount``,
+    imported here: numpy costs ~60 ms to import, and a keyword search never ranks)."""
+    from . import termcount
+
     return termcount.bm25([c.text for c in candidates], weights, K1, B)
 
 

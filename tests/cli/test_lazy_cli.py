@@ -37,11 +37,11 @@ NEVER_IN_SEARCH = {"pymongo", "elasticsearch", "reportlab", "pypdf", "pypdfium2"
                    "indexer.ocr",
                    "docstore.customers", "docstore.loans", "docstore.intake",
                    "docstore.analytics", "docstore.disposal", "docstore.backup",
-                   "cryptography", "gridfs", "<pydantic plugin scan>"}
+                   "cryptography", "gridfs", "<pydantic plugin scan>", "numpy"}
 """An embedded search needs none of these: no server driver, no extractor, no web, no other
 area's workflows, no cipher (it decrypts no personal data; ``cryptography`` is loaded when a
 value or an attachment is sealed or opened) (rjieba, pydantic, sqlite3 and rich for the output
-it does need)."""
+it does need). numpy counts terms for ranked questions only, not for keywords."""
 
 NEVER_IN_MONGO_SEARCH = NEVER_IN_SEARCH - {"pymongo", "elasticsearch", "asyncio"} | {
     "requests", "sqlite3", "indexer._fts5", "docstore.stores._sqlite"}
