@@ -102,7 +102,7 @@ class Fts5Index:
                                      ).fetchone()
             self._create(fresh)
         self._columns = self._table_columns()
-        self._own_tier_tokens = meta.schema_of(self.metadata()) >= 4
+        self._schema_seen: tuple[int | None, bool] = (None, False)
 
     def _create(self, fresh: bool) -> None:
         """The index table, its vocabulary view (document frequencies) and its metadata; a
@@ -154,7 +154,7 @@ class Fts5Index:
         # in rowid order: FTS5 keeps a transaction's new postings in memory only while the
         # rowids written go up; a smaller one makes it write them out as a segment first (with
         # ids in hash order, every other document: twice the CPU, all of it in merges later)
-        own = {k for k in _TIER_COLUMNS if self._own_tier_tokens}
+        own = set(_TIER_COLUMNS) if self._own_tier_tokens() else set()
         rows = sorted(((self._rowid(d.document_id),
                         *(tier_tokens(k, getattr(d, k)) if k in own else getattr(d, k)
                           for k in names)) for d in docs), key=lambda row: row[0])
@@ -234,8 +234,9 @@ class Fts5Index:
         rows: list = []
         words = searching.tier_words(self, parsed) if "tf8" in self._columns else []
         every = " AND ".join(f"words : {_quote(w)}" for w in words)
+        own = bool(words) and self._own_tier_tokens()
         for tier in searching.tiers(self, words, query.limit):
-            tiered = " OR ".join(f"tf{tier} : {_quote(self._term(f'tf{tier}', w))}"
+            tiered = " OR ".join(f"tf{tier} : {_quote(self._term(f'tf{tier}', w, own))}"
                                  for w in words)
             rows = self.conn.execute(sql, (f"{every} AND ({tiered})", *args,
                                            query.limit)).fetchall()
@@ -272,10 +273,20 @@ class Fts5Index:
             f"WHERE search_fts MATCH ? {''.join(' AND ' + w for w in where)}", (match_expression(parsed, self._ranked_ready()), *args))
         return searching.count_facets([dict(zip(_FACET_COLUMNS, r)) for r in rows])
 
-    def _term(self, column: str, text: str) -> str:
-        """The token ``text`` is stored as in ``column`` (see ``tier_tokens``)."""
-        return tier_tokens(column, text) if self._own_tier_tokens and column in _TIER_COLUMNS \
-            else text
+    def _own_tier_tokens(self) -> bool:
+        """Whether the index's tier columns hold tokens of their own (schema 4), read from its
+        metadata again whenever another connection committed (``data_version``): a reindex in
+        another process (``archive reindex --if-needed`` beside a running web server) moves
+        the index to schema 4 under this one."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._schema_seen[0] != version:
+            self._schema_seen = (version, meta.schema_of(self.metadata()) >= 4)
+        return self._schema_seen[1]
+
+    @staticmethod
+    def _term(column: str, text: str, own: bool) -> str:
+        """The token ``text`` is stored as in ``column`` (``own``: see ``tier_tokens``)."""
+        return tier_tokens(column, text) if own and column in _TIER_COLUMNS else text
 
     # -- ranked search: the TermSource of indexer.ranked ------------------------------------
     def generation(self) -> Hashable:
@@ -286,15 +297,16 @@ class Fts5Index:
         # the docsize shadow table has one row per document: counted from its b-tree, without
         # reading any document (count(*) on the FTS5 table reads them all)
         (n,) = self.conn.execute("SELECT count(*) FROM search_fts_docsize").fetchone()
+        own = self._own_tier_tokens()
         found: dict[tuple[str, str], int] = {}
         for start in range(0, len(features), 200):
             chunk = features[start:start + 200]
-            terms = sorted({self._term(f.field, f.text) for f in chunk})
+            terms = sorted({self._term(f.field, f.text, own) for f in chunk})
             rows = self.conn.execute(
                 f"SELECT term, col, doc FROM search_vocab WHERE term IN "
                 f"({', '.join('?' * len(terms))})", terms)
             found.update({(col, term): doc for term, col, doc in rows})
-        return n, [found.get((f.field, self._term(f.field, f.text)), 0) for f in features]
+        return n, [found.get((f.field, self._term(f.field, f.text, own)), 0) for f in features]
 
     def _matching(self, columns: str, features: Sequence[ranked.Feature], every: bool,
                   plan: ranked.RankedPlan, query: SearchQuery) -> tuple[str, list]:
@@ -358,7 +370,7 @@ class Fts5Index:
             self.conn.execute("DELETE FROM search_fts")
             self.conn.execute("DELETE FROM search_docs")
             self._stamp()
-            self._own_tier_tokens = True
+            self._schema_seen = (None, False)  # stamped: read again
             self._writes += 1
             batch: list[Document] = []
             for doc in documents:

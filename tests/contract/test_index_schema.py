@@ -62,6 +62,7 @@ def test_an_index_of_schema_3_answers_alike_and_only_fts5_is_rebuilt(
         assert _tier_terms(archive) == {"t5合同"}
     _as_schema_3(archive)
     old = open_archive(settings)  # opened as an older version left it
+    beside = open_archive(settings)  # another process (the web server) open meanwhile
     try:
         stale = search(old, SearchQuery(text="合同"))
         assert _top(old) == now
@@ -75,5 +76,11 @@ def test_an_index_of_schema_3_answers_alike_and_only_fts5_is_rebuilt(
         assert _tier_terms(old) == {"t5合同"} and _top(old) == now
         assert search(old, SearchQuery(text="合同")).stale is None
         assert reindex_if_needed(old) is None
+        # the process that was open before the rebuild writes and asks the new tokens
+        write_texts(tmp_path / "e", {"新.txt": "合同" + "，合同" * 5})
+        ingest(beside, [tmp_path / "e"])
+        assert _tier_terms(beside) == {"t5合同"}
+        assert set(_top(beside)[:2]) == {"多次.txt", "新.txt"}
     finally:
+        beside.close()
         old.close()
