@@ -290,8 +290,14 @@ class Fts5Index:
 
     # -- ranked search: the TermSource of indexer.ranked ------------------------------------
     def generation(self) -> Hashable:
-        """``data_version`` changes when another connection commits; ours are counted."""
-        return (self.conn.execute("PRAGMA data_version").fetchone()[0], self._writes)
+        """Changes when the index does: FTS5's structure record (its list of segments, rewritten
+        by every commit that adds to the index and every merge) and our own writes (counted,
+        uncommitted ones too). Not ``data_version``, which every commit of another connection
+        changes — and every search journals one, so a busy archive's cached document
+        frequencies (a vocabulary look-up of a common word reads its whole posting list) were
+        thrown away at almost every search of another process."""
+        row = self.conn.execute("SELECT block FROM search_fts_data WHERE id = 10").fetchone()
+        return (row[0] if row else None, self._writes)
 
     def frequencies(self, features: Sequence[ranked.Feature]) -> tuple[int, list[int]]:
         # the docsize shadow table has one row per document: counted from its b-tree, without
