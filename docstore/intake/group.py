@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..archive import Archive
 from ..models import Document, IndexState, IngestResult, IngestStatus
@@ -53,6 +54,14 @@ class Pending:
     """The path the user gave, as shown in the result."""
     depth: int = 0
     """0: an input; above: inside a container, written before it."""
+    source: Path | None = None
+    options: Any = None
+    """Where the file came from and its ``IngestOptions``: to settle it as a duplicate
+    when its insert finds it stored already (``existed``)."""
+    existed: bool = False
+    """Stored before this group (its insert met the id): reported as a duplicate unless the
+    caller settles it further. A worker whose store does not probe for stored content
+    (MongoDB: each look-up scans the collection on FerretDB) lets the insert decide."""
 
 
 @dataclass
@@ -125,7 +134,8 @@ def _write(archive: Archive, wave: list[Pending]) -> list[Document]:
                                        document_id=doc.id, needs_ocr=doc.needs_ocr,
                                        indexed=False,
                                        pages=doc.page_count, parent_id=doc.parent_id)
-        else:  # stored meanwhile (the same bytes earlier in this run, or another process)
+        else:  # stored before: the same bytes earlier in this group, or stored already
+            item.existed = first[doc.id] is item
             item.result = IngestResult(filename=item.name, status=IngestStatus.DUPLICATE,
                                        document_id=doc.id, parent_id=doc.parent_id)
     return new
@@ -134,11 +144,12 @@ def _write(archive: Archive, wave: list[Pending]) -> list[Document]:
 def stored_meanwhile(archive: Archive, items: Sequence[Pending],
                      added: Sequence[Document]) -> list[Document]:
     """The documents of ``items`` another process stored between this run's probe and its
-    insert, when still pending: this run indexes them too. Its writer may have been killed;
+    insert (those not settled as ``existed``), when still pending: this run indexes them too. Its writer may have been killed;
     and on MongoDB this run's outbox marker can go in just after that writer cleared its own,
     so only indexing clears it again. Rare: no look-up when everything was added."""
     mine = {d.id for d in added}
-    others = sorted({i.doc.id for i in items if i.doc is not None and i.doc.id not in mine})
+    others = sorted({i.doc.id for i in items
+                     if i.doc is not None and i.doc.id not in mine and not i.existed})
     found = (archive.store.get_document(i) for i in others)
     return [d for d in found if d is not None and d.index_state is IndexState.PENDING]
 

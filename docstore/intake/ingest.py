@@ -252,10 +252,22 @@ class Ingestor:
                   if i.doc and i.prepared and i.prepared.tokens is not None}
         assert self._writer is not None
         self._writer.put(later, {d.id: tokens[d.id] for d in later if d.id in tokens})
+        for item in items:
+            if item.existed:
+                self._existed(item)
         self._later += group.stored_meanwhile(self.archive, items, later)
         for item in items:
             item.prepared = None  # committed: let the text go
         yield from self._report()
+
+    def _existed(self, item: Pending) -> None:
+        """Its insert found it stored (its worker did not ask first): settled as a file the
+        probe had found — skipped, duplicate or filed, with a missing journal entry repaired
+        (its blob was stored with the group)."""
+        assert item.prepared is not None and item.source is not None
+        result = self._duplicate(item.source, item.prepared, item.options)
+        if result is not None:  # None: deleted meanwhile, a duplicate it was
+            item.result = result
 
     def _report(self) -> Iterator[IngestResult]:
         while self._outbox and self._outbox[0].result is not None:
@@ -306,7 +318,7 @@ class Ingestor:
             item.result = _failed(work.path, exc)
             yield from self._report()
             return
-        item.name = work.task.name
+        item.name, item.source, item.options = work.task.name, work.path, work.options
         item.doc = self._document(item.name, work.options, prepared, parent_id)
         item.prepared, item.depth = prepared, depth
         if extraction.parts:
@@ -329,6 +341,14 @@ class Ingestor:
             item.result = _failed(work.path, exc)
             return None
         self.summary.worker_cpu += prepared.cpu
+        extraction = prepared.extraction
+        if not prepared.known and extraction is not None and extraction.parts:
+            # a container is expanded only when new; a worker may leave that to the insert
+            # (``content_probe``), which would be too late for its members
+            prepared.known = self.archive.store.get_document(
+                document_id_for(prepared.sha256)) is not None
+            if prepared.known:
+                _discard_parts(extraction)
         if not prepared.known:
             return prepared
         try:

@@ -120,7 +120,7 @@ def sha256_of(path: Path) -> str:
 
 
 def prepare(extractor: Extractor, segmenter: Segmenter | None,
-            known: Callable[[str], bool] | None, blobs: BlobStore | None, task: Task) -> Prepared:
+            known: Callable[[str, int], bool] | None, blobs: BlobStore | None, task: Task) -> Prepared:
     """Stage, hash, check, extract and segment one file (see the module docstring).
 
     ``known``: the store's ``content_probe``; ``blobs``: the blob store's ``for_workers`` (the
@@ -128,7 +128,7 @@ def prepare(extractor: Extractor, segmenter: Segmenter | None,
     started = time.thread_time()
     staged, sha256, size = stage(task.source, task.work_dir, task.max_bytes)
     try:
-        if known is not None and known(document_id_for(sha256)):
+        if known is not None and known(document_id_for(sha256), size):
             return Prepared(staged, sha256, size, known=True, cpu=time.thread_time() - started)
         media_type = extractor.media_type(staged)
         extraction = extractor.extract(staged, media_type)

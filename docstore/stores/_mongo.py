@@ -28,6 +28,7 @@ import functools
 import inspect
 import json
 import re
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ _UPDATES_PER_COMMAND = 20
 _INSERTS_PER_COMMAND = 100
 _MARKS_PER_COMMAND = 500
 _DUPLICATE_KEY = 11000
+LOOKUP_FROM_BYTES = 256 * 1024
+"""Ingest workers ask whether a file this big is stored before extracting it (``MongoProbe``)."""
 SCHEMA_VERSION = 1
 INDEXES: list[tuple[str, list[tuple[str, int]], bool]] = [  # collection, keys, unique
     ("dossiers", [("archive_no", ASCENDING)], True),
@@ -196,15 +199,29 @@ def _insert_new(collection: Any, docs: list[dict[str, Any]]) -> set[int]:
 
 @dataclass(frozen=True)
 class MongoProbe:
-    """``content_probe`` for ingest workers: a client of their own, made on first use."""
+    """``content_probe`` for ingest workers: a client of their own, made on first use.
+
+    It always asks whether the content was disposed of (a tombstone: never extracted or
+    uploaded again), but whether it is stored only for a file of ``LOOKUP_FROM_BYTES`` or
+    more, whose extraction (a PDF, a scan to OCR) costs more than the look-up. For a smaller
+    one the group's insert decides by the unique ``_id`` and the coordinator settles what it
+    finds stored (``Pending.existed``). On FerretDB every look-up scans the collection, and
+    ``documents`` (texts inline) is the biggest: asking first made each new file cost a scan
+    of every document stored before it, ~15 ms a file at 500 documents, quadratic over a
+    batch. MongoDB answers from its ``_id`` index (well under a millisecond): there asking
+    first would cost little, and spare a rerun re-extracting small files.
+    """
 
     uri: str
     db_name: str
 
-    def __call__(self, document_id: str) -> bool:
+    def __call__(self, document_id: str, size: int | None = None) -> bool:
         db = worker_client(self.uri)[self.db_name]
+        names = [f"records_{RecordKind.TOMBSTONE.value}"]
+        if size is None or size >= LOOKUP_FROM_BYTES:
+            names.append("documents")
         return any(db[name].find_one({"_id": document_id}, {"_id": 1}) is not None
-                   for name in ("documents", f"records_{RecordKind.TOMBSTONE.value}"))
+                   for name in names)
 
 
 class MongoRecordStore:
@@ -232,6 +249,14 @@ class MongoRecordStore:
         index only for ``_id`` equality, and even an update by ``_id`` scans the collection:
         marking a document indexed by updating its record cost ~40 ms, deleting markers from
         this collection (as small as the backlog) costs ~0.1 ms a document."""
+        self._token = uuid.uuid4().hex
+        self._ours: set[str] = set()
+        """Documents whose marker a group of this store put in (``add_documents``), tagged
+        ``by: _token``. Marking them indexed deletes only a marker still so tagged: one put
+        back meanwhile (the document refiled, ``update_document``; ``mark_pending``) has no
+        tag and stays, so its new state is indexed too (before, clearing the old marker could
+        clear the new one with it). A group's marker for a document found stored already is
+        taken back the same way."""
         self._setup()
 
     @_reachable
@@ -382,9 +407,15 @@ class MongoRecordStore:
         long = [d for d in documents if len(d.text) * 4 > TEXT_INLINE_MAX]
         added = {d.id for d in long if self.add_document(d)}
         short = [d for d in documents if len(d.text) * 4 <= TEXT_INLINE_MAX]
-        _insert_new(self.pending, [{"_id": d.id} for d in short
-                                   if d.index_state is IndexState.PENDING])
+        markers = [{"_id": d.id, "by": self._token} for d in short
+                   if d.index_state is IndexState.PENDING]
+        had = _insert_new(self.pending, markers)  # pending already (an earlier run's)
+        ours = {m["_id"] for n, m in enumerate(markers) if n not in had}
         existed = _insert_new(self.documents, [to_bson(d) for d in short])
+        stored = {d.id for n, d in enumerate(short) if n in existed} & ours
+        if stored:  # stored before and not pending: take back the markers put in for them
+            self.pending.delete_many({"_id": {"$in": sorted(stored)}, "by": self._token})
+        self._ours |= ours - stored
         return added | {d.id for n, d in enumerate(short) if n not in existed}
 
     @_reachable
@@ -511,9 +542,17 @@ class MongoRecordStore:
         for start in range(0, len(ids), _MARKS_PER_COMMAND):
             chunk = ids[start : start + _MARKS_PER_COMMAND]
             if state is IndexState.PENDING:
-                _insert_new(self.pending, [{"_id": i} for i in chunk])
-            else:
-                self.pending.delete_many({"_id": {"$in": chunk}})
+                had = _insert_new(self.pending, [{"_id": i} for i in chunk])
+                if had:  # pending again: no longer the marker a group put in
+                    self.pending.update_many({"_id": {"$in": [chunk[n] for n in had]}},
+                                             {"$unset": {"by": ""}})
+                continue
+            mine = [i for i in chunk if i in self._ours]
+            if mine:  # only if still the group's marker: refiled meanwhile, it stays
+                self.pending.delete_many({"_id": {"$in": mine}, "by": self._token})
+                self._ours.difference_update(mine)
+            if len(mine) < len(chunk):
+                self.pending.delete_many({"_id": {"$in": [i for i in chunk if i not in mine]}})
 
     @staticmethod
     def _bulk(collection: Any, ops: list[Any]) -> None:

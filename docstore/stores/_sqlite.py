@@ -488,7 +488,7 @@ class SqliteProbe:
 
     path: Path
 
-    def __call__(self, document_id: str) -> bool:
+    def __call__(self, document_id: str, size: int | None = None) -> bool:
         row = _read_only(self.path).execute(
             "SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?) "
             "OR EXISTS (SELECT 1 FROM records WHERE kind = ? AND key = ?)",

@@ -94,6 +94,34 @@ def test_an_ingest_group_reads_no_journal_entry(archive, tmp_path: Path, command
     assert sum(e.operation == "ingest" for e in entries) == 40
 
 
+def test_workers_do_not_look_documents_up_the_insert_decides(archive, tmp_path: Path,
+                                                            commands) -> None:
+    """On FerretDB a look-up by ``_id`` scans the whole ``documents`` collection: asking
+    before each insert made a batch quadratic. The unique id decides instead, and what it
+    finds stored is settled as before: a rerun of the same batch reports each file skipped,
+    stores and journals nothing twice."""
+    from docstore.stores._mongo import LOOKUP_FROM_BYTES
+
+    folder = _texts(tmp_path / "in", 20)
+    big = "工程竣工验收报告 第{}页 结论合格\n"  # a file big enough to be worth asking about
+    (folder / "竣工报告.txt").write_text("".join(big.format(n) for n in range(12000)),
+                                     encoding="utf-8")
+    assert (folder / "竣工报告.txt").stat().st_size >= LOOKUP_FROM_BYTES
+    options = IngestOptions(batch_id="B-2026-12")
+    first = list(Ingestor(archive, options, jobs=1).run([folder]))
+    assert [r.status for r in first] == ["added"] * 21
+    finds = [coll for name, coll, _ in commands.seen if name == "find"]
+    assert finds.count("documents") == 1  # the big file's probe only
+    journal = len(list(archive.store.iter_journal()))
+    commands.seen.clear()
+    again = list(Ingestor(archive, options, jobs=1).run([folder]))
+    assert [r.status for r in again] == ["skipped"] * 21
+    assert {r.document_id for r in again} == {r.document_id for r in first}
+    assert archive.store.count_documents() == 21
+    entries = list(archive.store.iter_journal())
+    assert len(entries) == journal and verify_chain(entries) is None
+
+
 def test_a_lagging_tail_copy_keeps_the_chain_linear(archive) -> None:
     """A writer killed between its journal block and the tail copy leaves the copy behind:
     the next append meets a taken number, reads the tail exactly and chains after it."""
@@ -199,3 +227,25 @@ def test_documents_written_inside_writing_are_searchable_when_it_ends(settings: 
     finally:
         index.es.indices.refresh = real
         index.close()
+
+
+@pytest.mark.parametrize("again", ["refiled", "marked pending"])
+def test_a_document_pending_again_keeps_its_marker_when_the_old_one_is_cleared(archive,
+                                                                               again) -> None:
+    """The index writer clears a group's markers after indexing what the group stored; a
+    document refiled (or marked pending) in between is pending with its new state, which is
+    not in the index yet: its marker must survive (it used to be cleared with the old one)."""
+    from docstore.models import IndexState
+
+    store = archive.store
+    doc = make_doc("归档前的 施工合同", index_state=IndexState.PENDING)
+    other = make_doc("同一组的 监理合同", index_state=IndexState.PENDING)
+    assert store.add_documents([doc, other]) == {doc.id, other.id}
+    if again == "refiled":
+        store.update_document(doc.model_copy(update={"customer_id": "C000042"}))
+    else:
+        store.mark_pending([doc.id])
+    store.mark_indexed([doc.id, other.id])  # the writer, done with the group's versions
+    assert [d.id for d in store.iter_documents(pending_only=True)] == [doc.id]
+    store.mark_indexed([doc.id])  # the new state indexed in its turn
+    assert store.count_documents(pending_only=True) == 0
