@@ -41,8 +41,9 @@ PER_WORKER = 2
 """Files sent to a worker before it has answered: one it works on, the next already waiting in
 its pipe; the rest wait in the pool's backlog for whichever worker is free first."""
 
-PRELOAD = ["docstore.intake.prepare", "indexer.extract", "indexer.index_doc", "rjieba"]
-"""Imported once by the fork server, so each worker starts with them loaded."""
+PRELOAD = ["docstore.intake.prepare", "indexer.extract", "indexer.warm"]
+"""Imported once by the fork server, so each worker starts with them loaded (``indexer.warm``:
+pypdf and the segmenter, used once)."""
 
 
 def default_jobs() -> int:

@@ -3,9 +3,12 @@ only the file that killed it."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from docstore.intake import IngestOptions, Ingestor, worker_pool
+from docstore.intake.prepare import Prepared, Task
+from docstore.intake.workers import ExtractionPool
 from docstore.demo import write_pdf
 from tests.faults.crashing_extractor import CrashingExtractor
 
@@ -59,3 +62,16 @@ def test_workers_started_before_a_run_take_every_file_and_serve_the_next_run(
         pool.close()
     assert archive.store.count_documents() == 12 and not list(archive.work_dir.iterdir())
     assert len(second) == 6
+
+
+def _loaded(task: Task) -> Prepared:
+    """A worker's work that only reports what the worker had loaded before its first file."""
+    loaded = [m for m in ("pypdf", "rjieba") if m in sys.modules]
+    return Prepared(task.source, "0" * 64, 1, media_type=",".join(loaded))
+
+
+def test_workers_start_with_the_pdf_reader_and_the_segmenter_loaded(tmp_path: Path) -> None:
+    task = Task(tmp_path / "合同.pdf", "合同.pdf", None, tmp_path, 1 << 20)
+    with ExtractionPool(_loaded, 2) as pool:
+        pool.start(wait=True)
+        assert pool.result(pool.submit(task), task).media_type == "pypdf,rjieba"
