@@ -137,7 +137,7 @@ def _env(settings: Settings) -> dict[str, str]:
             "ARCHIVE_ES_INDEX": settings.es_index}
 
 
-def ingest(settings: Settings, corpus: Corpus, warm_up: Corpus, jobs: int) -> Run:
+def ingest(settings: Settings, corpus: Corpus, warm_up: Corpus | None, jobs: int) -> Run:
     subprocess.run([sys.executable, "-m", "cli", "init"], env=_env(settings), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     archive = open_archive(settings)
@@ -147,7 +147,8 @@ def ingest(settings: Settings, corpus: Corpus, warm_up: Corpus, jobs: int) -> Ru
         t0 = time.perf_counter()
         pool.start(wait=True)
         start_seconds = time.perf_counter() - t0
-        list(Ingestor(archive, IngestOptions(), jobs=jobs, workers=pool).run([warm_up.folder]))
+        if warm_up is not None:
+            list(Ingestor(archive, IngestOptions(), jobs=jobs, workers=pool).run([warm_up.folder]))
         ingestor = Ingestor(archive, IngestOptions(), jobs=jobs, workers=pool)
         cpu0, thread0, t0 = time.process_time(), time.thread_time(), time.perf_counter()
         results = list(ingestor.run([corpus.folder]))
@@ -197,7 +198,7 @@ def report(corpus: Corpus, backend: str, jobs: int, run: Run, base: Run | None,
     print(line, flush=True)
 
 
-def bench(root: Path, corpus: Corpus, warm_up: Corpus, backends: list[str],
+def bench(root: Path, corpus: Corpus, warm_up: Corpus | None, backends: list[str],
           jobs_list: list[int]) -> None:
     print(f"{corpus.name}:", flush=True)
     if corpus.folder.name.startswith("pdfs"):
@@ -238,6 +239,8 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=0, help="also N plain-text files")
     parser.add_argument("--backends", default="embedded",
                         help="embedded,mongo (mongo: MongoDB + Elasticsearch)")
+    parser.add_argument("--warm-up", type=int, default=WARM_UP,
+                        help=f"PDFs ingested before the clock starts (default {WARM_UP}; 0: none)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -247,7 +250,7 @@ def main() -> None:
         corpora = [make_pdfs(root, args.pdfs, p) for p in args.pages] if args.pdfs else []
         if args.texts:
             corpora.append(make_texts(root, args.texts))
-        warm_up = make_pdfs(root, WARM_UP, 1, kind="warm")
+        warm_up = make_pdfs(root, args.warm_up, 1, kind="warm") if args.warm_up else None
         for corpus in corpora:
             bench(root, corpus, warm_up, backends, args.jobs)
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
