@@ -169,7 +169,7 @@ def _bodies(n: int) -> Iterator[dict]:
     rows (which hold every field Elasticsearch indexes): segmenting 100,000 documents again
     would take most of the fill."""
     from indexer._elastic import pack, pack_shown
-    from indexer._fts5 import _COLUMNS, _TIER_COLUMNS, _TOKEN_COLUMNS, tier_words
+    from indexer._fts5 import _COLUMNS, _TIER_COLUMNS, _TOKEN_COLUMNS, bare_words
 
     archive, _, _ = embedded(n)
     try:
@@ -179,7 +179,7 @@ def _bodies(n: int) -> Iterator[dict]:
         for row in rows:
             body = dict(zip(columns, row))
             body["codes"] = body["codes"].split()
-            body.update({c: tier_words(c, body[c]) for c in _TIER_COLUMNS})
+            body.update({c: bare_words(c, body[c]) for c in _TIER_COLUMNS})
             body["packed"] = pack(body["norm"])
             body["shown"] = pack_shown(body)
             yield body

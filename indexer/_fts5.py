@@ -57,7 +57,7 @@ def tier_tokens(column: str, words: str) -> str:
     return " ".join(prefix + w for w in words.split())
 
 
-def tier_words(column: str, tokens: str) -> str:
+def bare_words(column: str, tokens: str) -> str:
     """The bare words of a tier column's stored ``tokens`` (schema 4; ``tier_tokens``)."""
     cut = len(column) - 1
     return " ".join(t[cut:] for t in tokens.split())

@@ -14,7 +14,7 @@ from docstore.archive import Archive
 from docstore.documents import reindex_if_needed, search
 from docstore.models import SearchQuery
 from indexer import meta
-from indexer._fts5 import _TIER_COLUMNS, tier_words
+from indexer._fts5 import _TIER_COLUMNS, bare_words
 from tests.helpers import ingest, write_texts
 
 DOCS = {"多次.txt": "合同" + "，合同" * 7 + "，付款",
@@ -34,7 +34,7 @@ def _as_schema_3(archive: Archive) -> None:
     for column in _TIER_COLUMNS:
         rows = conn.execute(f"SELECT rowid, {column} FROM search_fts").fetchall()
         conn.executemany(f"UPDATE search_fts SET {column} = ? WHERE rowid = ?",
-                         [(tier_words(column, tokens), rowid) for rowid, tokens in rows])
+                         [(bare_words(column, tokens), rowid) for rowid, tokens in rows])
     conn.execute("UPDATE search_meta SET value = ? WHERE key = 'built'",
                  (json.dumps({**meta.current(), "schema": "3"}),))
     conn.commit()

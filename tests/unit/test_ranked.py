@@ -68,10 +68,10 @@ def test_schema_4_changed_only_fts5s_tokens() -> None:
 
 
 def test_tier_columns_store_tokens_of_their_own() -> None:
-    from indexer._fts5 import tier_tokens, tier_words
+    from indexer._fts5 import bare_words, tier_tokens
 
     assert tier_tokens("tf3", "合同 施工 iso9001") == "t3合同 t3施工 t3iso9001"
-    assert tier_words("tf3", tier_tokens("tf3", "合同 施工 iso9001")) == "合同 施工 iso9001"
+    assert bare_words("tf3", tier_tokens("tf3", "合同 施工 iso9001")) == "合同 施工 iso9001"
     assert tier_tokens("tf8", "") == ""
 
 
