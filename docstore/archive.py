@@ -66,6 +66,16 @@ class Archive:
             part.close()
 
 
+_ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Hong_Kong": "香港时间",
+               "Asia/Macau": "澳门时间", "Asia/Taipei": "台北时间"}
+
+
+def zone_name(key: str) -> str:
+    """How a notice names the office's time zone: 北京时间 for Asia/Shanghai, else its IANA name
+    (a reader in Chinese knows the first, and the second is at least unambiguous)."""
+    return _ZONE_NAMES.get(key, key)
+
+
 def zone(archive: Archive) -> ZoneInfo:
     """The office's time zone: where a lending day, a report month and a retention year end."""
     return ZoneInfo(archive.timezone)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..access import Permission, require
-from ..archive import Archive, zone
+from ..archive import Archive, zone, zone_name
 from ..operations import Operation
 from ..errors import Conflict, InvalidValue, NotFound
 from .notices import post
@@ -53,8 +53,8 @@ def _notify(archive: Archive, emergency: Emergency) -> Emergency:
     opened = emergency.opened_at.astimezone(office)
     until = emergency.expires_at.astimezone(office)
     notice = post(archive, about="emergency", ref=emergency.id,
-                  text=f"{emergency.opened_by} 使用备用锁匙 (emergency access) "
-                       f"{opened:%Y-%m-%d %H:%M}–{until:%H:%M} ({office.key}): {emergency.reason}")
+                  text=f"{emergency.opened_by} 使用备用锁匙，{opened:%Y-%m-%d %H:%M}–{until:%H:%M}"
+                       f"（{zone_name(office.key)}）：{emergency.reason}")
     emergency = emergency.model_copy(update={"notice_id": notice.id})
     save(archive, emergency)
     return emergency

@@ -40,6 +40,37 @@ def archive(archive: Archive) -> Archive:
     return archive
 
 
+def menu_lines(page) -> int:  # type: ignore[no-untyped-def]
+    """How many lines the header's name and menu take."""
+    tops = page.evaluate("[...document.querySelectorAll('header.site nav > ul > li')]"
+                         ".filter(li => li.offsetParent).map(li => li.getBoundingClientRect().top)")
+    lines: list[float] = []
+    for top in sorted(tops):
+        if not lines or top - lines[-1] > 12:
+            lines.append(top)
+    return len(lines)
+
+
+def inside_viewport(page, locator) -> bool:  # type: ignore[no-untyped-def]
+    box, width = locator.bounding_box(), page.viewport_size["width"]
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+def time_lines(page, selector: str) -> int:  # type: ignore[no-untyped-def]
+    """On how many lines the first clock time (16:27) in the element is drawn."""
+    return page.evaluate("""(selector) => {
+        const walk = document.createTreeWalker(document.querySelector(selector), NodeFilter.SHOW_TEXT);
+        for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+            const m = /\\d{1,2}:\\d{2}/.exec(node.data);
+            if (!m) continue;
+            const range = document.createRange();
+            range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        }
+        return -1;
+    }""", selector)
+
+
 def _post(page, url: str, form: dict[str, str]):  # type: ignore[no-untyped-def]
     """A form posted with the session's CSRF token, as a hand-made request would."""
     token = json.loads(page.locator("body").get_attribute("hx-headers") or "{}")
@@ -77,7 +108,20 @@ def test_gm_opens_the_emergency_key_and_every_manager_is_told(site: Site, browse
     expect(notice).to_contain_text("备用锁匙已启用")
     expect(notice).to_contain_text("客户投诉，须立即调阅滨江花园合同原件")
     expect(notice).to_contain_text("总经理")
+    expect(notice).to_contain_text("（北京时间）")  # the office's zone, in Chinese
+    expect(notice).not_to_contain_text("emergency access")
     site.shot(manager, "workbench-notice-1280")
+    assert menu_lines(manager) <= 2, "a manager's menu wraps onto three lines at 1280 px"
+
+    phone = site.open(browser, NARROW)  # the open key's row reads whole on a phone
+    site.login(phone, "总经理")
+    phone.goto(site.url + "/emergency")
+    give_back = phone.locator("#emergency-E000001").get_by_role("button", name="交回锁匙")
+    expect(give_back).to_be_visible()
+    assert inside_viewport(phone, give_back) and inside_viewport(
+        phone, phone.locator("#emergency-E000001 [data-status]"))
+    expect(phone.locator("#emergency-E000001 td[data-label='状态']")).to_be_visible()
+    site.shot(phone, "emergency-open-390")
     notice.get_by_role("button", name="已知悉").click()
     expect(manager.locator("#notices")).to_have_count(0)
     other = site.open(browser)  # each manager acknowledges for themselves
@@ -377,3 +421,5 @@ def test_the_new_screens_fit_a_phone(site: Site, browser) -> None:
         site.shot(page, f"{name}-390")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= NARROW["width"] + 1, f"{name} scrolls sideways at 390 px"
+        if name == "log-review":
+            assert time_lines(page, "#unreviewed") == 1, "a time breaks across two lines"
