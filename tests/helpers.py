@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from docstore.archive import Archive
 from docstore.intake import IngestOptions, Ingestor
 from docstore.models import IngestResult
+from docstore.settings import Settings
 
 DATA = Path(__file__).parent / "data"
 
@@ -108,3 +110,22 @@ def run_at_once(*calls: Callable[[], object]) -> list[BaseException]:
     for t in threads:
         t.join()
     return errors
+
+
+def flip_blob_byte(settings: Settings, sha: str) -> None:
+    """Change one stored byte of the attachment ``sha`` behind the archive's back (a damaged
+    disk, or an edit): on the blob folder or in GridFS's first chunk."""
+    if settings.backend.value == "embedded":
+        [path] = [p for p in settings.blob_dir.rglob(sha) if p.is_file()]
+        data = bytearray(path.read_bytes())
+        data[3] ^= 0x01
+        os.chmod(path, 0o600)
+        path.write_bytes(bytes(data))
+        return
+    import pymongo
+
+    db = pymongo.MongoClient(settings.mongo_uri)[settings.mongo_db]
+    chunk = db["fs.chunks"].find_one({"files_id": sha, "n": 0})
+    data = bytearray(chunk["data"])
+    data[3] ^= 0x01
+    db["fs.chunks"].update_one({"_id": chunk["_id"]}, {"$set": {"data": bytes(data)}})

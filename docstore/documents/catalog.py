@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import logging
 from dataclasses import dataclass
 from collections.abc import Callable, Iterator
@@ -142,14 +143,20 @@ def show(archive: Archive, document_id: str) -> Document:
 
 @contextmanager
 def preview_source(archive: Archive, document_id: str) -> Iterator[tuple[Document, BinaryIO]]:
-    """A document and its stored bytes, to render a page preview from (read permission: the
-    text is shown to the same people). Journaled as ``preview``; not an export."""
+    """A document and its stored bytes, to render a page preview from. Whoever may ``show`` the
+    document may preview it (read permission and the department's view: a page image shows
+    what the text shows). The bytes are checked against their SHA-256 before anything is
+    rendered, as ``export`` checks them, so a damaged or edited file is refused by name rather
+    than drawn. Journaled as ``preview``; not an export."""
     require(archive, Permission.READ, document_id=document_id)
     doc = get_document(archive, document_id)
+    require_document(archive, doc)
+    copy = io.BytesIO()  # in memory: a decrypted copy is never written to a temporary file
+    copy_checked(archive, doc.sha256, copy, what=f"document {doc.id} ({doc.filename})")
+    copy.seek(0)
     archive.journal.record(archive.user, Operation.PREVIEW, document_id=doc.id,
                            customer_id=doc.customer_id, dossier=doc.archive_no)
-    with archive.blobs.open(doc.sha256) as stream:
-        yield doc, stream
+    yield doc, copy
 
 
 def export(archive: Archive, document_id: str, out: Path, *, searchable: bool = False,

@@ -33,7 +33,7 @@ from cli.wiring import open_archive
 from docstore import access, credentials, customers
 from docstore.settings import Settings
 from tests.conftest import make_settings, wipe
-from tests.helpers import TEST_PASSWORD, give_passwords, ingest
+from tests.helpers import TEST_PASSWORD, flip_blob_byte, give_passwords, ingest
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "内勤-王芳"
@@ -350,23 +350,6 @@ def test_the_suite_is_big_enough() -> None:
 
 # -- tampering: the archive notices, and says where ---------------------------------------------
 
-def _flip_blob(settings: Settings, sha: str) -> None:
-    if settings.backend.value == "embedded":
-        [path] = [p for p in settings.blob_dir.rglob(sha) if p.is_file()]
-        data = bytearray(path.read_bytes())
-        data[3] ^= 0x01
-        os.chmod(path, 0o600)
-        path.write_bytes(bytes(data))
-        return
-    import pymongo
-
-    db = pymongo.MongoClient(settings.mongo_uri)[settings.mongo_db]
-    chunk = db["fs.chunks"].find_one({"files_id": sha, "n": 0})
-    data = bytearray(chunk["data"])
-    data[3] ^= 0x01
-    db["fs.chunks"].update_one({"_id": chunk["_id"]}, {"$set": {"data": bytes(data)}})
-
-
 def test_get_refuses_a_tampered_attachment(archive, settings, tmp_path: Path) -> None:
     src = tmp_path / "合同.txt"
     src.write_text("建设工程施工合同，合同金额一百万元。" * 20, encoding="utf-8")
@@ -374,7 +357,7 @@ def test_get_refuses_a_tampered_attachment(archive, settings, tmp_path: Path) ->
     doc = archive.store.get_document(result.document_id)
     give_passwords("tester", archive=archive)
     archive.close()
-    _flip_blob(settings, doc.sha256)
+    flip_blob_byte(settings, doc.sha256)
     env = {**_env(settings, tmp_path), "ARCHIVE_USER": "tester"}
     out = tmp_path / "取出.txt"
     done = subprocess.run([sys.executable, "-m", "cli", "get", doc.id, "--out", str(out)],
