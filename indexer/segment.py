@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 
+from . import query_segment
 from .normalize import HAN, normalize
 
 SEGMENTER = "rjieba"
@@ -57,13 +58,17 @@ def words(norm: str) -> list[str]:
 def query_words(norm: str) -> list[str]:
     """Precise-mode words of a normalised query term (each is in the index's search-mode set).
 
-    A term that is one run of ASCII letters and digits (``2026``, ``ht20260042``, ``pdf``) is
-    its own only word, which is what jieba returns for it (tests/unit/test_segment_words.py
-    checks that against rjieba): such a query does not wait ~100 ms for jieba to build its
-    dictionary."""
+    A query is cut by ``query_segment`` (the same words as rjieba, from a dictionary file that
+    looks up only the query's own substrings), so a search does not wait ~120 ms for rjieba to
+    build jieba's whole dictionary; rjieba cuts it when that file cannot be had. A term that is
+    one run of ASCII letters and digits (``2026``, ``ht20260042``, ``pdf``) is its own only
+    word, which is what jieba returns for it (tests/unit/test_segment_words.py)."""
     if norm.isascii() and norm.isalnum():
         return [norm]
-    return [t for t in (w.strip() for w in _jieba().cut(norm, True)) if _is_token(t)]
+    cut = query_segment.cut(norm)
+    if cut is None:
+        cut = _jieba().cut(norm, True)
+    return [t for t in (w.strip() for w in cut) if _is_token(t)]
 
 
 def chars(norm: str) -> list[str]:

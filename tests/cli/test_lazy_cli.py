@@ -31,7 +31,7 @@ NEVER_AT_START = {"rich", "pydantic", "pydantic_settings", "pymongo", "elasticse
 """Not one of these is needed to list the commands."""
 
 NEVER_IN_SEARCH = {"pymongo", "elasticsearch", "reportlab", "pypdf", "pypdfium2", "fastapi",
-                   "starlette", "jinja2", "jieba", "multiprocessing", "asyncio",
+                   "starlette", "jinja2", "jieba", "rjieba", "multiprocessing", "asyncio",
                    "pydantic_settings", "openpyxl", "docx", "lxml", "indexer.formats.office",
                    "indexer.formats.ofd", "indexer.formats.mail", "indexer.formats.archives",
                    "indexer.ocr",
@@ -40,15 +40,18 @@ NEVER_IN_SEARCH = {"pymongo", "elasticsearch", "reportlab", "pypdf", "pypdfium2"
                    "cryptography", "gridfs", "<pydantic plugin scan>", "numpy"}
 """An embedded search needs none of these: no server driver, no extractor, no web, no other
 area's workflows, no cipher (it decrypts no personal data; ``cryptography`` is loaded when a
-value or an attachment is sealed or opened) (rjieba, pydantic, sqlite3 and rich for the output
-it does need). numpy counts terms for ranked questions only, not for keywords."""
+value or an attachment is sealed or opened), no rjieba (a query is cut from the segmenter's
+dictionary file, indexer/query_segment.py: rjieba would build jieba's whole dictionary, ~120 ms)
+(pydantic, sqlite3 and rich for the output it does need). numpy counts terms for ranked
+questions only, not for keywords."""
 
 NEVER_IN_MONGO_SEARCH = NEVER_IN_SEARCH - {"pymongo", "elasticsearch", "asyncio"} | {
-    "requests", "sqlite3", "indexer._fts5", "docstore.stores._sqlite"}
+    "requests", "indexer._fts5", "docstore.stores._sqlite"}
 """A search on MongoDB + Elasticsearch needs their two drivers (which load asyncio themselves)
 but not GridFS (attachments are not read; ``gridfs`` loads its asyncio variant, ~50 ms), nor
 ``requests`` (the Elasticsearch client talks through urllib3; its requests node costs ~40 ms to
-import), nor the embedded backend."""
+import), nor the embedded backend (``sqlite3`` itself is loaded: the query segmenter's
+dictionary is an SQLite file)."""
 
 PROBE = """
 import json, sys
@@ -103,8 +106,9 @@ def test_search_loads_its_command_only_and_no_server_driver(run, tmp_path: Path)
     assert "cli.customers" not in modules and "cli.intake" not in modules
 
 
-def test_a_search_for_numbers_or_latin_words_builds_no_segmenter_dictionary(run, tmp_path):
-    """jieba's dictionary (~100 ms to build) is loaded only when a query has Chinese to cut."""
+def test_a_search_builds_no_segmenter_dictionary(run, tmp_path):
+    """rjieba (~120 ms to build jieba's dictionary) is not loaded by a search, whether the query
+    is numbers, Latin words or Chinese: a Chinese query is cut from the dictionary file."""
     run("--json", "customer", "add", "--name", "杭州华建科技有限公司", "--type", "company")
     env = {"ARCHIVE_DATA_DIR": str(tmp_path / "data"), "ARCHIVE_USER": "内勤-王芳",
            "ARCHIVE_KEY_FILE": str(tmp_path / "keys" / "archive.key"),
@@ -113,8 +117,10 @@ def test_a_search_for_numbers_or_latin_words_builds_no_segmenter_dictionary(run,
         code, modules, out = _loaded(["--json", "search", *query], env)
         assert code == 0 and json.loads(out) == []
         assert "rjieba" not in modules, query
-    code, modules, _ = _loaded(["--json", "search", "合同"], env)
-    assert code == 0 and "rjieba" in modules
+    for query in (["合同"], ["施工合同", "杭州华建"], ["客户要求更改合同付款方式的补充协议在哪里？"]):
+        code, modules, out = _loaded(["--json", "search", *query], env)
+        assert code == 0 and json.loads(out) == []
+        assert "rjieba" not in modules and "indexer.query_segment" in modules, query
 
 
 @pytest.mark.parametrize("backend", ["mongo"])

@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 
 from docstore import documents
 from docstore import audit as journal_ops
-from indexer import parse_query
+from indexer.query import parse as parse_query
 from indexer.preview import can_preview, render_page
 from indexer.snippet import mark_all
 
