@@ -14,13 +14,26 @@ from pathlib import Path
 from typing import IO
 
 STAGED = "stage-*"
-PARTIAL_BLOBS = "??/??/.tmp-*"
+PARTIAL = ".partial"
+"""The blob folder's one folder for blobs being written (``.tmp-*``, renamed into their hash
+folder when complete): sweeping it is one listing, however many hash folders there are."""
+OLD_PARTIAL_BLOBS = "??/??/.tmp-*"
+"""Where versions before ``PARTIAL`` wrote them: a listing of each of up to 65,536 hash folders
+(~1 s on a full archive), so it is looked at only while ``PARTIAL`` does not exist yet."""
+
+
+def partial_folder(blob_dir: Path) -> Path:
+    return blob_dir / PARTIAL
 
 
 def _candidates(work_dir: Path, blob_dir: Path | None) -> Iterator[Path]:
     yield from work_dir.glob(STAGED)
     if blob_dir is not None:
-        yield from blob_dir.glob(PARTIAL_BLOBS)
+        partial = partial_folder(blob_dir)
+        if partial.is_dir():
+            yield from partial.glob(".tmp-*")
+        else:  # a blob folder an older version wrote: its leftovers sit in the hash folders
+            yield from blob_dir.glob(OLD_PARTIAL_BLOBS)
 
 
 def claim_and_sweep(work_dir: Path, blob_dir: Path | None) -> tuple[IO[str], int]:
@@ -35,6 +48,8 @@ def claim_and_sweep(work_dir: Path, blob_dir: Path | None) -> tuple[IO[str], int
     except BlockingIOError:
         alone = False
     removed = sweep(_candidates(work_dir, blob_dir), 0.0 if alone else 3600.0)
+    if blob_dir is not None and blob_dir.is_dir():
+        partial_folder(blob_dir).mkdir(mode=0o700, exist_ok=True)  # the old layout is swept
     fcntl.flock(handle, fcntl.LOCK_SH)
     return handle, removed
 

@@ -1,8 +1,9 @@
 """Embedded blob store: a content-addressed folder (``ab/cd/abcd…``).
 
-A blob is copied to a temporary file in the same folder, fsynced, then renamed into place, so a
-crash never leaves a partial file under a hash name. Leftover ``.tmp-*`` files from a crash are
-removed by ``sweep_temp``.
+A blob is copied to a temporary file in the blob folder's ``.partial`` folder, fsynced, then
+renamed into place (same file system: one atomic rename), so a crash never leaves a partial file
+under a hash name. Leftover ``.tmp-*`` files from a crash are removed when the next archive
+command opens (``leftovers.claim_and_sweep``), from that one folder.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import NotFound
-from ..leftovers import sweep
+from ..leftovers import partial_folder
 
 
 class FsBlobStore:
@@ -70,10 +70,11 @@ class FsBlobStore:
         """Nothing to finish: a replace is one rename."""
         return 0
 
-    @staticmethod
-    def _write(target: Path, source: Path) -> None:
+    def _write(self, target: Path, source: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        partial = partial_folder(self.root)
+        partial.mkdir(mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=partial)
         try:
             with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
                 shutil.copyfileobj(src, out, 1024 * 1024)
@@ -101,11 +102,6 @@ class FsBlobStore:
         for path in self.root.glob("??/??/*"):
             if not path.name.startswith(".tmp-"):
                 yield path.name
-
-    def sweep_temp(self, older_than: float = 3600.0) -> int:
-        """Remove temporary files a crash left behind; returns how many. Only old ones: a
-        younger one may belong to another archive process writing right now."""
-        return sweep(self.root.glob("??/??/.tmp-*"), older_than)
 
     def close(self) -> None:
         pass

@@ -54,10 +54,10 @@ if settings.backend == "mongo":
     archive.blobs.inner.chunks = Loud(archive.blobs.inner.chunks)
 else:
     write = _fsblobs.FsBlobStore._write
-    def loud(target, source):
+    def loud(self, target, source):
         say("write", 0.5)
-        write(target, source)
-    _fsblobs.FsBlobStore._write = staticmethod(loud)
+        write(self, target, source)
+    _fsblobs.FsBlobStore._write = loud
 progress = lambda sha: say("sealed " + sha)
 if sys.argv[1] == "encrypt":
     encrypt_attachments(archive, progress)
