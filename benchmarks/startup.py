@@ -7,8 +7,9 @@ Prints, for ``archive --help`` and ``archive search 合同``:
 
 - the import time ``python -X importtime`` reports (the sum of its top-level entries, the
   interpreter's own start-up excluded), best of ``--rounds``, and the modules costing most; for
-  search also the part spent loading the segmenter's dictionary (rjieba builds jieba's
-  350,000-word dictionary when imported: the search's own work, not start-up overhead);
+  search also the part spent importing the query segmenter (``indexer.query_segment``; rjieba
+  where it is still loaded, which builds jieba's 350,000-word dictionary when imported);
+- commands run from bytecode, as installed (see ``BYTECODE``);
 - the CPU time of each whole run against ``python -c pass`` (the bare interpreter) measured in
   the same loop, since wall times on a shared machine are noisy;
 
@@ -75,7 +76,7 @@ def import_times(cli_args: Sequence[str], env: dict[str, str], rounds: int) -> I
             if top and ours:
                 total += cumulative
             selfs[name] = min(selfs.get(name, own), own)
-            if name == "rjieba":
+            if name in ("rjieba", "indexer.query_segment"):
                 segmenter = min(segmenter, cumulative)
         best_total = min(best_total, total)
     return Imports(best_total, selfs, 0.0 if segmenter == float("inf") else segmenter)
@@ -84,7 +85,7 @@ def import_times(cli_args: Sequence[str], env: dict[str, str], rounds: int) -> I
 def show_imports(label: str, imports: Imports) -> None:
     line = f"{label}: imports {imports.total_ms:6.1f} ms (python -X importtime, best run)"
     if imports.segmenter_ms:
-        line += (f", of which {imports.segmenter_ms:.1f} ms the segmenter's dictionary → "
+        line += (f", of which {imports.segmenter_ms:.1f} ms the query segmenter → "
                  f"{imports.total_ms - imports.segmenter_ms:.1f} ms without it")
     print(line, flush=True)
     top = sorted(imports.self_ms.items(), key=lambda kv: -kv[1])[:8]
@@ -102,10 +103,21 @@ def cpu_against_bare(cli_args: Sequence[str], env: dict[str, str], rounds: int) 
 
 # -- the two filled archives ----------------------------------------------------------------
 
+BYTECODE = True
+"""Run the commands from bytecode, as a user's installed copy does (pip compiles it at
+install): kept under ``CACHE/pycache`` (``PYTHONPYCACHEPREFIX``), not beside the sources, and
+``PYTHONDONTWRITEBYTECODE`` ignored. Without it (``--no-bytecode`` where that variable is set,
+as on the shared test machine) every run compiles ~60 of our modules from source, ~40 % of a
+search's imports that no user pays."""
+
+
 def _env(backend: str, data_dir: Path, tag: str) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ARCHIVE_DATA_DIR": str(data_dir),
            "ARCHIVE_KEY_FILE": str(data_dir.parent / f"{backend}.key"),
            "ARCHIVE_BACKEND": backend}
+    if BYTECODE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(CACHE / "pycache")
     env.pop("ARCHIVE_USER", None)  # the OS login: it created the archive, it needs no password
     env.pop("ARCHIVE_PASSWORD", None)
     if backend == "mongo":
@@ -183,8 +195,14 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=500, help="text documents in each archive")
     parser.add_argument("--rounds", type=int, default=7, help="runs per measurement")
     parser.add_argument("--backends", default="embedded,mongo")
+    parser.add_argument("--no-bytecode", dest="bytecode", action="store_false",
+                        help="compile from source when PYTHONDONTWRITEBYTECODE says so")
     args = parser.parse_args()
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    global BYTECODE
+    BYTECODE = args.bytecode
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start; "
+          f"{'bytecode' if BYTECODE else 'PYTHONDONTWRITEBYTECODE=' + os.environ.get('PYTHONDONTWRITEBYTECODE', '')}",
+          flush=True)
     texts = _texts(CACHE / f"startup-{args.docs}" / "texts", args.docs)
     envs = {b: filled(b, args.docs, texts) for b in args.backends.split(",") if b}
     embedded = envs.get("embedded") or next(iter(envs.values()))
