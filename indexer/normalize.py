@@ -13,15 +13,35 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
+from typing import Any
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from docstore.textfiles import TEXT_ENCODINGS, decode_text
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-_HAN_GAP = re.compile(rf"(?<=[{HAN}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{HAN}{CJK_PUNCT}])")
-_HAN_GAP_LINES = re.compile(rf"(?<=[{HAN}{CJK_PUNCT}])\s+(?=[{HAN}{CJK_PUNCT}])")
+
+
+class LazyPattern:
+    """``re.compile(pattern)`` when first used. Python's re compiles a class of Han characters
+    by filling a map of the 65,536 BMP characters one by one (~1-3 ms a class): a module
+    defining several such patterns made every command that imports it pay, used or not."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    @cached_property
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+    def __getattr__(self, name: str) -> Any:  # findall, finditer, sub, match, search…
+        return getattr(self.compiled, name)
+
+
+_HAN_GAP = LazyPattern(rf"(?<=[{HAN}{CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{HAN}{CJK_PUNCT}])")
+_HAN_GAP_LINES = LazyPattern(rf"(?<=[{HAN}{CJK_PUNCT}])\s+(?=[{HAN}{CJK_PUNCT}])")
+_SPACE = re.compile(r"\s")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -52,7 +72,7 @@ def clean_text(text: str) -> str:
 def normalize(text: str) -> str:
     """The form that is segmented and matched (fast: whole-string operations only)."""
     text = _simplified(_nfkc(text).casefold())
-    return _HAN_GAP_LINES.sub("", text)
+    return _HAN_GAP_LINES.sub("", text) if _SPACE.search(text) else text  # no space, no gap
 
 
 PLAIN_FIRST = 100_000
@@ -156,6 +176,8 @@ def _fold_per_char(text: str) -> tuple[str, list[int]]:
 
 
 def _close_gaps(joined: str, where: list[int]) -> tuple[str, list[int]]:
+    if not _SPACE.search(joined):
+        return joined, where
     gaps = [(m.start(), m.end()) for m in _HAN_GAP_LINES.finditer(joined)]
     if not gaps:
         return joined, where

@@ -31,6 +31,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib.util import find_spec
+from itertools import groupby
 from pathlib import Path
 from urllib.parse import quote
 
@@ -42,13 +43,26 @@ MIN_FLOAT = -3.14e100
 _BATCH = 500
 """Parameters per look-up statement (SQLite allows at least 999)."""
 
-_BLOCK = re.compile(
-    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df\U0002a700-\U0002ebef"
-    "\U0002f800-\U0002fa1f0-9A-Za-z+#&._%\\-]+")
-"""jieba-rs's ``is_han_default``: the runs the dictionary segments (CJK and extensions, ASCII
-letters and digits, ``+#&._%-``); every other character is a word of its own."""
-_HMM_HAN = re.compile("[\u4e00-\u9fd5]+")
-"""The characters the HMM labels (its emission table's range)."""
+
+
+def _in_block(ch: str) -> bool:
+    """jieba-rs's ``is_han_default``: the characters of the runs the dictionary segments (CJK
+    ideographs and their extensions, ASCII letters and digits, ``+#&._%-``); every other
+    character is a word of its own. (A function, not a pattern: a Han character class costs
+    Python's re 1-2 ms to compile, for a query of a few characters.)"""
+    point = ord(ch)
+    if point < 0x80:
+        return ch.isalnum() or ch in "+#&._%-"
+    return (0x4E00 <= point <= 0x9FFF or 0x3400 <= point <= 0x4DBF or 0xF900 <= point <= 0xFAFF
+            or 0x20000 <= point <= 0x2A6DF or 0x2A700 <= point <= 0x2EBEF
+            or 0x2F800 <= point <= 0x2FA1F)
+
+
+def _hmm_han(ch: str) -> bool:
+    """The characters the HMM labels (its emission table's range)."""
+    return "\u4e00" <= ch <= "\u9fd5"
+
+
 _HMM_SKIP = re.compile(r"[0-9A-Za-z]+(?:[._-][0-9A-Za-z]+)*%?")
 """Inside an HMM run, jieba-rs keeps a letters-and-digits token whole, with ``.``, ``_`` or
 ``-`` between parts and a ``%`` after it (``v1.2-rc``, ``12.5%``)."""
@@ -91,12 +105,11 @@ class Dictionary:
     def cut(self, text: str) -> list[str]:
         """``rjieba.cut(text, True)``: every character of ``text`` in exactly one word."""
         pieces: list[tuple[str, bool]] = []  # (text, is a dictionary block)
-        end = 0
-        for m in _BLOCK.finditer(text):
-            pieces += [(ch, False) for ch in _single_chars(text[end:m.start()])]
-            pieces.append((m.group(), True))
-            end = m.end()
-        pieces += [(ch, False) for ch in _single_chars(text[end:])]
+        for is_block, run in groupby(text, _in_block):
+            if is_block:
+                pieces.append(("".join(run), True))
+            else:
+                pieces += [(ch, False) for ch in _single_chars("".join(run))]
         blocks = [piece for piece, is_block in pieces if is_block]
         freqs = self.frequencies({b[i:j] for b in blocks for i in range(len(b))
                                   for j in range(i + 1, min(len(b), i + MAX_WORD) + 1)})
@@ -140,13 +153,13 @@ class Dictionary:
 
     def _hmm(self, run: str, emit: dict[str, tuple[float, ...]]) -> list[str]:
         words: list[str] = []
-        end = 0
-        for m in _HMM_HAN.finditer(run):
-            words += _skip_split(run[end:m.start()])
-            han = m.group()
-            words += self._viterbi(han, emit) if len(han) > 1 else [han]
-            end = m.end()
-        return words + _skip_split(run[end:])
+        for is_han, chars in groupby(run, _hmm_han):
+            part = "".join(chars)
+            if not is_han:
+                words += _skip_split(part)
+            else:
+                words += self._viterbi(part, emit) if len(part) > 1 else [part]
+        return words
 
     def _viterbi(self, han: str, emit: dict[str, tuple[float, ...]]) -> list[str]:
         unknown = (MIN_FLOAT,) * 4

@@ -37,7 +37,7 @@ from docstore.models import SearchQuery
 
 from . import query as q
 from . import segment
-from .normalize import HAN, normalize
+from .normalize import HAN, LazyPattern, normalize
 
 CANDIDATES = 1000
 """At most this many documents are re-scored per query (the sum of the chosen features' DFs)."""
@@ -56,8 +56,8 @@ LIKE_TERMS = 16
 QUESTION_MIN_WORDS = 5
 """Auto mode ranks a query with at least this many content words (or any question marker)."""
 _QUESTION = re.compile(r"[?？吗呢]|什么|哪|如何|怎么|怎样|为什么|是否|能否|可否|根据|请问|应当")
-_HAN_CHAR = re.compile(rf"[{HAN}]")
-_HAN_RUN = re.compile(rf"[{HAN}]{{2,}}")
+_HAN_CHAR = LazyPattern(rf"[{HAN}]")
+_HAN_RUN = LazyPattern(rf"[{HAN}]{{2,}}")
 
 
 @dataclass(frozen=True)

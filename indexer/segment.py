@@ -21,16 +21,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
 
 from . import query_segment
-from .normalize import HAN, normalize
+from .normalize import HAN, LazyPattern, normalize
 
 SEGMENTER = "rjieba"
-_CHAR_TOKENS = re.compile(rf"[{HAN}]|[^\W{HAN}_]+")
+_CHAR_TOKENS = LazyPattern(rf"[{HAN}]|[^\W{HAN}_]+")
 _CODE = re.compile(r"(?<![0-9a-z])[0-9a-z]+(?:[-_/.·][0-9a-z]+)+(?![0-9a-z])")
 _CODE_SEP = re.compile(r"[-_/.·]")
-_HAN_RUN = re.compile(rf"[{HAN}]{{2,}}")
+_HAN_RUN = LazyPattern(rf"[{HAN}]{{2,}}")
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +42,8 @@ def _jieba():  # type: ignore[no-untyped-def]
 
 
 def segmenter_version() -> str:
+    from importlib import metadata  # ~10 ms to import: for the index's metadata, not a query
+
     return f"{SEGMENTER}-{metadata.version(SEGMENTER)}"
 
 

@@ -60,13 +60,24 @@ code = main(sys.argv[1:])
 sys.stdout.flush()
 loader = sys.modules.get("pydantic.plugin._loader")
 scanned = loader is not None and loader._plugins is not None
+compiled = sorted(f"{m.__name__}.{k}" for m in list(sys.modules.values())
+                  if getattr(m, "__name__", "").startswith("indexer.")
+                  for k, v in vars(m).items()
+                  if type(v).__name__ == "LazyPattern" and "compiled" in vars(v))
 print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules),
-                           "plugins_scanned": scanned}))
+                           "plugins_scanned": scanned, "compiled": compiled}))
 """
 
 
+COMPILED_BY_A_KEYWORD_SEARCH = {"indexer.segment._CHAR_TOKENS", "indexer.segment._HAN_RUN"}
+"""The Han character patterns (``indexer.normalize.LazyPattern``, 1-2 ms each to compile) a
+keyword search uses: the query's characters and bigrams. Not the gap patterns of normalisation
+(a query without whitespace has no gap), nor ranked questions' patterns."""
+
+
 def _loaded(args: list[str], env: dict[str, str] | None = None) -> tuple[int, set[str], str]:
-    """Run ``archive ARGS`` in a new interpreter: exit code, the modules it loaded, stdout."""
+    """Run ``archive ARGS`` in a new interpreter: exit code, the modules it loaded (and, as
+    ``<compiled module.NAME>``, the lazily compiled patterns it compiled), stdout."""
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
                           timeout=120)
@@ -74,6 +85,7 @@ def _loaded(args: list[str], env: dict[str, str] | None = None) -> tuple[int, se
     report = json.loads(tail)
     if report["plugins_scanned"]:  # every installed package's entry points read: ~25 ms
         report["modules"].append("<pydantic plugin scan>")
+    report["modules"] += [f"<compiled {name}>" for name in report["compiled"]]
     return report["code"], set(report["modules"]), out
 
 
@@ -99,6 +111,8 @@ def test_search_loads_its_command_only_and_no_server_driver(run, tmp_path: Path)
     code, modules, out = _loaded(["--json", "search", "施工合同"], env)
     assert code == 0 and json.loads(out) == []
     assert _among(modules, NEVER_IN_SEARCH) == set()
+    assert {m for m in modules if m.startswith("<compiled ")} <= {
+        f"<compiled {name}>" for name in COMPILED_BY_A_KEYWORD_SEARCH}
     assert "rich" not in modules  # --json prints no table
     code, modules, out = _loaded(["search", "施工合同"], env)
     assert code == 0 and "rich" not in modules  # to a pipe, lines of text need no rich
