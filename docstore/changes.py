@@ -25,14 +25,14 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
 from .archive import Archive
 from .models import JournalEntry, RecordKind
 from .operations import Operation, changes
 
 T = TypeVar("T")
-_FIELDS = TypeAdapter(dict[str, Any])
+_FIELDS = TypeAdapter(dict[str, Any], config=ConfigDict(defer_build=True))  # built when first used
 TARGET_FIELDS = ("dossier", "customer_id", "document_id")
 """The journal fields that say which record an entry is about."""
 

@@ -27,7 +27,7 @@ class EmergencyStatus(StrEnum):
 
 
 class Emergency(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when first used
 
     id: str
     opened_by: str

@@ -29,7 +29,7 @@ class ShareFields(StrEnum):
 
 
 class Share(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built when first used
 
     id: str
     customer_id: str

@@ -64,10 +64,23 @@ compiled = sorted(f"{m.__name__}.{k}" for m in list(sys.modules.values())
                   if getattr(m, "__name__", "").startswith("indexer.")
                   for k, v in vars(m).items()
                   if type(v).__name__ == "LazyPattern" and "compiled" in vars(v))
+BaseModel = getattr(sys.modules.get("pydantic.main"), "BaseModel", None)  # if loaded at all
+built = sorted({c.__name__ for m in list(sys.modules.values())
+                if BaseModel and getattr(m, "__name__", "").startswith("docstore")
+                for c in vars(m).values() if isinstance(c, type) and issubclass(c, BaseModel)
+                and c is not BaseModel and c.__pydantic_complete__})
+changes = sys.modules.get("docstore.changes")
+if changes is not None and changes._FIELDS.pydantic_complete:
+    built.append("docstore.changes._FIELDS")
 print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules),
-                           "plugins_scanned": scanned, "compiled": compiled}))
+                           "plugins_scanned": scanned, "compiled": compiled, "built": built}))
 """
 
+
+BUILT_BY_A_SEARCH = {"Settings", "DossierRules", "User", "JournalEntry", "SearchQuery",
+                     "SearchHit", "SearchResults", "SnippetPart"}
+"""The pydantic models whose validators a search may build (~1-3 ms each): every other model is
+``defer_build`` (a model built at import, the share or the emergency, cost every command)."""
 
 COMPILED_BY_A_KEYWORD_SEARCH = {"indexer.segment._CHAR_TOKENS", "indexer.segment._HAN_RUN"}
 """The Han character patterns (``indexer.normalize.LazyPattern``, 1-2 ms each to compile) a
@@ -86,6 +99,7 @@ def _loaded(args: list[str], env: dict[str, str] | None = None) -> tuple[int, se
     if report["plugins_scanned"]:  # every installed package's entry points read: ~25 ms
         report["modules"].append("<pydantic plugin scan>")
     report["modules"] += [f"<compiled {name}>" for name in report["compiled"]]
+    report["modules"] += [f"<built {name}>" for name in report["built"]]
     return report["code"], set(report["modules"]), out
 
 
@@ -113,6 +127,8 @@ def test_search_loads_its_command_only_and_no_server_driver(run, tmp_path: Path)
     assert _among(modules, NEVER_IN_SEARCH) == set()
     assert {m for m in modules if m.startswith("<compiled ")} <= {
         f"<compiled {name}>" for name in COMPILED_BY_A_KEYWORD_SEARCH}
+    assert {m for m in modules if m.startswith("<built ")} <= {
+        f"<built {name}>" for name in BUILT_BY_A_SEARCH}
     assert "rich" not in modules  # --json prints no table
     code, modules, out = _loaded(["search", "施工合同"], env)
     assert code == 0 and "rich" not in modules  # to a pipe, lines of text need no rich
