@@ -23,6 +23,15 @@ The SQLite and Elasticsearch/MongoDB clients release the GIL while they work or 
 runs beside the coordinator's own work; on the embedded store both use the store's one
 connection, taken in turn through its transaction lock. The queue is bounded (``BACKLOG``
 groups): memory stays flat, and a coordinator faster than the index waits for it.
+
+An index that does not share the store's transaction (Elasticsearch) is written by ``LANES``
+threads, so a group's bulk request is sent while the one before is still in flight, and a
+group's outbox markers are cleared while the next is indexed: one bulk request at a time kept
+the server's indexing to one of its threads, and its waits (the alias, the markers) added up
+in one line. Each lane keeps the promises above on its own (a group is marked indexed only
+after its own request succeeded); groups may finish out of order, which changes nothing:
+rows are keyed by document id, and a document handed over twice in a run is the same stored
+record both times. FTS5 stays one lane (one connection, one transaction at a time).
 """
 
 from __future__ import annotations
@@ -41,6 +50,8 @@ from ..models import Document
 log = logging.getLogger(__name__)
 BACKLOG = 4
 """Groups committed but not yet indexed before the coordinator waits."""
+LANES = 2
+"""Groups written at once to an index of its own (not sharing the store's transaction)."""
 
 _Batch = tuple[list[Document], dict[str, Any]]
 
@@ -48,38 +59,40 @@ _Batch = tuple[list[Document], dict[str, Any]]
 class IndexWriter:
     """Index committed documents in the background; ``close`` waits until all are written."""
 
-    def __init__(self, archive: Archive, backlog: int = BACKLOG) -> None:
+    def __init__(self, archive: Archive, backlog: int = BACKLOG, lanes: int | None = None) -> None:
         self.archive = archive
         self.error: str | None = None
         """Why the index was found unavailable (the documents after stay pending)."""
         self.indexed = 0
         self.cpu = 0.0
-        """CPU seconds of this writer's thread (the benchmark tells it from the coordinator's)."""
+        """CPU seconds of this writer's threads (the benchmark tells it from the coordinator's)."""
+        self.lanes = lanes or (1 if archive.index.shares_store_transaction else LANES)
         self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=backlog)
         self._failure: BaseException | None = None
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        """Guards the counters and the first failure, written by every lane."""
 
     def put(self, docs: Sequence[Document], tokens: Mapping[str, Any]) -> None:
         """Queue committed documents (and the terms the workers made for them)."""
         self._raise()
         if not docs or self.error:
             return
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="index-writer", daemon=True)
-            self._thread.start()
+        if not self._threads:
+            self._threads = [threading.Thread(target=self._loop, name="index-writer",
+                                              daemon=True) for _ in range(self.lanes)]
+            for thread in self._threads:
+                thread.start()
         self._queue.put((list(docs), dict(tokens)))
 
     def close(self) -> None:
         """Wait until everything queued is written; re-raise what stopped the writer."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+        self._stop()
         self._raise()
 
     def abandon(self) -> None:
-        """Stop after the batch being written; what is still queued stays pending."""
-        if self._thread is None:
+        """Stop after the batches being written; what is still queued stays pending."""
+        if not self._threads:
             return
         self.error = self.error or "ingest stopped"
         try:
@@ -87,14 +100,23 @@ class IndexWriter:
                 self._queue.get_nowait()
         except queue.Empty:
             pass
-        self._queue.put(None)
-        self._thread.join()
-        self._thread = None
+        self._stop()
+
+    def _stop(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
 
     def _raise(self) -> None:
         if self._failure is not None:
             failure, self._failure = self._failure, None
             raise failure
+
+    def _fail(self, exc: BaseException) -> None:
+        with self._lock:
+            self._failure = self._failure or exc
 
     def _loop(self) -> None:
         """Documents are made visible to searches once, when the run ends (``writing``)."""
@@ -104,7 +126,7 @@ class IndexWriter:
         except IndexUnavailable as exc:  # the final refresh
             self.error = self.error or exc.message
         except BaseException as exc:
-            self._failure = self._failure or exc
+            self._fail(exc)
 
     def _drain(self) -> None:
         while (batch := self._queue.get()) is not None:
@@ -114,12 +136,13 @@ class IndexWriter:
             try:
                 self._write(*batch)
             except IndexUnavailable as exc:
-                self.error = exc.message
+                self.error = self.error or exc.message
                 log.warning("search index unavailable, documents stay pending: %s", exc.message)
             except BaseException as exc:  # handed to the coordinator by put/close
-                self._failure = exc
+                self._fail(exc)
             finally:
-                self.cpu += time.thread_time() - started
+                with self._lock:
+                    self.cpu += time.thread_time() - started
 
     def _write(self, docs: list[Document], tokens: dict[str, Any]) -> None:
         store, index = self.archive.store, self.archive.index
@@ -128,7 +151,8 @@ class IndexWriter:
                 failed = self._index(docs, tokens)
         else:
             failed = self._index(docs, tokens)
-        self.indexed += len(docs) - len(failed)
+        with self._lock:
+            self.indexed += len(docs) - len(failed)
 
     def _index(self, docs: list[Document], tokens: dict[str, Any]) -> set[str]:
         failures = self.archive.index.index(docs, tokens)

@@ -1,5 +1,5 @@
 """Ingest whose index writer falls behind, for a ``kill -9`` there (fault injection on our own
-index writer): it writes the first group of four, then waits forever, while the coordinator
+index writer): it writes the first group of four, then waits forever (every lane), while the coordinator
 commits and reports every file. Prints one line per result, as ``archive ingest`` does.
 
     python -m tests.faults.behind_index_ingest SETTINGS_JSON FILE...
@@ -20,9 +20,10 @@ def main() -> None:
     archive = open_archive(Settings.model_validate_json(sys.argv[1]))
     real = index_writer.IndexWriter._write
     first_written = threading.Event()
+    first = threading.Lock()  # the writer's lanes: only the first group's gets through
 
     def behind(self, docs, tokens):  # type: ignore[no-untyped-def]
-        if first_written.is_set():
+        if not first.acquire(blocking=False):
             threading.Event().wait()  # never gets to the next group
         real(self, docs, tokens)
         first_written.set()
