@@ -31,9 +31,9 @@ class FsBlobStore:
         root.mkdir(parents=True, exist_ok=True)
 
     def for_workers(self) -> FsBlobStore:
-        """Ingest workers put their own staging copies, written and fsynced as they were
-        hashed: a rename into place, in parallel, instead of a second copy and fsync each in
-        the coordinator."""
+        """Ingest workers put their own staging copies, written as they were hashed: an fsync
+        and a rename into place, in parallel, instead of a second copy and fsync each in the
+        coordinator."""
         return FsBlobStore(self.root, move=True)
 
     def _path(self, sha256: str) -> Path:
@@ -49,12 +49,13 @@ class FsBlobStore:
             return
         if self.move and verified:
             target.parent.mkdir(parents=True, exist_ok=True)
+            _fsync(source)  # the staging copy becomes the blob: on disk before the rename
             try:
                 os.replace(source, target)
             except OSError:  # another file system: copy as usual
                 self._write(target, source)
                 return
-            _fsync_dir(target.parent)
+            _fsync(target.parent)
             return
         self._write(target, source)
 
@@ -84,7 +85,7 @@ class FsBlobStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        _fsync(target.parent)
 
     def open(self, sha256: str) -> BinaryIO:
         try:
@@ -107,7 +108,7 @@ class FsBlobStore:
         pass
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
