@@ -15,15 +15,17 @@
 - Nothing is contacted in the constructor: a down server must not stop an archive from opening
   (ingest keeps documents pending). Every call that cannot reach the server raises
   ``IndexUnavailable`` naming the URL.
-- REST compatibility: the 9.x client asks for ``compatible-with=9``, which an 8.x server refuses.
-  ``_CompatTransport`` asks for ``compatible-with=8`` instead, which 8.x servers serve natively
-  and 9.x servers serve through REST API compatibility, so one client works with both.
+- Two clients: searches and other reads go through ``indexer._es_http`` (one urllib3 pool,
+  light to import); writes, bulk loading and index admin through the official client
+  (``indexer._es_client``, with REST compatibility for 8.x and 9.x servers), imported on
+  first use, so a command that only searches never loads it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import logging
 import re
@@ -34,33 +36,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from docstore.errors import ArchiveError, IndexUnavailable
-from docstore.lazy import without_optional
-
-with without_optional("requests", "opentelemetry"):  # nodes and tracing we do not use
-    from elastic_transport import Transport, TransportError
-    from elasticsearch import ApiError, Elasticsearch, NotFoundError
-    from elasticsearch.serializer import JsonSerializer
-
 from docstore.models import Document, SearchHit, SearchMode, SearchQuery
 from docstore.ports import IndexFailure
 
 from . import meta, ranked, searching
 from . import query as q
 from . import scope
+from ._es_http import (UNAVAILABLE_STATUS, EsHttp, Missing, NotElasticsearch, Refused,
+                       Unreachable, redact)
 from .index_doc import IndexTerms, as_dict, hit, to_index_doc
 
 log = logging.getLogger(__name__)
 
-API_COMPAT = 8
 _STORED = ["document_id", "customer_id", "category", "archive_no", "doc_date", "filename",
            "title", "text"]
 # Relative weights as in the FTS5 bm25 call: words 1, single characters 0.5, whole numbers 10.
 _BOOST_CHARS = 0.5
 _BOOST_CODES = 10.0
-_UNAVAILABLE_STATUS = {429, 502, 503, 504}
 _CHUNK_BYTES = 20 * 1024 * 1024
 _STREAM_VERSION, _LIVE_VERSION = 1, 2  # see ElasticIndex._write
 DOC_VALUES = "packed shown"
@@ -105,36 +98,11 @@ MAPPING: dict[str, Any] = {
 }
 
 
-class _CompatTransport(Transport):
-    """Asks for REST API compatibility with 8.x, which 8.x and 9.x servers both serve."""
+def client(url: str, *, request_timeout: float = 30.0, max_retries: int = 1) -> Any:
+    """The official Elasticsearch client for ``url`` (``indexer._es_client.client``)."""
+    from ._es_client import client as official
 
-    def perform_request(self, method: str, target: str, *args: Any, **kwargs: Any) -> Any:
-        headers = kwargs.get("headers")
-        if headers:
-            headers = headers.copy()
-            for name in ("accept", "content-type"):
-                value = headers.get(name)
-                if value and "compatible-with=" in value:
-                    headers[name] = re.sub(r"compatible-with=\d+",
-                                           f"compatible-with={API_COMPAT}", value)
-            kwargs["headers"] = headers
-        return super().perform_request(method, target, *args, **kwargs)
-
-
-class _FastLoads(JsonSerializer):
-    """Responses parsed with orjson: a ranked search's page of ~1,000 candidates is ~1.5 MB of
-    JSON, which it parses in about 60% of the standard module's time. Requests are still
-    written by the standard module (orjson refuses lone surrogates, which a text may hold)."""
-
-    def json_loads(self, data: bytes) -> Any:
-        return orjson.loads(data)
-
-
-def client(url: str, *, request_timeout: float = 30.0, max_retries: int = 1) -> Elasticsearch:
-    """An Elasticsearch client for ``url`` that works against 8.x and 9.x servers."""
-    return Elasticsearch(url, request_timeout=request_timeout, max_retries=max_retries,
-                         retry_on_timeout=False, transport_class=_CompatTransport,
-                         serializer=_FastLoads())
+    return official(url, request_timeout=request_timeout, max_retries=max_retries)
 
 
 # -- query translation (mirrors indexer._fts5._term_expr) -------------------------------------
@@ -258,10 +226,14 @@ class ElasticIndex:
     def __init__(self, url: str, alias: str, *, request_timeout: float = 30.0,
                  replicas: int = 0, refresh: bool = True) -> None:
         self.url = url
+        self.where = redact(url)
+        """The URL for messages (without a password)."""
         self.alias = alias
         self.replicas = replicas
         self.refresh = refresh
-        self.es = client(url, request_timeout=request_timeout)
+        self.request_timeout = request_timeout
+        self.http = EsHttp(url, request_timeout=request_timeout)
+        """Searches and other reads (see ``indexer._es_http``)."""
         self._pattern = re.compile(re.escape(alias) + r"-v(\d+)$")
         self._writes = 0
         self._mapping_checked = False
@@ -271,17 +243,33 @@ class ElasticIndex:
         there but not refreshed yet (``targets``)."""
 
     # -- plumbing --------------------------------------------------------------------------
+    @functools.cached_property
+    def es(self) -> Any:
+        """The official client, for writes and admin: made (and imported) on first use."""
+        return client(self.url, request_timeout=self.request_timeout)
+
     @contextmanager
     def _reachable(self) -> Iterator[None]:
         try:
             yield
-        except TransportError as exc:  # refused, timed out, TLS: no answer at all
-            raise IndexUnavailable("Elasticsearch", self.url, type(exc).__name__) from exc
-        except ApiError as exc:
-            if exc.status_code in _UNAVAILABLE_STATUS:
-                raise IndexUnavailable("Elasticsearch", self.url,
-                                       f"{exc.status_code} {exc.error}") from exc
-            raise
+        except Unreachable as exc:  # refused, timed out, TLS: no answer at all
+            raise IndexUnavailable("Elasticsearch", self.where, exc.reason) from exc
+        except NotElasticsearch as exc:
+            raise IndexUnavailable("Elasticsearch", self.where,
+                                   "another server answers there") from exc
+        except Refused as exc:
+            if exc.status in UNAVAILABLE_STATUS:
+                raise IndexUnavailable("Elasticsearch", self.where, str(exc)) from exc
+            raise ArchiveError(f"Elasticsearch at {self.where} refused a request: {exc}") from exc
+        except Exception as exc:
+            if "es" not in self.__dict__:  # the official client was never made: not its error
+                raise
+            from ._es_client import unavailable_reason
+
+            reason = unavailable_reason(exc)
+            if reason is None:
+                raise
+            raise IndexUnavailable("Elasticsearch", self.where, reason) from exc
 
     def _concrete(self, version: int) -> str:
         return f"{self.alias}-v{version}"
@@ -314,6 +302,8 @@ class ElasticIndex:
         if layout.live:
             self._upgrade_mapping(layout.live)
             return layout
+        from ._es_client import ApiError
+
         try:
             self._create(self._concrete(layout.top + 1), with_alias=True)
         except ApiError as exc:
@@ -357,8 +347,8 @@ class ElasticIndex:
     def _read_metadata(self) -> dict[str, str] | None:
         with self._reachable():
             try:
-                found = self.es.indices.get_mapping(index=self.alias)
-            except NotFoundError:
+                found = self.http.get_mapping(self.alias)
+            except Missing:
                 return None
         for body in found.values():
             return dict(body["mappings"].get("_meta") or {}) or None
@@ -369,6 +359,8 @@ class ElasticIndex:
         """Per-document failures; with ``superseded_ok`` a version conflict (a newer write got
         there first) is success."""
         from elasticsearch.helpers import streaming_bulk  # writers only: a search never loads it
+
+        from ._es_client import ApiError
 
         failures: list[IndexFailure] = []
         for ok, item in streaming_bulk(self.es, actions, chunk_size=500,
@@ -383,7 +375,7 @@ class ElasticIndex:
             if superseded_ok and result.get("status") == 409:
                 continue
             exc = result.get("exception")  # the whole request was refused (e.g. 413, 503)
-            if isinstance(exc, ApiError) and exc.status_code in _UNAVAILABLE_STATUS:
+            if isinstance(exc, ApiError) and exc.status_code in UNAVAILABLE_STATUS:
                 raise exc
             failures.append(IndexFailure(str(result.get("_id")), _reason(result)))
         return failures
@@ -481,7 +473,7 @@ class ElasticIndex:
             with self._reachable():
                 try:
                     return searching.ranked_search(self, query)[0]
-                except NotFoundError:  # nothing indexed yet
+                except Missing:  # nothing indexed yet
                     return []
         parsed = q.parse(query.text)
         if not parsed.terms:
@@ -502,7 +494,7 @@ class ElasticIndex:
                 if len(found) < query.limit:
                     found = self._search_shown(**body)
                 fields = self._shown(found)
-            except NotFoundError:  # nothing indexed yet
+            except Missing:  # nothing indexed yet
                 return []
         return [hit(fields[h["_id"]], float(h["_score"] or 0.0), parsed) for h in found
                 if h["_id"] in fields]
@@ -518,11 +510,11 @@ class ElasticIndex:
                 if not parsed.terms:
                     return searching.count_facets([])
                 return self._aggregate(search_body(parsed, query)["query"])
-            except NotFoundError:
+            except Missing:
                 return searching.count_facets([])
 
     def _aggregate(self, query: dict[str, Any]) -> dict[str, dict[str, int]]:
-        resp = self.es.search(index=self.alias, query=query, size=0, aggs=_FACET_AGGS)
+        resp = self.http.search(self.alias, {"query": query, "size": 0, "aggs": _FACET_AGGS})
         counts = {name: {b.get("key_as_string") or b["key"]: b["doc_count"]
                          for b in resp["aggregations"][name]["buckets"]}
                   for name in searching.FACETS}
@@ -545,12 +537,12 @@ class ElasticIndex:
         for query in [{"match_all": {}}, *(_feature_query(f) for f in features)]:
             searches += [{"index": self.alias},
                          {"query": query, "size": 0, "track_total_hits": True}]
-        resp = self.es.msearch(searches=searches)
+        resp = self.http.msearch(searches)
         counts = []
         for item in resp["responses"]:
             if "error" in item:
                 if item.get("status") == 404:
-                    raise NotFoundError(404, "index_not_found_exception", item)  # type: ignore[arg-type]
+                    raise Missing(404, "index_not_found_exception", item)
                 raise ArchiveError(f"Elasticsearch refused a search: {item['error']}")
             counts.append(int(item["hits"]["total"]["value"]))
         return counts[0], counts[1:]
@@ -565,10 +557,10 @@ class ElasticIndex:
                                 "size": limit, "sort": [{"document_id": "asc"}],
                                 "track_total_hits": False}
         if meta.schema_of(self.metadata()) < 3:
-            hits = self.es.search(index=self.alias, **body, source=["norm"])["hits"]["hits"]
+            hits = self.http.search(self.alias, {**body, "_source": ["norm"]})["hits"]["hits"]
             return [ranked.Candidate(h["_id"], h["_source"].get("norm") or "") for h in hits]
-        hits = self.es.search(index=self.alias, **body, stored_fields=["_none_"],
-                              docvalue_fields=["packed"])["hits"]["hits"]
+        hits = self.http.search(self.alias, {**body, "stored_fields": ["_none_"],
+                                             "docvalue_fields": ["packed"]})["hits"]["hits"]
         a2b, candidate = binascii.a2b_base64, ranked.Candidate  # ~1,000 times: one pass
         found = [candidate(h["sort"][0], utf16=a2b(h["fields"]["packed"][0]))
                  if "fields" in h else h["sort"][0] for h in hits]
@@ -582,15 +574,16 @@ class ElasticIndex:
     def _sources(self, document_ids: Sequence[str], fields: list[str]) -> dict[str, dict]:
         if not document_ids:
             return {}
-        resp = self.es.search(index=self.alias, query={"ids": {"values": list(document_ids)}},
-                              size=len(document_ids), source=fields)
+        resp = self.http.search(self.alias, {"query": {"ids": {"values": list(document_ids)}},
+                                             "size": len(document_ids), "_source": fields})
         return {h["_id"]: h["_source"] for h in resp["hits"]["hits"]}
 
     def _search_shown(self, **body: Any) -> list[dict[str, Any]]:
         """Hits with doc values only: ``shown`` and the id (even ``_id`` is a stored field,
         read from the stored-fields blocks like _source)."""
-        hits = self.es.search(index=self.alias, **body, stored_fields=["_none_"],
-                              docvalue_fields=["shown", "document_id"])["hits"]["hits"]
+        hits = self.http.search(self.alias, {**body, "stored_fields": ["_none_"],
+                                             "docvalue_fields": ["shown", "document_id"]}
+                                )["hits"]["hits"]
         for h in hits:
             h["_id"] = h["fields"]["document_id"][0]
         return hits
@@ -612,9 +605,9 @@ class ElasticIndex:
     def words_of(self, document_id: str) -> str | None:
         with self._reachable():
             try:
-                resp = self.es.search(index=self.alias, query={"ids": {"values": [document_id]}},
-                                      size=1, source=["words"])
-            except NotFoundError:
+                resp = self.http.search(self.alias, {"query": {"ids": {"values": [document_id]}},
+                                                     "size": 1, "_source": ["words"]})
+            except Missing:
                 return None
         found = resp["hits"]["hits"]
         return found[0]["_source"].get("words") or "" if found else None
@@ -625,11 +618,12 @@ class ElasticIndex:
             after: list[Any] | None = None
             while True:
                 try:
-                    page = self.es.search(
-                        index=self.alias, size=1000, sort=[{"document_id": "asc"}], source=False,
-                        query={"match_all": {}}, search_after=after, track_total_hits=False,
-                    )["hits"]["hits"]
-                except NotFoundError:
+                    page = self.http.search(self.alias, {
+                        "size": 1000, "sort": [{"document_id": "asc"}], "_source": False,
+                        "query": {"match_all": {}}, "track_total_hits": False,
+                        **({"search_after": after} if after else {}),
+                    })["hits"]["hits"]
+                except Missing:
                     return
                 if not page:
                     return
@@ -659,6 +653,8 @@ class ElasticIndex:
                     {"add": {"index": new, "alias": self.alias}},
                 ])
             except BaseException:
+                from ._es_client import ApiError, TransportError
+
                 try:
                     self.es.indices.delete(index=new, ignore_unavailable=True)
                 except (TransportError, ApiError):
@@ -673,10 +669,14 @@ class ElasticIndex:
         return failures
 
     def close(self) -> None:
-        self.es.close()
+        self.http.close()
+        if "es" in self.__dict__:
+            self.es.close()
 
 
 def _reason(result: dict[str, Any]) -> str:
+    from ._es_client import ApiError
+
     exc = result.get("exception")
     if isinstance(exc, ApiError):
         return f"request refused: {exc.status_code} {exc.error}"

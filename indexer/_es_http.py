@@ -1,0 +1,214 @@
+"""The Elasticsearch read path's own HTTP client: searches over one urllib3 pool.
+
+Why not the official client: importing ``elasticsearch`` (its ``__init__`` always loads the
+async client and every API namespace) and ``elastic_transport`` cost a command-line search on
+the distributed backend ~140 ms of imports for three small requests; urllib3, which the
+official client talks through anyway, costs ~20. Writes, bulk loading and index admin keep
+the official client (``indexer._es_client``), loaded when first used.
+
+It speaks to the server as the official client configured by ``indexer._es_client.client``
+does, so both see the same server the same way:
+
+- the URL: scheme, host, port (https without one: 443), path prefix, and user:password
+  (percent-decoded) sent as HTTP basic auth;
+- https: certificates verified against the system's roots and certifi's bundle, the host name
+  checked unless the URL names an IP address, TLS 1.2 or newer;
+- the request timeout, one retry when the connection fails or the server answers 429, 502,
+  503 or 504 (never after a timeout), REST API
+  compatibility with 8.x (``compatible-with=8``), and the ``X-Elastic-Product`` check that
+  the server is Elasticsearch;
+- bodies written by the standard ``json`` module (a text may hold lone surrogates, which orjson
+  refuses), responses read by orjson.
+
+Errors carry what the caller needs to name the server: ``Unreachable`` (no answer: refused,
+timed out, TLS), ``Refused`` (an HTTP error status with Elasticsearch's error type) and its
+``Missing`` (404: the index does not exist yet).
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import ssl
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
+
+import orjson
+import urllib3
+from urllib3.exceptions import HTTPError as _Urllib3Error
+from urllib3.util import parse_url
+
+API_COMPAT = 8
+_JSON = f"application/vnd.elasticsearch+json; compatible-with={API_COMPAT}"
+_NDJSON = f"application/vnd.elasticsearch+x-ndjson; compatible-with={API_COMPAT}"
+RETRY_STATUS = frozenset({429, 502, 503, 504})
+"""Answers asked again (``max_retries`` times), as the official client's default."""
+UNAVAILABLE_STATUS = frozenset({429, 502, 503, 504})
+"""Answers that mean the server cannot serve now (overloaded, restarting, behind a proxy):
+reported as the index being unavailable, like no answer at all."""
+
+
+class Unreachable(Exception):
+    """No answer from the server (refused, timed out, TLS failed); ``reason`` says which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Refused(Exception):
+    """The server answered with an error status."""
+
+    def __init__(self, status: int, error: str, body: Any) -> None:
+        super().__init__(f"{status} {error}")
+        self.status = status
+        self.error = error
+        """Elasticsearch's error type (``index_not_found_exception``, …) or the raw answer."""
+        self.body = body
+
+
+class Missing(Refused):
+    """404: the index (or alias) does not exist, e.g. before the first document."""
+
+
+class NotElasticsearch(Refused):
+    """A 2xx answer without ``X-Elastic-Product: Elasticsearch`` (the official client's
+    product check): another server listens at the URL."""
+
+
+def node_of(url: str) -> tuple[str, str, int, str, dict[str, str]]:
+    """(scheme, host, port, path prefix, headers) of ``url``, as the official client reads
+    a URL (``elastic_transport.client_utils.url_to_node_config`` with the default ports)."""
+    parsed = parse_url(url)
+    port = parsed.port or {"https": 443, "http": 80}.get(parsed.scheme or "")
+    if not parsed.scheme or not parsed.host or not port:
+        raise ValueError(f"URL must include a scheme, host and port (like "
+                         f"'https://localhost:9200'): {url!r}")
+    headers = {}
+    if parsed.auth:
+        user, _, password = parsed.auth.partition(":")
+        token = f"{unquote(user)}:{unquote(password)}".encode()
+        headers["authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
+    prefix = "" if parsed.path in (None, "", "/") else parsed.path
+    return parsed.scheme, parsed.host.strip("[]"), port, prefix, headers
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _tls_context(host: str) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    try:
+        import certifi  # the official client's default bundle, beside the system's roots
+
+        ctx.load_verify_locations(certifi.where())
+    except ImportError:  # pragma: no cover - certifi comes with the official client
+        pass
+    try:
+        ipaddress.ip_address(host)
+        ctx.check_hostname = False  # as the official client: an IP address is not checked
+    except ValueError:
+        ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+class EsHttp:
+    """Thread-safe (one urllib3 pool); nothing is contacted before the first request."""
+
+    def __init__(self, url: str, *, request_timeout: float = 30.0, max_retries: int = 1,
+                 connections: int = 10) -> None:
+        scheme, host, port, self.prefix, auth = node_of(url)
+        self.headers = {"accept": _JSON, "content-type": _JSON, "connection": "keep-alive",
+                        "user-agent": "archive", **auth}
+        options: dict[str, Any] = {"timeout": urllib3.Timeout(total=request_timeout),
+                                   "maxsize": connections, "block": True}
+        self.max_retries = max_retries
+        if scheme == "https":
+            self.pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
+                host, port, ssl_context=_tls_context(host), **options)
+        else:
+            self.pool = urllib3.HTTPConnectionPool(host, port, **options)
+
+    def request(self, method: str, path: str, body: Any = None, *,
+                params: Mapping[str, Any] | None = None, ndjson: bool = False) -> Any:
+        target = self.prefix + path + (f"?{urlencode(params)}" if params else "")
+        headers = self.headers if not ndjson else {**self.headers, "content-type": _NDJSON}
+        data = None
+        if body is not None:
+            data = ("".join(_dumps(line) + "\n" for line in body) if ndjson
+                    else _dumps(body)).encode("utf-8", "surrogatepass")
+        for attempt in range(self.max_retries + 1):
+            last = attempt == self.max_retries
+            try:
+                response = self.pool.urlopen(method, target, body=data, headers=headers,
+                                             retries=False, preload_content=True)
+            except (_Urllib3Error, ssl.SSLError, OSError) as exc:
+                reason = _reason(exc)
+                if last or reason != "ConnectionError":  # never again after a timeout or TLS
+                    raise Unreachable(reason) from exc
+                continue
+            if response.status not in RETRY_STATUS or last:
+                break
+        answer = _loads(response.data)
+        if not 200 <= response.status < 300:
+            error = answer.get("error") if isinstance(answer, dict) else None
+            error = error.get("type") if isinstance(error, dict) else error
+            kind = Missing if response.status == 404 else Refused
+            raise kind(response.status, str(error or answer), answer)
+        if response.headers.get("x-elastic-product") != "Elasticsearch":
+            raise NotElasticsearch(response.status, "the server is not Elasticsearch", answer)
+        return answer
+
+    # -- the few APIs the read path uses --------------------------------------------------
+    def search(self, index: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.request("POST", f"/{_quoted(index)}/_search", body)
+
+    def msearch(self, searches: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """``searches``: header and body lines, as the official client's ``msearch``."""
+        return self.request("POST", "/_msearch", searches, ndjson=True)
+
+    def get_mapping(self, index: str) -> dict[str, Any]:
+        return self.request("GET", f"/{_quoted(index)}/_mapping")
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _quoted(index: str) -> str:
+    return quote(index, safe=",*")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _loads(data: bytes) -> Any:
+    if not data:
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return data.decode("utf-8", "replace")
+
+
+def _reason(exc: BaseException) -> str:
+    """Why no answer came, in the official client's words (``elastic_transport``'s
+    ``ConnectionError``, ``ConnectionTimeout``, ``TlsError``), classified in its order."""
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):  # refused (a ConnectTimeoutError
+        return "ConnectionError"                                 # subclass in urllib3 2)
+    if isinstance(exc, (urllib3.exceptions.ConnectTimeoutError,
+                        urllib3.exceptions.ReadTimeoutError, TimeoutError)):
+        return "ConnectionTimeout"
+    if isinstance(exc, (ssl.SSLError, urllib3.exceptions.SSLError)):
+        return "TlsError"
+    return "ConnectionError"  # reset, closed, protocol errors: worth one more try
