@@ -41,7 +41,7 @@ from pymongo.errors import BulkWriteError, ConnectionFailure, CursorNotFound, Du
 
 from ..records import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_table
 from ..errors import ArchiveError, BackendUnavailable, Conflict
-from ._mongo_client import TIMEOUT_MS, client_options, worker_client
+from ._mongo_client import TIMEOUT_MS, close_client, open_client, worker_client
 from ._mongo_tail import HEAD, JournalTail
 from ..models import Customer, Document, Dossier, IndexState, JournalEntry, RecordKind, User
 from ..ports import DocumentSummary
@@ -230,8 +230,8 @@ class MongoRecordStore:
     def __init__(self, uri: str, db_name: str, *, timeout_ms: int = TIMEOUT_MS) -> None:
         self.uri = uri
         self.db_name = db_name
-        self.client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
-            uri, appname="archive", **client_options(timeout_ms))
+        self.client: pymongo.MongoClient[dict[str, Any]] = open_client(uri,
+                                                                        timeout_ms=timeout_ms)
         self.db = self.client[db_name]
         self.customers = self.db["customers"]
         self.users = self.db["users"]
@@ -311,7 +311,7 @@ class MongoRecordStore:
         return int(raw["n"]) if raw else 0
 
     def close(self) -> None:
-        self.client.close()
+        close_client(self.client)
 
     # -- customers -------------------------------------------------------------------------
     @_reachable
