@@ -772,4 +772,5 @@ class MongoRecordStore:
                      "document_texts", "pending_index",
                      *(f"records_{k}" for k in self._record_kinds())):
             self.db.drop_collection(name)
+        self.tail = JournalTail(self.journal, self.db[HEAD])  # what it knew is gone
         self._create_indexes()

@@ -133,3 +133,51 @@ def test_a_journal_cut_short_is_read_exactly_and_goes_on_where_it_was_cut(store,
     finally:
         later.journal.database.client.close()
         later.close()
+
+
+class _Reads(monitoring.CommandListener):
+    """Counts the commands that read the journal or its tail copy."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in ("find", "aggregate") and \
+                event.command.get(event.command_name) in ("journal", "journal_head"):
+            self.reads += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
+    def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
+
+
+def test_a_store_knows_the_tail_it_appended_and_another_writer_only_makes_it_conflict(
+        store, settings):
+    """Each ingest group reads the tail before its block: after its own append a store reads
+    nothing. Another process appending meanwhile makes that knowledge lag: the next append
+    meets the taken number, reads exactly and the chain stays linear."""
+    import pymongo
+
+    reads = _Reads()
+    db = pymongo.MongoClient(settings.mongo_uri, event_listeners=[reads])[settings.mongo_db]
+    store.journal = db["journal"]
+    store.tail.journal, store.tail.head = db["journal"], db[store.tail.head.name]
+    journal = Journal(store)
+    try:
+        journal.record("档案员", "show", remarks="第一次")
+        before = reads.reads
+        for i in range(3):
+            journal.record("档案员", "show", remarks=f"第{i}次查阅")
+        assert store.last_journal_entry().seq == 4
+        assert reads.reads == before  # its own appends: no read of the tail
+        other = MongoRecordStore(settings.mongo_uri, settings.mongo_db)
+        try:
+            assert Journal(other).record("另一进程", "search", remarks="合同").seq == 5
+        finally:
+            other.close()
+        entry = journal.record("档案员", "show", remarks="之后")
+        assert entry.seq == 6 and entry.prev_hash == store.journal_entry(5).hash
+        assert reads.reads > before  # the conflict made it read
+        entries = list(store.iter_journal())
+        assert [e.seq for e in entries] == list(range(1, 7)) and verify_chain(entries) is None
+    finally:
+        db.client.close()
