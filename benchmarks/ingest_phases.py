@@ -9,6 +9,11 @@ transport), then prints, per phase, the calls, their total server time and the t
 with the thread or process that waited for them. Round trips of the workers run in parallel
 with the coordinator's and the index writer's: the slowest of the three bounds the run.
 
+It also prints the CPU time the servers' processes used while the child ran (read from
+``/proc`` when a server listens on this machine): on two cores the servers' CPU competes with
+the workers', so it bounds the run as much as the waits do. It includes the archive's
+creation, the warm-up batch and any other client of the same servers.
+
 The recording is this benchmark's own: a ``sitecustomize`` module in a temporary folder put
 first on the child's ``PYTHONPATH``; the product has no hook for it.
 """
@@ -22,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,6 +130,48 @@ def collect(folder: Path, coordinator_pid: int) -> dict[str, list[float]]:
     return found
 
 
+def listening_pid(port: int) -> int | None:
+    """The local process listening on ``port`` (Linux ``/proc``), or None."""
+    sockets = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
+                sockets.add(f"socket:[{fields[9]}]")
+    for pid in filter(str.isdigit, os.listdir("/proc")) if sockets else ():
+        try:
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") in sockets
+                   for fd in os.listdir(f"/proc/{pid}/fd")):
+                return int(pid)
+        except OSError:
+            continue
+    return None
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def servers() -> dict[str, int]:
+    """The local server processes, by name (the URLs the benchmark uses)."""
+    found = {}
+    for name, url, port in (
+            ("FerretDB/MongoDB", os.environ.get("ARCHIVE_TEST_MONGO_URI",
+                                                "mongodb://127.0.0.1:27017/"), 27017),
+            ("Elasticsearch", os.environ.get("ARCHIVE_TEST_ES_URL", "http://127.0.0.1:9200"), 9200)):
+        parts = urlsplit(url)
+        if parts.hostname in ("127.0.0.1", "localhost", "::1"):
+            pid = listening_pid(parts.port or port)
+            if pid is not None:
+                found[name] = pid
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ingest_phases", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -137,17 +185,24 @@ def main() -> None:
         (site / "sitecustomize.py").write_text(_RECORDER, encoding="utf-8")
         env = {**os.environ, "ARCHIVE_BENCH_PHASES": str(logs),
                "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
+        watched = servers()
+        before = {name: cpu_seconds(pid) for name, pid in watched.items()}
         child = subprocess.Popen([sys.executable, "-m", "benchmarks.ingest", "--jobs",
                                   str(args.jobs), "--texts", str(args.texts), "--pdfs", "0",
                                   "--backends", "mongo"], env=env, cwd=ROOT)
         if child.wait():
             sys.exit(child.returncode)
+        used = {name: cpu_seconds(pid) - before[name] for name, pid in watched.items()}
         found = collect(logs, child.pid)
     print(f"\nround trips of {args.texts} files by phase (server time as the client waited "
           "for it; open and drop of the archive included under 'other'):")
     for name, (calls, seconds) in sorted(found.items()):
         print(f"  {name:48s} {int(calls):6d} calls {seconds:7.2f} s "
               f"{seconds / args.texts * 1000:6.2f} ms/file")
+    print("CPU of the servers' processes while it ran (with the archive's creation, the warm-up "
+          "and any other client):")
+    for name, seconds in used.items():
+        print(f"  {name:48s} {seconds:7.2f} s {seconds / args.texts * 1000:6.2f} ms/file")
 
 
 if __name__ == "__main__":
