@@ -15,7 +15,7 @@
 - Nothing is contacted in the constructor: a down server must not stop an archive from opening
   (ingest keeps documents pending). Every call that cannot reach the server raises
   ``IndexUnavailable`` naming the URL.
-- Two clients: searches and other reads go through ``indexer._es_http`` (one urllib3 pool,
+- Two clients: searches and other reads go through ``indexer._es_http`` (``http.client``,
   light to import); writes, bulk loading and index admin through the official client
   (``indexer._es_client``, with REST compatibility for 8.x and 9.x servers), imported on
   first use, so a command that only searches never loads it.

@@ -1,10 +1,11 @@
-"""The Elasticsearch read path's own HTTP client: searches over one urllib3 pool.
+"""The Elasticsearch read path's own HTTP client: searches over kept-alive ``http.client``
+connections.
 
 Why not the official client: importing ``elasticsearch`` (its ``__init__`` always loads the
 async client and every API namespace) and ``elastic_transport`` cost a command-line search on
-the distributed backend ~140 ms of imports for three small requests; urllib3, which the
-official client talks through anyway, costs ~20. Writes, bulk loading and index admin keep
-the official client (``indexer._es_client``), loaded when first used.
+the distributed backend ~140 ms of imports for three small requests; even urllib3, which the
+official client talks through, costs ~20 ms; ``http.client`` ~2. Writes, bulk loading and
+index admin keep the official client (``indexer._es_client``), loaded when first used.
 
 It speaks to the server as the official client configured by ``indexer._es_client.client``
 does, so both see the same server the same way:
@@ -13,7 +14,7 @@ does, so both see the same server the same way:
   (percent-decoded) sent as HTTP basic auth;
 - https: certificates verified against the system's roots and certifi's bundle, the host name
   checked unless the URL names an IP address, TLS 1.2 or newer;
-- the request timeout, one retry when the connection fails or the server answers 429, 502,
+- the request timeout (here it bounds connecting and each wait for the answer), one retry when the connection fails or the server answers 429, 502,
   503 or 504 (never after a timeout), REST API
   compatibility with 8.x (``compatible-with=8``), and the ``X-Elastic-Product`` check that
   the server is Elasticsearch;
@@ -28,17 +29,17 @@ timed out, TLS), ``Refused`` (an HTTP error status with Elasticsearch's error ty
 from __future__ import annotations
 
 import base64
+import http.client
 import ipaddress
 import json
+import select
 import ssl
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
 import orjson
-import urllib3
-from urllib3.exceptions import HTTPError as _Urllib3Error
-from urllib3.util import parse_url
 
 API_COMPAT = 8
 _JSON = f"application/vnd.elasticsearch+json; compatible-with={API_COMPAT}"
@@ -81,18 +82,23 @@ class NotElasticsearch(Refused):
 def node_of(url: str) -> tuple[str, str, int, str, dict[str, str]]:
     """(scheme, host, port, path prefix, headers) of ``url``, as the official client reads
     a URL (``elastic_transport.client_utils.url_to_node_config`` with the default ports)."""
-    parsed = parse_url(url)
-    port = parsed.port or {"https": 443, "http": 80}.get(parsed.scheme or "")
-    if not parsed.scheme or not parsed.host or not port:
+    try:
+        parsed = urlsplit(url.strip())
+        scheme, host = parsed.scheme.lower(), parsed.hostname
+        port = parsed.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:  # a port that is no number
+        raise ValueError(f"Could not parse URL {url!r}") from None
+    if scheme not in ("http", "https") or not host or not port:
         raise ValueError(f"URL must include a scheme, host and port (like "
                          f"'https://localhost:9200'): {url!r}")
     headers = {}
-    if parsed.auth:
-        user, _, password = parsed.auth.partition(":")
+    userinfo, at, _ = parsed.netloc.rpartition("@")
+    if at:
+        user, _, password = userinfo.partition(":")
         token = f"{unquote(user)}:{unquote(password)}".encode()
         headers["authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
-    prefix = "" if parsed.path in (None, "", "/") else parsed.path
-    return parsed.scheme, parsed.host.strip("[]"), port, prefix, headers
+    prefix = "" if parsed.path in ("", "/") else parsed.path
+    return scheme, host, port, prefix, headers
 
 
 def redact(url: str) -> str:
@@ -123,21 +129,57 @@ def _tls_context(host: str) -> ssl.SSLContext:
 
 
 class EsHttp:
-    """Thread-safe (one urllib3 pool); nothing is contacted before the first request."""
+    """Thread-safe: each request takes a kept-alive connection of its own (at most
+    ``connections`` are kept idle); nothing is contacted before the first request."""
 
     def __init__(self, url: str, *, request_timeout: float = 30.0, max_retries: int = 1,
                  connections: int = 10) -> None:
-        scheme, host, port, self.prefix, auth = node_of(url)
+        scheme, self.host, self.port, self.prefix, auth = node_of(url)
         self.headers = {"accept": _JSON, "content-type": _JSON, "connection": "keep-alive",
                         "user-agent": "archive", **auth}
-        options: dict[str, Any] = {"timeout": urllib3.Timeout(total=request_timeout),
-                                   "maxsize": connections, "block": True}
+        self.timeout = request_timeout
         self.max_retries = max_retries
-        if scheme == "https":
-            self.pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-                host, port, ssl_context=_tls_context(host), **options)
+        self.tls = _tls_context(self.host) if scheme == "https" else None
+        self._idle: list[http.client.HTTPConnection] = []
+        self._keep = connections
+        self._lock = threading.Lock()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        while True:
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                break
+            if conn.sock is not None and not select.select([conn.sock], [], [], 0)[0]:
+                return conn
+            conn.close()  # closed by the server while idle (readable at EOF): not reused
+        if self.tls is not None:
+            return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
+                                               context=self.tls)
+        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+
+    def _release(self, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            if len(self._idle) < self._keep:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def _send(self, method: str, target: str, data: bytes | None,
+              headers: Mapping[str, str]) -> tuple[int, http.client.HTTPMessage, bytes]:
+        conn = self._connection()
+        try:
+            conn.request(method, target, body=data, headers=dict(headers))
+            response = conn.getresponse()
+            answer = response.read()
+        except BaseException:
+            conn.close()
+            raise
+        if response.will_close:
+            conn.close()
         else:
-            self.pool = urllib3.HTTPConnectionPool(host, port, **options)
+            self._release(conn)
+        return response.status, response.headers, answer
 
     def request(self, method: str, path: str, body: Any = None, *,
                 params: Mapping[str, Any] | None = None, ndjson: bool = False) -> Any:
@@ -150,23 +192,22 @@ class EsHttp:
         for attempt in range(self.max_retries + 1):
             last = attempt == self.max_retries
             try:
-                response = self.pool.urlopen(method, target, body=data, headers=headers,
-                                             retries=False, preload_content=True)
-            except (_Urllib3Error, ssl.SSLError, OSError) as exc:
+                status, answer_headers, raw = self._send(method, target, data, headers)
+            except (OSError, http.client.HTTPException) as exc:
                 reason = _reason(exc)
                 if last or reason != "ConnectionError":  # never again after a timeout or TLS
                     raise Unreachable(reason) from exc
                 continue
-            if response.status not in RETRY_STATUS or last:
+            if status not in RETRY_STATUS or last:
                 break
-        answer = _loads(response.data)
-        if not 200 <= response.status < 300:
+        answer = _loads(raw)
+        if not 200 <= status < 300:
             error = answer.get("error") if isinstance(answer, dict) else None
             error = error.get("type") if isinstance(error, dict) else error
-            kind = Missing if response.status == 404 else Refused
-            raise kind(response.status, str(error or answer), answer)
-        if response.headers.get("x-elastic-product") != "Elasticsearch":
-            raise NotElasticsearch(response.status, "the server is not Elasticsearch", answer)
+            kind = Missing if status == 404 else Refused
+            raise kind(status, str(error or answer), answer)
+        if answer_headers.get("x-elastic-product") != "Elasticsearch":
+            raise NotElasticsearch(status, "the server is not Elasticsearch", answer)
         return answer
 
     # -- the few APIs the read path uses --------------------------------------------------
@@ -181,7 +222,10 @@ class EsHttp:
         return self.request("GET", f"/{_quoted(index)}/_mapping")
 
     def close(self) -> None:
-        self.pool.close()
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
 
 def _quoted(index: str) -> str:
@@ -203,12 +247,9 @@ def _loads(data: bytes) -> Any:
 
 def _reason(exc: BaseException) -> str:
     """Why no answer came, in the official client's words (``elastic_transport``'s
-    ``ConnectionError``, ``ConnectionTimeout``, ``TlsError``), classified in its order."""
-    if isinstance(exc, urllib3.exceptions.NewConnectionError):  # refused (a ConnectTimeoutError
-        return "ConnectionError"                                 # subclass in urllib3 2)
-    if isinstance(exc, (urllib3.exceptions.ConnectTimeoutError,
-                        urllib3.exceptions.ReadTimeoutError, TimeoutError)):
+    ``ConnectionError``, ``ConnectionTimeout``, ``TlsError``)."""
+    if isinstance(exc, TimeoutError):  # socket.timeout: connecting or waiting for the answer
         return "ConnectionTimeout"
-    if isinstance(exc, (ssl.SSLError, urllib3.exceptions.SSLError)):
+    if isinstance(exc, ssl.SSLError):  # TLS refused, a certificate not trusted, a wrong name
         return "TlsError"
-    return "ConnectionError"  # reset, closed, protocol errors: worth one more try
+    return "ConnectionError"  # refused, reset, closed, no such host: worth one more try

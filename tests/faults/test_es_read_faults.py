@@ -71,6 +71,25 @@ def test_elasticsearch_lost_between_two_searches_is_index_unavailable(settings):
         index.close()
 
 
+def test_a_kept_alive_connection_lost_while_idle_is_replaced_not_reported(settings):
+    """Elasticsearch restarted (or a proxy closed the idle connection) between two searches
+    of a long-running process (the web): the next search connects again."""
+    target = urlsplit(settings.es_url)
+    link = CuttableLink((target.hostname, target.port or 9200))
+    index = ElasticIndex(f"http://127.0.0.1:{link.port}", settings.es_index)
+    try:
+        index.index([_doc()])
+        for query in QUERIES:
+            assert [h.filename for h in index.search(SearchQuery(text=query))] == ["采购合同-0.txt"]
+        link.cut()
+        link.restore()
+        for query in QUERIES:
+            assert [h.filename for h in index.search(SearchQuery(text=query))] == ["采购合同-0.txt"]
+    finally:
+        index.close()
+        link.cut()
+
+
 def test_https_to_a_plain_http_port_fails_as_for_the_official_client(settings):
     https = settings.es_url.replace("http://", "https://")
     index = ElasticIndex(https, settings.es_index, request_timeout=5)

@@ -41,15 +41,14 @@ def test_a_url_without_scheme_or_host_is_refused_like_the_official_client(url: s
 
 
 def test_https_verifies_the_certificate_and_the_name_unless_the_url_is_an_address() -> None:
-    named = EsHttp("https://es.example.com:9243").pool
-    address = EsHttp("https://10.0.0.5:9200").pool
-    for pool in (named, address):
-        context = pool.conn_kw["ssl_context"]
-        assert context.verify_mode == ssl.CERT_REQUIRED
+    named = EsHttp("https://es.example.com:9243").tls
+    address = EsHttp("https://10.0.0.5:9200").tls
+    for context in (named, address):
+        assert context is not None and context.verify_mode == ssl.CERT_REQUIRED
         assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
         assert context.cert_store_stats()["x509_ca"] > 0  # certifi's roots at least
-    assert named.conn_kw["ssl_context"].check_hostname
-    assert not address.conn_kw["ssl_context"].check_hostname
+    assert named.check_hostname and not address.check_hostname
+    assert EsHttp("http://127.0.0.1:9200").tls is None
 
 
 def test_messages_name_the_server_without_its_password() -> None:
