@@ -203,4 +203,21 @@ def _report(exc: ArchiveError, json_output: bool) -> None:
 
 
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    end_quickly()
+    sys.exit(code)
+
+
+def end_quickly() -> None:
+    """Let the interpreter end without tearing down every object one collection at a time.
+
+    At exit CPython clears each module and runs its cycle collector over everything still
+    alive (pydantic's schemas, the drivers' modules): 60-170 ms of a command-line search, more
+    than the search itself, repeated for objects the OS takes back anyway. Collecting once
+    here (the garbage there is still gets its finalizers) and freezing what is left keeps the
+    collector away at exit: ~20-40 ms. Reference counting still frees and closes what module
+    teardown releases; only a cycle still alive at this point is not collected again."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
