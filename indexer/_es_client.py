@@ -46,11 +46,22 @@ class _CompatTransport(Transport):
 
 class _FastLoads(JsonSerializer):
     """Responses parsed with orjson: a ranked search's page of ~1,000 candidates is ~1.5 MB of
-    JSON, which it parses in about 60% of the standard module's time. Requests are still
-    written by the standard module (orjson refuses lone surrogates, which a text may hold)."""
+    JSON, which it parses in about 60% of the standard module's time.
+
+    Requests are written with orjson too: a bulk request carries ~40 KB of JSON per document
+    (its token streams and doc values), which the standard module wrote in ~0.19 ms and orjson
+    in ~0.09, in the index writer's thread beside the coordinator's. What orjson refuses (a
+    lone surrogate a text may hold, a type it does not know) is written by the standard module,
+    as before."""
 
     def json_loads(self, data: bytes) -> Any:
         return orjson.loads(data)
+
+    def json_dumps(self, data: Any) -> bytes:
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # orjson.JSONEncodeError is one
+            return super().json_dumps(data)
 
 
 def client(url: str, *, request_timeout: float = 30.0, max_retries: int = 1) -> Elasticsearch:
