@@ -11,7 +11,9 @@ whatever costs CPU per file happens here, in parallel, so one coordinator can fe
    just fsynced another ~2.4 ms of the coordinator's (ext4, measured);
 2. asks the store whether that content is known already (stored, or disposed of): then it
    stops there and the coordinator settles the duplicate, so a rerun of a big batch does not
-   extract (or OCR) again what the first run stored;
+   extract (or OCR) again what the first run stored. A probe that can answer later (MongoDB,
+   a small file: only its tombstone is asked) gets the question now and is waited for after
+   step 3, before anything is stored;
 3. extracts the text and segments it into the index tokens the search index stores.
 
 Runs in a worker process (or inline for the first file of a run): everything passed in and
@@ -121,6 +123,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _ask(known: Callable[[str, int], bool] | None, document_id: str,
+         size: int) -> tuple[bool, Callable[[], bool]]:
+    """Whether the store knows the content, asked now; and, when the probe can answer later
+    (its ``later``: the look-up sent now), the call that waits for that answer, made once the
+    file is extracted (a round trip less in each file's way)."""
+    if known is None:
+        return False, _unknown
+    later = getattr(known, "later", None)
+    deferred = later(document_id, size) if later is not None else None
+    if deferred is not None:
+        return False, deferred
+    return known(document_id, size), _unknown
+
+
+def _unknown() -> bool:
+    return False
+
+
 def prepare(extractor: Extractor, segmenter: Segmenter | None,
             known: Callable[[str, int], bool] | None, blobs: BlobStore | None, task: Task) -> Prepared:
     """Stage, hash, check, extract and segment one file (see the module docstring).
@@ -130,15 +150,25 @@ def prepare(extractor: Extractor, segmenter: Segmenter | None,
     started = time.thread_time()
     staged, sha256, size = stage(task.source, task.work_dir, task.max_bytes)
     try:
-        if known is not None and known(document_id_for(sha256), size):
+        known_now, known_later = _ask(known, document_id_for(sha256), size)
+        if known_now:
             return Prepared(staged, sha256, size, known=True, cpu=time.thread_time() - started)
-        media_type = extractor.media_type(staged)
-        extraction = extractor.extract(staged, media_type)
+        try:
+            media_type = extractor.media_type(staged)
+            extraction = extractor.extract(staged, media_type)
+        except Exception:
+            if known_later():  # disposed of: said so, whatever is wrong with the file
+                return Prepared(staged, sha256, size, known=True, cpu=time.thread_time() - started)
+            raise
         title = document_title(task.title, extraction, task.name)
         tokens = (segmenter.tokens(title, task.name, extraction.metadata, extraction.text)
                   if segmenter is not None else None)
         searchable = (sha256_of(extraction.searchable_pdf)
                       if extraction.searchable_pdf is not None else None)
+        if known_later():  # asked while extracting: known after all, nothing is stored
+            if extraction.searchable_pdf is not None:
+                extraction.searchable_pdf.unlink(missing_ok=True)
+            return Prepared(staged, sha256, size, known=True, cpu=time.thread_time() - started)
         # a container's blob waits for the coordinator: whether it is stored at all depends
         # on its members (nesting and size limits)
         # and a small file is stored with its group (``BlobStore.min_bytes``)

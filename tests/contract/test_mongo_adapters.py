@@ -450,3 +450,16 @@ def test_hits_are_read_from_doc_values_and_older_documents_from_their_source(es_
         assert hits[new.id].doc_date == date(2026, 3, 1)
         assert hits[old.id].customer_id == "C000002" and hits[old.id].category == "合同"
         assert "付款方式" in plain(hits[old.id].snippet) and "付款方式" in plain(hits[new.id].snippet)
+
+
+def test_the_content_probe_answers_a_small_files_tombstone_later(store) -> None:
+    """A small file's look-up (its tombstone only) is sent and answered later, a big file's
+    (stored or disposed of) at once, so its extraction can be spared."""
+    from docstore.stores._mongo import LOOKUP_FROM_BYTES
+
+    probe = store.content_probe()
+    store.put_record("tombstone", "d-已销毁", {"disposal": "XH-2026-001"})
+    assert probe.later("d-已销毁", LOOKUP_FROM_BYTES) is None
+    gone, new = probe.later("d-已销毁", 100), probe.later("d-新的", 100)
+    assert gone() is True and new() is False
+    assert probe("d-已销毁", 100) is True and probe("d-新的", 100) is False
