@@ -61,7 +61,7 @@ def establish(archive: Archive, claim: Claim, *, new_admin: bool = False) -> Pro
     (journaled) when the claim is not proven. On an archive without users (being created)
     the claim stands, and with ``new_admin`` its name becomes the admin."""
     archive.user = claim.os_login  # who is asking, until the claim is proven
-    if not archive.store.list_users():
+    if not archive.store.has_users():
         return _new_archive(archive, claim, new_admin)
     if claim.password is not None:
         authenticate(archive, claim.name, claim.password)

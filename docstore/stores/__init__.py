@@ -59,7 +59,7 @@ def _open_embedded(settings: Settings, create: bool) -> Opened:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.close(os.open(settings.db_path, os.O_WRONLY | os.O_CREAT, 0o600))
     store = SqliteRecordStore(settings.db_path, settings.lock_timeout)
-    if not create and not store.list_users():
+    if not create and not store.has_users():
         store.close()
         raise _missing(str(settings.data_dir))
     return Opened(store, FsBlobStore(settings.blob_dir), new)
@@ -70,7 +70,7 @@ def _open_mongo(settings: Settings, create: bool) -> Opened:
     from ._mongo import MongoRecordStore
 
     store = MongoRecordStore(settings.mongo_uri, settings.mongo_db)
-    new = not store.list_users() and store.last_journal_entry() is None
+    new = not store.has_users() and store.last_journal_entry() is None
     if new and not create:
         store.close()
         raise _missing(f"{redact(settings.mongo_uri)} database {settings.mongo_db}")

@@ -266,6 +266,8 @@ class MongoRecordStore:
         index only for ``_id`` equality, and even an update by ``_id`` scans the collection:
         marking a document indexed by updating its record cost ~40 ms, deleting markers from
         this collection (as small as the backlog) costs ~0.1 ms a document."""
+        self._users_seen = False
+        """Some user exists (``has_users``): once true, true for good."""
         self._token = uuid.uuid4().hex
         self._ours: set[str] = set()
         """Documents whose marker a group of this store put in (``add_documents``), tagged
@@ -479,6 +481,14 @@ class MongoRecordStore:
     @_reachable
     def list_users(self) -> list[User]:
         return [User.model_validate(_fields(r)) for r in self.users.find().sort("_id", ASCENDING)]
+
+    @_reachable
+    def has_users(self) -> bool:
+        """Asked once per store after the answer is yes (users are never deleted): opening an
+        archive and proving who acts both ask, and every question is a round trip."""
+        if not self._users_seen:
+            self._users_seen = self.users.find_one({}, {"_id": 1}) is not None
+        return self._users_seen
 
     def _pending(self, document_id: str) -> bool:
         return self.pending.find_one({"_id": document_id}, {"_id": 1}) is not None

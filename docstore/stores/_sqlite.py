@@ -151,6 +151,9 @@ class SqliteRecordStore:
         return [User.model_validate_json(r[0])
                 for r in self.conn.execute("SELECT data FROM users ORDER BY name")]
 
+    def has_users(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+
     # -- customers -------------------------------------------------------------------------
     def add_customer(self, customer: Customer) -> None:
         try:
