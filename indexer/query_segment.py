@@ -28,6 +28,7 @@ import math
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib.util import find_spec
@@ -79,6 +80,7 @@ class Dictionary:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
+        self._lock = threading.Lock()  # the web server's threads share one dictionary
         about = dict(connection.execute("SELECT key, value FROM about"))
         if about.get("format") != str(FORMAT):
             raise sqlite3.DatabaseError("not a segmenter dictionary of this format")
@@ -104,6 +106,10 @@ class Dictionary:
 
     def cut(self, text: str) -> list[str]:
         """``rjieba.cut(text, True)``: every character of ``text`` in exactly one word."""
+        with self._lock:
+            return self._cut(text)
+
+    def _cut(self, text: str) -> list[str]:
         pieces: list[tuple[str, bool]] = []  # (text, is a dictionary block)
         for is_block, run in groupby(text, _in_block):
             if is_block:
