@@ -1,7 +1,8 @@
 """Embedded search index: an FTS5 table in the archive's SQLite file.
 
-Our own tokens (``indexer.segment``) are stored space-separated and FTS5's ``unicode61``
-tokenizer only splits them on the spaces, so Chinese is never left to a default tokenizer.
+Our own tokens (``indexer.segment``) are stored space-separated and FTS5's ``ascii``
+tokenizer only splits them on the spaces (see ``TOKENIZER``), so Chinese is never left to a
+default tokenizer.
 Rows are keyed by a rowid derived from the document id, so re-indexing replaces, never doubles.
 """
 
@@ -41,8 +42,18 @@ makes a segment; merging fewer, bigger runs of them rewrites each posting fewer 
 archive grows — a quarter less CPU per document in a bulk ingest (``python -m
 benchmarks.ingest``) — for a few more segments per term to read in a search. A write setting,
 not the schema: stored in the table's config, the same tokens and rows either way."""
+TOKENIZER = "ascii"
+"""Schema 5. The tokens arrive made (normalised, case-folded, space-separated), so FTS5's
+tokenizer only has to split them again. ``ascii`` does that with a byte test: every
+non-ASCII character is part of a token and ASCII is split on anything but letters and
+digits, as the segmenter's tokens are. ``unicode61`` (schema 4 and before) looked up every
+character's Unicode category, a sixth of the index's write CPU (``python -m
+benchmarks.fts5_write``), and its tables (Unicode 6.1) split a few dozen letters Python
+now knows as letters (New Tai Lue vowels ᦰ-ᧀ, Vedic signs), so such a token was stored
+in pieces and its document frequency was never found. Checked on the tokens of every code
+point: nothing else differs (tests/unit/test_fts5_tokens.py)."""
 _CREATE = ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5({}, "
-           "tokenize = \"unicode61 remove_diacritics 0 separators ' '\")").format(
+           f"tokenize = '{TOKENIZER}')").format(
     ", ".join([f"{c} UNINDEXED" for c in _COLUMNS] + list(_TOKEN_COLUMNS)))
 
 
@@ -128,6 +139,14 @@ class Fts5Index:
     def _stamp(self) -> None:
         self.conn.execute("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('built', ?)",
                           (json.dumps(meta.current()),))
+
+    def _tokenizer_now(self) -> bool:
+        """Whether the table splits tokens with ``TOKENIZER`` (schema 5; an older table is
+        made again by ``rebuild``, and until then keeps its own, so that what it stores and
+        what a query asks are split alike)."""
+        (sql,) = self.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'"
+                                   ).fetchone()
+        return f"tokenize = '{TOKENIZER}'" in sql
 
     def _table_columns(self) -> tuple[str, ...]:
         return tuple(r[1] for r in self.conn.execute("PRAGMA table_info(search_fts)"))
@@ -368,7 +387,7 @@ class Fts5Index:
     def rebuild(self, documents: Iterable[Document]) -> list[IndexFailure]:
         """Inside one transaction: readers keep seeing the old rows until it commits."""
         with self._transaction():
-            if self._table_columns() != _COLUMNS + _TOKEN_COLUMNS:  # an older schema
+            if self._table_columns() != _COLUMNS + _TOKEN_COLUMNS or not self._tokenizer_now():
                 self.conn.execute("DROP TABLE IF EXISTS search_vocab")
                 self.conn.execute("DROP TABLE search_fts")
                 self._create(fresh=False)

@@ -13,16 +13,17 @@ from importlib import metadata, resources
 
 from .segment import SEGMENTER, segmenter_version
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 """2: a ``bigrams`` token stream for ranked (question-style) search. 3: a compact record per
 document (its normalised text and filter fields) that ranked search reads instead of the
 stored document (``search_docs`` table / ``packed`` doc values). 4: FTS5 only — the impact-tier
-columns hold tokens of their own (``t3合同``, see ``indexer._fts5``)."""
+columns hold tokens of their own (``t3合同``, see ``indexer._fts5``). 5: FTS5 only — its
+table splits the tokens with the ``ascii`` tokenizer (``indexer._fts5.TOKENIZER``)."""
 
 SAME_SINCE = {"elastic": 3}
 """Per backend, the oldest schema that built the same index as this one (default: this
-one): schema 4 changed only FTS5's tokens, so an Elasticsearch index of schema 3 is up to date
-and is not rebuilt for it."""
+one): schemas 4 and 5 changed only FTS5's table, so an Elasticsearch index of schema 3 is up to
+date and is not rebuilt for them."""
 
 
 def schema_of(stored: dict[str, str] | None) -> int:

@@ -55,15 +55,18 @@ def test_stale_reason_names_what_changed() -> None:
     assert f"schema 1 → {meta.SCHEMA_VERSION}" in (meta.stale_reason({**now, "schema": "1"}) or "")
 
 
-def test_schema_4_changed_only_fts5s_tokens() -> None:
-    """An FTS5 index of schema 3 is stale (its tier columns hold bare words); an
-    Elasticsearch index of schema 3 is the index schema 4 builds, so it is not."""
+def test_schemas_4_and_5_changed_only_fts5s_table() -> None:
+    """An FTS5 index of schema 3 or 4 is stale (tier columns of bare words; the unicode61
+    tokenizer); an Elasticsearch index of schema 3 is the index schema 5 builds, so it is
+    not."""
     now = meta.current()
     old = {**now, "schema": "3"}
-    assert meta.SCHEMA_VERSION == "4"
-    assert "schema 3 → 4" in (meta.stale_reason(old) or "")
+    assert meta.SCHEMA_VERSION == "5"
+    assert "schema 3 → 5" in (meta.stale_reason(old) or "")
+    assert "schema 4 → 5" in (meta.stale_reason({**now, "schema": "4"}) or "")
     assert meta.stale_reason(old, "elastic") is None
-    assert "schema 2 → 4" in (meta.stale_reason({**now, "schema": "2"}, "elastic") or "")
+    assert meta.stale_reason({**now, "schema": "4"}, "elastic") is None
+    assert "schema 2 → 5" in (meta.stale_reason({**now, "schema": "2"}, "elastic") or "")
     assert "segmenter" in (meta.stale_reason({**old, "segmenter": "rjieba-0.1"}, "elastic") or "")
 
 
