@@ -30,6 +30,7 @@ def main() -> None:
 
     index_writer.IndexWriter._write = behind  # type: ignore[method-assign]
     group.GROUP_FILES, group.GROUP_SECONDS = 4, 600.0  # groups of exactly four files
+    index_writer.GATHER_DOCS = 1  # each written alone
     run = Ingestor(archive, IngestOptions()).run([Path(p) for p in sys.argv[2:]])
     for n, result in enumerate(run):
         if n >= 4:  # the killer knows the first group indexed when it reads the fifth line
