@@ -15,7 +15,7 @@ import pytest
 from cli.wiring import open_archive
 from docstore.archive import Archive
 from docstore.documents import search
-from docstore.intake import IngestOptions, Ingestor, group
+from docstore.intake import IngestOptions, Ingestor, group, index_writer
 from docstore.models import SearchQuery
 from tests.faults.test_distributed_faults import CuttableLink, check_consistent
 from tests.helpers import write_texts
@@ -25,9 +25,11 @@ FILES = 16
 
 @pytest.fixture(autouse=True)
 def groups_of_four(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Groups of exactly four files, so one run hands the writer several groups."""
+    """Groups of exactly four files, so one run hands the writer several groups (each written
+    alone: FTS5's lane would gather them, ``index_writer.GATHER_DOCS``)."""
     monkeypatch.setattr(group, "GROUP_FILES", 4)
     monkeypatch.setattr(group, "GROUP_SECONDS", 600.0)
+    monkeypatch.setattr(index_writer, "GATHER_DOCS", 1)
 
 
 def _files(tmp_path: Path) -> list[Path]:
