@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 
 class ExitCode(IntEnum):
@@ -101,6 +102,16 @@ class InvalidValue(BadInput):
 
     def __init__(self, what: str, value: object, detail: str) -> None:
         super().__init__(None, Reason.INVALID_VALUE, f"invalid {what} {value!r}: {detail}")
+
+
+def redact(url: str) -> str:
+    """A server's URL or MongoDB URI without its password, for messages (a ``user:***@`` stays,
+    so the reader still sees which account was used)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 class BackendUnavailable(ArchiveError):

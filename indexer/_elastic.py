@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from docstore.errors import ArchiveError, IndexUnavailable
+from docstore.errors import ArchiveError, IndexUnavailable, redact
 from docstore.models import Document, SearchHit, SearchMode, SearchQuery
 from docstore.ports import IndexFailure
 
@@ -44,7 +44,7 @@ from . import meta, ranked, searching
 from . import query as q
 from . import scope
 from ._es_http import (UNAVAILABLE_STATUS, EsHttp, Missing, NotElasticsearch, Refused,
-                       Unreachable, redact)
+                       Unreachable)
 from .index_doc import IndexTerms, as_dict, hit, to_index_doc
 
 log = logging.getLogger(__name__)

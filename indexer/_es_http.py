@@ -37,7 +37,7 @@ import ssl
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import orjson
 
@@ -99,15 +99,6 @@ def node_of(url: str) -> tuple[str, str, int, str, dict[str, str]]:
         headers["authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
     prefix = "" if parsed.path in ("", "/") else parsed.path
     return scheme, host, port, prefix, headers
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def _tls_context(host: str) -> ssl.SSLContext:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import NotInitialised
+from ..errors import NotInitialised, redact
 from ..ports import BlobStore, RecordStore
 from ..settings import Backend, Settings
 
@@ -75,13 +75,6 @@ def _open_mongo(settings: Settings, create: bool) -> Opened:
         store.close()
         raise _missing(f"{redact(settings.mongo_uri)} database {settings.mongo_db}")
     return Opened(store, GridFsBlobStore(store.db, uri=settings.mongo_uri), new)
-
-
-def redact(uri: str) -> str:
-    """A server URI without its password, for messages."""
-    from ._mongo import redact as mongo_redact
-
-    return mongo_redact(uri)
 
 
 BACKENDS: dict[Backend, StoreBackend] = {

@@ -34,14 +34,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import BulkWriteError, ConnectionFailure, CursorNotFound, DuplicateKeyError
 
 from ..records import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_table
-from ..errors import ArchiveError, BackendUnavailable, Conflict
+from ..errors import ArchiveError, BackendUnavailable, Conflict, redact
 from ._mongo_client import TIMEOUT_MS, close_client, open_client, worker_client
 from ._mongo_tail import HEAD, JournalTail
 from ..models import Customer, Document, Dossier, IndexState, JournalEntry, RecordKind, User
@@ -71,14 +70,6 @@ INDEX_SET = json.dumps(INDEXES)
 """What the ``meta`` document ``indexes`` records (text: FerretDB stores no nested arrays)."""
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-
-def redact(uri: str) -> str:
-    """The URI without its password, for messages."""
-    parts = urlsplit(uri)
-    if parts.password is None:
-        return uri
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def _reachable(method: _F) -> _F:

@@ -22,13 +22,17 @@ DOCS = {"多次.txt": "合同" + "，合同" * 7 + "，付款",
         **{f"其他{i}.txt": f"合同第{i}号，付款方式为转账" for i in range(12)}}
 
 
+def _stamp_elasticsearch(archive: Archive, schema: str) -> None:
+    """An Elasticsearch index stamped with an older schema number (its mapping is the same)."""
+    built = archive.index.metadata() or {}
+    archive.index.es.indices.put_mapping(index=archive.index.alias, meta={**built, "schema": schema})
+    archive.index._meta = None
+
+
 def _as_schema_3(archive: Archive) -> None:
     """What schema 3 built: bare words in the tier columns, stamped schema 3."""
     if archive.index.name != "fts5":
-        built = archive.index.metadata() or {}
-        archive.index.es.indices.put_mapping(index=archive.index.alias,
-                                             meta={**built, "schema": "3"})
-        archive.index._meta = None
+        _stamp_elasticsearch(archive, "3")
         return
     conn = archive.index.conn
     for column in _TIER_COLUMNS:
@@ -89,10 +93,7 @@ def test_an_index_of_schema_3_answers_alike_and_only_fts5_is_rebuilt(
 def _as_schema_4(archive: Archive) -> None:
     """What schema 4 built: the same rows in a table split by ``unicode61``."""
     if archive.index.name != "fts5":
-        built = archive.index.metadata() or {}
-        archive.index.es.indices.put_mapping(index=archive.index.alias,
-                                             meta={**built, "schema": "4"})
-        archive.index._meta = None
+        _stamp_elasticsearch(archive, "4")
         return
     conn = archive.index.conn
     columns = archive.index._table_columns()

@@ -9,7 +9,8 @@ import ssl
 import pytest
 from elastic_transport.client_utils import url_to_node_config
 
-from indexer._es_http import EsHttp, node_of, redact
+from docstore.errors import redact
+from indexer._es_http import EsHttp, node_of
 
 URLS = [
     "http://127.0.0.1:9200",
