@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -63,7 +64,17 @@ def demo(app: AppContext, folder: Path | None) -> None:
                   f"kept {d.retention} (until {d.retention_until or 'forever'})", markup=False)
         out.print(f"  loan {loan.id}: original lent to {loan.borrower} for {loan.purpose}, "
                   f"returned ({loan.check})", markup=False)
-    data = folder / "data"
-    out.print(f"\nTry it yourself:  archive --data-dir {data} search 合同\n"
-              f"                  archive --data-dir {data} dossier show {report.dossier and report.dossier.archive_no}\n"
-              f"                  archive --data-dir {data} log", markup=False)
+    archive = _archive_command(app, folder)
+    out.print(f"\nTry it yourself:  {archive} search 合同\n"
+              f"                  {archive} dossier show {report.dossier and report.dossier.archive_no}\n"
+              f"                  {archive} log", markup=False)
+
+
+def _archive_command(app: AppContext, folder: Path) -> str:
+    """How to reach the demo archive from a shell: its data folder and its own key file (the
+    demo does not touch the user's key), quoted for the shell; on the mongo backend the
+    configured servers, as the demo used them."""
+    if app.settings.backend != "embedded":
+        return "archive"
+    return (f"ARCHIVE_KEY_FILE={shlex.quote(str(app.settings.key_file))} "
+            f"archive --data-dir {shlex.quote(str(app.settings.data_dir))}")

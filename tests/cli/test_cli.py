@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -187,6 +188,32 @@ def test_installed_console_script_runs_demo(tmp_path: Path) -> None:
     ops = [e["operation"] for e in json.loads(log.stdout)]
     assert ["dossier.complete", "dossier.finalize", "dossier.shelve", "loan.borrow",
             "loan.return"] == [o for o in ops if o.startswith(("dossier.", "loan."))][-5:]
+
+
+def test_the_demos_try_it_yourself_commands_work_as_printed(tmp_path: Path) -> None:
+    """The lines the demo ends with, pasted into a shell by someone whose own archive and key
+    are elsewhere (HOME empty), in a folder whose name has a space and Chinese."""
+    shim = tmp_path / "bin" / "archive"  # the console script, running this tree's code
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nexec {sys.executable} -m cli "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
+    env |= {"HOME": str(tmp_path / "home"), "PATH": f"{shim.parent}:{env['PATH']}",
+            "PYTHONPATH": str(root), "COLUMNS": "200"}
+    folder = tmp_path / "示例 档案"
+    shown = subprocess.run(["archive", "demo", "--dir", str(folder)], capture_output=True,
+                           text=True, timeout=180, env=env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.split("Try it yourself:", 1)[1].strip().splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        done = subprocess.run(["bash", "-c", line.strip()], capture_output=True, text=True,
+                              timeout=120, env=env, cwd=tmp_path)
+        assert done.returncode == 0, (line, done.stderr)
+        assert done.stdout.strip(), line
+    assert "合同" in subprocess.run(["bash", "-c", lines[0].strip()], capture_output=True,
+                                    text=True, timeout=120, env=env, cwd=tmp_path).stdout
 
 
 def test_verify_index_command(run, tmp_path: Path) -> None:
