@@ -40,6 +40,23 @@ class DocumentSummary(NamedTuple):
 
 
 @runtime_checkable
+class ContentProbe(Protocol):
+    """What a record store hands ingest workers (``RecordStore.content_probe``), picklable:
+    whether a document id (of a file of the size given) is stored or disposed of (a tombstone),
+    a hint to skip extracting it. It MUST report a tombstone; it may leave whether it is stored
+    to the insert, whose unique id decides (where a look-up costs more than extracting a small
+    file again). The workflow decides for good in its own process."""
+
+    def __call__(self, document_id: str, size: int | None = None) -> bool: ...
+
+    def later(self, document_id: str, size: int) -> Callable[[], bool] | None:
+        """The look-up sent now, answered by the call returned (made once the file is
+        extracted: a round trip less in each file's way); None where it is to be asked at
+        once (a store whose look-up costs less than waiting for it)."""
+        ...
+
+
+@runtime_checkable
 class RecordStore(Protocol):
     """Customers, dossiers, documents, the journal and counters.
 
@@ -113,12 +130,8 @@ class RecordStore(Protocol):
     def set_journal_seqs(self, seqs: Mapping[str, int]) -> None: ...
     def update_document(self, document: Document) -> None: ...
     def set_journal_seq(self, document_id: str, seq: int) -> None: ...
-    def content_probe(self) -> Callable[[str, int], bool] | None: ...
-    """A picklable callable telling, in another process (an ingest worker), whether a
-    document id (of a file of the size given) is stored or disposed of (a tombstone): a hint
-    to skip extracting it. It MUST report a tombstone; it may leave whether it is stored to
-    the insert, whose unique id decides (where a look-up costs more than extracting a small
-    file again). The workflow decides for good in its own process."""
+    def content_probe(self) -> ContentProbe | None: ...
+    """The ingest workers' look-up of stored or disposed-of content (``ContentProbe``)."""
     def get_document(self, document_id: str) -> Document | None: ...
     def iter_documents(self, *, pending_only: bool = False, archive_no: str | None = None,
                        customer_id: str | None = None) -> Iterator[Document]: ...

@@ -33,7 +33,7 @@ from typing import Any
 
 from ..errors import BadInput, Reason
 from ..models import document_id_for
-from ..ports import BlobStore, Extraction, Extractor, Segmenter
+from ..ports import BlobStore, ContentProbe, Extraction, Extractor, Segmenter
 
 _CHUNK = 1024 * 1024
 
@@ -123,15 +123,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _ask(known: Callable[[str, int], bool] | None, document_id: str,
+def _ask(known: ContentProbe | None, document_id: str,
          size: int) -> tuple[bool, Callable[[], bool]]:
     """Whether the store knows the content, asked now; and, when the probe can answer later
     (its ``later``: the look-up sent now), the call that waits for that answer, made once the
     file is extracted (a round trip less in each file's way)."""
     if known is None:
         return False, _unknown
-    later = getattr(known, "later", None)
-    deferred = later(document_id, size) if later is not None else None
+    deferred = known.later(document_id, size)
     if deferred is not None:
         return False, deferred
     return known(document_id, size), _unknown
@@ -142,7 +141,7 @@ def _unknown() -> bool:
 
 
 def prepare(extractor: Extractor, segmenter: Segmenter | None,
-            known: Callable[[str, int], bool] | None, blobs: BlobStore | None, task: Task) -> Prepared:
+            known: ContentProbe | None, blobs: BlobStore | None, task: Task) -> Prepared:
     """Stage, hash, check, extract and segment one file (see the module docstring).
 
     ``known``: the store's ``content_probe``; ``blobs``: the blob store's ``for_workers`` (the

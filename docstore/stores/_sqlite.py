@@ -498,6 +498,10 @@ class SqliteProbe:
             (document_id, RecordKind.TOMBSTONE.value, document_id)).fetchone()
         return bool(row[0])
 
+    def later(self, document_id: str, size: int) -> None:
+        """Asked at once: a local read costs less than a thread hand-off."""
+        return None
+
 
 @lru_cache(maxsize=4)
 def _read_only(path: Path) -> sqlite3.Connection:
