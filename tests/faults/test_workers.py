@@ -4,6 +4,7 @@ only the file that killed it."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from docstore.intake import IngestOptions, Ingestor, worker_pool
@@ -75,3 +76,34 @@ def test_workers_start_with_the_pdf_reader_and_the_segmenter_loaded(tmp_path: Pa
     with ExtractionPool(_loaded, 2) as pool:
         pool.start(wait=True)
         assert pool.result(pool.submit(task), task).media_type == "pypdf,rjieba"
+
+
+def _timed(task: Task) -> Prepared:
+    """Quick, except for a file named ``slow…``: seconds (an OCR'd scan, say)."""
+    if task.name.startswith("slow"):
+        time.sleep(3)
+    return Prepared(task.source, "0" * 64, 1, media_type=task.name)
+
+
+def test_workers_answer_several_files_a_message_in_order(tmp_path: Path) -> None:
+    tasks = [Task(tmp_path / f"{i}.pdf", f"{i}.pdf", None, tmp_path, 1 << 20) for i in range(40)]
+    with ExtractionPool(_timed, 2) as pool:
+        pool.start(wait=True)
+        futures = [pool.submit(task) for task in tasks]
+        names = [pool.result(future, task).media_type for future, task in zip(futures, tasks)]
+        assert names == [task.name for task in tasks]
+        assert pool.messages < len(tasks)
+
+
+def test_an_answer_held_back_is_sent_while_a_slow_file_is_prepared(tmp_path: Path) -> None:
+    """The first worker's quick file waits for company while its next file (slow) is in its
+    pipe — for ``HOLD_SECONDS``, not until the slow one is done."""
+    names = ["quick-a", "quick-b", "slow-a", "slow-b"]
+    tasks = [Task(tmp_path / n, n, None, tmp_path, 1 << 20) for n in names]
+    with ExtractionPool(_timed, 2) as pool:
+        pool.start(wait=True)
+        futures = [pool.submit(task) for task in tasks]
+        started = time.monotonic()
+        assert pool.wait(futures[0], timeout=2.5) and pool.wait(futures[1], timeout=0.1)
+        assert time.monotonic() - started < 2.0 and not futures[2].done()
+        assert [pool.result(f, t).media_type for f, t in zip(futures, tasks)] == names
