@@ -58,6 +58,7 @@ class Sealer:
         self.ring = ring
         self.heads_dir = heads_dir
         self.archive = archive
+        self._derived: dict[str, tuple[bytes, bytes]] = {}
 
     @property
     def head_path(self) -> Path:
@@ -65,8 +66,13 @@ class Sealer:
 
     # -- sealing ---------------------------------------------------------------------------
     def seal(self, entry: JournalEntry) -> JournalEntry:
+        kid, mac = self.seal_hash(entry.hash)
+        return entry.model_copy(update={"key_id": kid, "mac": mac})
+
+    def seal_hash(self, digest: str) -> tuple[str, str]:
+        """The key id and seal of an entry whose hash is ``digest``."""
         kid = self.ring.current
-        return entry.model_copy(update={"key_id": kid, "mac": self._mac(kid, entry.hash)})
+        return kid, self._mac(kid, digest)
 
     def seal_ok(self, entry: JournalEntry) -> bool | None:
         """True/False for a sealed entry; None when its key is not in the key file."""
@@ -75,8 +81,16 @@ class Sealer:
         return hmac.compare_digest(entry.mac, self._mac(entry.key_id, entry.hash))
 
     def _mac(self, kid: str, text: str) -> str:
-        key = hmac.new(self.ring.keys[kid], CONTEXT, hashlib.sha256).digest()
-        return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.new(self._journal_key(kid), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _journal_key(self, kid: str) -> bytes:
+        """The journal key derived from key ``kid`` of the ring, derived once per key (an
+        entry is sealed per file ingested)."""
+        raw = self.ring.keys[kid]
+        known = self._derived.get(kid)
+        if known is None or known[0] != raw:
+            known = self._derived[kid] = (raw, hmac.new(raw, CONTEXT, hashlib.sha256).digest())
+        return known[1]
 
     # -- the signed head -------------------------------------------------------------------
     def read_head(self) -> Head | None:
