@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 
 from ..errors import BadInput, Reason, display_path
 
@@ -64,13 +65,19 @@ def _outside(path: Path, roots: tuple[Path, ...]) -> Path | None:
 def _walk_one(path: Path, seen: set[tuple[int, int]],
               skip: frozenset[tuple[int, int]] = frozenset(),
               roots: tuple[Path, ...] = ()) -> Iterator[FoundFile]:
-    if roots and path.is_symlink() and (target := _outside(path, roots)) is not None:
-        yield FoundFile(path, BadInput(path, Reason.NOT_A_FILE, "symbolic link to "
-                                       f"{display_path(target)}, outside the folders given; "
-                                       "not followed (give that path itself to ingest it)"))
-        return
+    """One ``lstat`` for a file that is not a link (its status is the file's own); a link
+    is followed with one ``stat`` more. Four calls a file (``is_symlink``, ``stat``,
+    ``isdir``, ``isfile``) were a tenth of an ingest coordinator's CPU."""
     try:
-        st = path.stat()
+        st = os.lstat(path)
+        if S_ISLNK(st.st_mode):
+            if roots and (target := _outside(path, roots)) is not None:
+                yield FoundFile(path, BadInput(path, Reason.NOT_A_FILE, "symbolic link to "
+                                               f"{display_path(target)}, outside the folders "
+                                               "given; not followed (give that path itself "
+                                               "to ingest it)"))
+                return
+            st = os.stat(path)
     except FileNotFoundError:
         if path.is_symlink():
             yield FoundFile(path, BadInput(path, Reason.UNREADABLE, "broken symbolic link"))
@@ -81,7 +88,7 @@ def _walk_one(path: Path, seen: set[tuple[int, int]],
         reason = Reason.SYMLINK_LOOP if exc.errno == 40 else Reason.UNREADABLE
         yield FoundFile(path, BadInput(path, reason, f"cannot read: {exc.strerror}"))
         return
-    if os.path.isdir(path):
+    if S_ISDIR(st.st_mode):
         key = (st.st_dev, st.st_ino)
         if key in skip:
             return
@@ -90,7 +97,7 @@ def _walk_one(path: Path, seen: set[tuple[int, int]],
                                            "folder links back to a folder above it; skipped"))
             return
         yield from _walk_dir(path, seen | {key}, skip, roots)
-    elif os.path.isfile(path):
+    elif S_ISREG(st.st_mode):
         if (st.st_dev, st.st_ino) not in skip:
             yield FoundFile(path)
     else:
