@@ -173,7 +173,8 @@ def discard(items: Sequence[Pending]) -> None:
 
 
 def discard_prepared(prepared: Prepared) -> None:
-    prepared.staged.unlink(missing_ok=True)
+    if not prepared.blob_stored:  # else its worker removed it
+        prepared.staged.unlink(missing_ok=True)
     extraction = prepared.extraction
     if extraction is not None and extraction.searchable_pdf is not None:
         extraction.searchable_pdf.unlink(missing_ok=True)

@@ -67,7 +67,7 @@ class Prepared:
     known: bool = False
     """The store had this content already (or disposed of it): not extracted."""
     blob_stored: bool = False
-    """The worker moved ``staged`` into the blob store itself."""
+    """The worker stored the file in the blob store itself (and ``staged`` is gone)."""
     searchable_sha256: str | None = None
     """Hash of the searchable PDF OCR made (``extraction.searchable_pdf``)."""
     cpu: float = 0.0
@@ -174,6 +174,9 @@ def prepare(extractor: Extractor, segmenter: Segmenter | None,
         moved = blobs is not None and not extraction.parts and size >= blobs.min_bytes
         if moved:
             blobs.put(sha256, staged, verified=True)
+            # moved into place, or copied (uploaded, encrypted): the copy is removed here,
+            # not by the coordinator, whose CPU per file caps the run
+            staged.unlink(missing_ok=True)
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
