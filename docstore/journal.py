@@ -98,6 +98,12 @@ class Journal:
                 continue
         raise Conflict(f"could not append to the journal after {MAX_RETRIES} attempts")
 
+    def read_ahead(self) -> None:
+        """An entry follows after a wait elsewhere (a search asks the index first): the store
+        may read the tail meanwhile (``RecordStore.read_journal_ahead``). The chain is as
+        safe as ever: a tail another writer moved since makes the append conflict and retry."""
+        self._store.read_journal_ahead()
+
     def tail(self) -> JournalEntry | None:
         """The last entry now. A caller about to write a block can number its records after it
         (they carry the numbers their entries will most likely get) and hand it to

@@ -43,8 +43,8 @@ from docstore.ports import IndexFailure
 from . import meta, ranked, searching
 from . import query as q
 from . import scope
-from ._es_http import (UNAVAILABLE_STATUS, EsHttp, Missing, NotElasticsearch, Refused,
-                       Unreachable)
+from ._es_http import (UNAVAILABLE_STATUS, Ahead, EsHttp, Missing, NotElasticsearch, Refused,
+                       Unreachable, mapping_path)
 from .index_doc import IndexTerms, as_dict, hit, to_index_doc
 
 log = logging.getLogger(__name__)
@@ -238,6 +238,9 @@ class ElasticIndex:
         self._writes = 0
         self._mapping_checked = False
         self._meta: tuple[float, dict[str, str] | None, int] | None = None
+        self._meta_ahead: tuple[float, Ahead, int] | None = None
+        """The mapping asked with a search (``_ask_metadata``): when, the request, ``_writes``."""
+        self._meta_lock = threading.Lock()
         self._deferred = threading.local()
         """Per thread: how deep inside ``writing()`` (``depth``) and the indices written
         there but not refreshed yet (``targets``)."""
@@ -338,16 +341,37 @@ class ElasticIndex:
         """What the live index was built with (its mapping's ``_meta``); None before the
         first document. Asked again at most every 30 s (every search checks it)."""
         now = time.monotonic()
-        if self._meta is not None and now - self._meta[0] < 30 and self._meta[2] == self._writes:
-            return self._meta[1]
-        found_meta = self._read_metadata()
+        if self._meta_fresh(now):
+            return self._meta[1]  # type: ignore[index]
+        found_meta = self._read_metadata(now)
         self._meta = (now, found_meta, self._writes)
         return found_meta
 
-    def _read_metadata(self) -> dict[str, str] | None:
+    def _meta_fresh(self, now: float) -> bool:
+        return (self._meta is not None and now - self._meta[0] < 30
+                and self._meta[2] == self._writes)
+
+    def _ask_metadata(self) -> None:
+        """A search's staleness check (``stale_reason``, after the search) needs the mapping:
+        it is sent ahead, with the search, and answered while the search runs, instead of
+        after it. Nothing when the metadata known is fresh or is asked already."""
+        now = time.monotonic()
+        if self._meta_fresh(now):
+            return
+        with self._meta_lock:
+            if self._meta_ahead is None:
+                self._meta_ahead = (now, self.http.ahead("GET", mapping_path(self.alias)),
+                                    self._writes)
+
+    def _read_metadata(self, now: float) -> dict[str, str] | None:
+        with self._meta_lock:
+            ahead, self._meta_ahead = self._meta_ahead, None
+        if ahead is not None and (now - ahead[0] >= 30 or ahead[2] != self._writes):
+            ahead[1].discard()  # asked too long ago, or before a write of ours: ask again
+            ahead = None
         with self._reachable():
             try:
-                found = self.http.get_mapping(self.alias)
+                found = ahead[1].answer() if ahead else self.http.get_mapping(self.alias)
             except Missing:
                 return None
         for body in found.values():
@@ -469,6 +493,7 @@ class ElasticIndex:
                 self.es.indices.flush(index=name)
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
+        self._ask_metadata()
         if searching.mode(query) is SearchMode.ANY:
             with self._reachable():
                 try:

@@ -134,6 +134,8 @@ class EsHttp:
         self._idle: list[http.client.HTTPConnection] = []
         self._keep = connections
         self._lock = threading.Lock()
+        self._ahead: set[Ahead] = set()
+        """Requests sent ahead whose answer is not read yet (closed with the client)."""
 
     def _connection(self) -> http.client.HTTPConnection:
         while True:
@@ -156,11 +158,20 @@ class EsHttp:
                 return
         conn.close()
 
-    def _send(self, method: str, target: str, data: bytes | None,
-              headers: Mapping[str, str]) -> tuple[int, http.client.HTTPMessage, bytes]:
+    def _start(self, method: str, target: str, data: bytes | None,
+               headers: Mapping[str, str]) -> http.client.HTTPConnection:
+        """A connection the request has been sent on; its answer is read by ``_finish``."""
         conn = self._connection()
         try:
             conn.request(method, target, body=data, headers=dict(headers))
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _finish(self, conn: http.client.HTTPConnection
+                ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        try:
             response = conn.getresponse()
             answer = response.read()
         except BaseException:
@@ -171,6 +182,10 @@ class EsHttp:
         else:
             self._release(conn)
         return response.status, response.headers, answer
+
+    def _send(self, method: str, target: str, data: bytes | None,
+              headers: Mapping[str, str]) -> tuple[int, http.client.HTTPMessage, bytes]:
+        return self._finish(self._start(method, target, data, headers))
 
     def request(self, method: str, path: str, body: Any = None, *,
                 params: Mapping[str, Any] | None = None, ndjson: bool = False) -> Any:
@@ -188,18 +203,25 @@ class EsHttp:
                 reason = _reason(exc)
                 if last or reason != "ConnectionError":  # never again after a timeout or TLS
                     raise Unreachable(reason) from exc
+                self._drop_idle()  # lost with this one (the server restarted): not retried on
                 continue
             if status not in RETRY_STATUS or last:
                 break
-        answer = _loads(raw)
-        if not 200 <= status < 300:
-            error = answer.get("error") if isinstance(answer, dict) else None
-            error = error.get("type") if isinstance(error, dict) else error
-            kind = Missing if status == 404 else Refused
-            raise kind(status, str(error or answer), answer)
-        if answer_headers.get("x-elastic-product") != "Elasticsearch":
-            raise NotElasticsearch(status, "the server is not Elasticsearch", answer)
-        return answer
+        return _answer(status, answer_headers, raw)
+
+    def ahead(self, method: str, path: str) -> Ahead:
+        """Send a request without a body now; its answer is read when ``Ahead.answer`` is
+        called, meanwhile the server works on it beside this process's other requests. On its
+        own connection, so nothing waits behind it; no thread: the request is written out
+        now and the answer waits in the socket."""
+        try:
+            conn = self._start(method, self.prefix + path, None, self.headers)
+        except (OSError, http.client.HTTPException):
+            conn = None  # asked again the ordinary way when the answer is wanted
+        pending = Ahead(self, method, path, conn)
+        with self._lock:
+            self._ahead.add(pending)
+        return pending
 
     # -- the few APIs the read path uses --------------------------------------------------
     def search(self, index: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -210,13 +232,72 @@ class EsHttp:
         return self.request("POST", "/_msearch", searches, ndjson=True)
 
     def get_mapping(self, index: str) -> dict[str, Any]:
-        return self.request("GET", f"/{_quoted(index)}/_mapping")
+        return self.request("GET", mapping_path(index))
 
-    def close(self) -> None:
+    def _drop_idle(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+
+    def close(self) -> None:
+        self._drop_idle()
+        with self._lock:
+            pending, self._ahead = self._ahead, set()
+        for one in pending:
+            one.discard()
+
+
+class Ahead:
+    """A request sent ahead (``EsHttp.ahead``): ``answer`` reads its answer (once), with
+    ``request``'s errors; when sending or reading it failed on the connection, or the server
+    asked to be asked again (429, 502-504), it is asked again the ordinary way, with the
+    ordinary retries. ``discard``: the answer is not wanted (the connection is closed)."""
+
+    def __init__(self, http: EsHttp, method: str, path: str,
+                 conn: http.client.HTTPConnection | None) -> None:
+        self._http, self._method, self._path, self._conn = http, method, path, conn
+
+    def answer(self) -> Any:
+        conn = self._take()
+        if conn is not None:
+            try:
+                status, headers, raw = self._http._finish(conn)
+            except (OSError, http.client.HTTPException) as exc:
+                if _reason(exc) != "ConnectionError":  # a timeout or TLS: as ``request``
+                    raise Unreachable(_reason(exc)) from exc
+            else:
+                if status not in RETRY_STATUS:
+                    return _answer(status, headers, raw)
+        return self._http.request(self._method, self._path)
+
+    def discard(self) -> None:
+        conn = self._take()
+        if conn is not None:
+            conn.close()
+
+    def _take(self) -> http.client.HTTPConnection | None:
+        with self._http._lock:
+            self._http._ahead.discard(self)
+            conn, self._conn = self._conn, None
+        return conn
+
+
+def _answer(status: int, answer_headers: http.client.HTTPMessage, raw: bytes) -> Any:
+    """The decoded answer of a request, or the error its status means."""
+    answer = _loads(raw)
+    if not 200 <= status < 300:
+        error = answer.get("error") if isinstance(answer, dict) else None
+        error = error.get("type") if isinstance(error, dict) else error
+        kind = Missing if status == 404 else Refused
+        raise kind(status, str(error or answer), answer)
+    if answer_headers.get("x-elastic-product") != "Elasticsearch":
+        raise NotElasticsearch(status, "the server is not Elasticsearch", answer)
+    return answer
+
+
+def mapping_path(index: str) -> str:
+    return f"/{_quoted(index)}/_mapping"
 
 
 def _quoted(index: str) -> str:

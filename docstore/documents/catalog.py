@@ -34,14 +34,16 @@ def search(archive: Archive, query: SearchQuery, *, include_archived: bool = Fal
     """Documents of archived customers (``archive cleanup --apply``) are left out unless
     ``include_archived``. ``with_facets``: counts per customer, category, year and dossier
     stage too. The result says when the index was built by another schema or segmenter."""
-    require(archive, Permission.READ, details={"query": query.text,
-                                               **({"like": query.like} if query.like else {})})
+    user = require(archive, Permission.READ, details={
+        "query": query.text, **({"like": query.like} if query.like else {})})
     if query.like:  # its words become the query: only a document the user may see (as show)
         require_document(archive, get_document(archive, query.like))
-    query = query.model_copy(update={"scope": scope_of(archive)})  # inside the engine's query
+    # inside the engine's query; the user as just read (the permission check's record)
+    query = query.model_copy(update={"scope": scope_of(archive, user)})
     if query.fields:  # e-invoice fields: the documents they name, also inside the query
         query = query.model_copy(update={"document_ids": archive.store.document_ids_with(query.fields)})
     archived = None if include_archived else _archived_lookup(archive)
+    archive.journal.read_ahead()  # the entry below: its tail is read while the index answers
     hits = archive.index.search(query) if archived is None else _active_hits(archive, query, archived)
     pending = archive.store.count_documents(pending_only=True)
     unsaid = _NOT_JOURNALED | (set() if query.fields else {"fields"})

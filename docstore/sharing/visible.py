@@ -23,7 +23,7 @@ from ..access import Permission
 from ..archive import Archive, zone
 from ..operations import Operation
 from ..errors import PermissionDenied
-from ..models import Document, Dossier, Role, SearchScope
+from ..models import Document, Dossier, Role, SearchScope, User
 from .grants import ShareFields, all_shares
 
 
@@ -54,9 +54,13 @@ class Visibility:
                 or (document.archive_no is not None and document.archive_no in self.full_dossiers))
 
 
-def visibility(archive: Archive, name: str | None = None) -> Visibility | None:
-    """The view of user ``name`` (default: the operator); None when they see everything."""
-    user = archive.store.get_user(name or archive.user)
+def visibility(archive: Archive, name: str | None = None, *,
+               user: User | None = None) -> Visibility | None:
+    """The view of user ``name`` (default: the operator); None when they see everything.
+    ``user``: the operator's record as their permission check just read it (``require``
+    returns it), so a workflow reads it once."""
+    if user is None or name not in (None, user.name):
+        user = archive.store.get_user(name or archive.user)
     if user is None or user.role is not Role.STAFF or not user.department:
         return None
     department = user.department
@@ -75,9 +79,10 @@ def visibility(archive: Archive, name: str | None = None) -> Visibility | None:
                       frozenset(shared[(True, True)]))
 
 
-def scope_of(archive: Archive) -> SearchScope | None:
-    """What a search of the current operator may return, for the engine's filter."""
-    seen = visibility(archive)
+def scope_of(archive: Archive, user: User | None = None) -> SearchScope | None:
+    """What a search of the current operator may return, for the engine's filter (``user``:
+    their record, as ``require`` returned it)."""
+    seen = visibility(archive, user=user)
     if seen is None:
         return None
     return SearchScope(hidden_customer_ids=sorted(seen.hidden - seen.full_customers),

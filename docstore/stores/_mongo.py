@@ -321,6 +321,7 @@ class MongoRecordStore:
         return int(raw["n"]) if raw else 0
 
     def close(self) -> None:
+        self.tail.close()
         close_client(self.client)
 
     # -- customers -------------------------------------------------------------------------
@@ -646,6 +647,10 @@ class MongoRecordStore:
         raw = self.journal.find_one({"_id": seq})
         return journal_from_bson(raw) if raw else None
 
+    def read_journal_ahead(self) -> None:
+        """The copy and the count go ahead in a thread (``_mongo_tail``)."""
+        self.tail.read_ahead()
+
     @_reachable
     def last_journal_entry(self) -> JournalEntry | None:
         """From the copy kept in ``journal_head`` (``_mongo_tail``): it may lag after a
@@ -786,6 +791,7 @@ class MongoRecordStore:
 
     @_reachable
     def clear(self) -> None:
+        self.tail.close()
         for name in ("users", "customers", "dossiers", "documents", "journal", HEAD,
                      "document_texts", "pending_index",
                      *(f"records_{k}" for k in self._record_kinds())):

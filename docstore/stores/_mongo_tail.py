@@ -27,6 +27,13 @@ other count (entries deleted, or a copy lagging) reads the tail exactly. The cou
 collection's own (``$collStats``: ~2 ms on FerretDB against ~100-180 ms for the sort at 500
 entries, metadata on MongoDB), so a one-command process (a search, journaled) does not sort
 the journal either.
+
+Those first two reads go ahead (``docstore.ahead``): the store starts them when it opens, in a
+thread, and the first append takes their answer. Nearly every command journals (every access
+is), and a search meanwhile waits on Elasticsearch, so the two round trips cost it nothing.
+The answer is only taken by the first read, and only if this store has not appended since; an
+answer another writer overtook (it appended after the read) is a lagging copy as above: the
+append conflicts and reads again.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from typing import Any
 
 from pymongo import DESCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from ..ahead import Ahead
 
 HEAD = "journal_head"
 """The collection holding the copy (dropped with the journal by ``clear``)."""
@@ -53,14 +62,38 @@ class JournalTail:
         self._first = True
         self._ours: Raw | None = None
         """The entry this store appended last, unless an append has conflicted since."""
+        self._ahead: Ahead[tuple[Raw | None, int]] | None = None
+        """The first read's copy and count, asked ahead (``read_ahead``)."""
+        self._ahead_usable = False
+        """No read and no append since the read ahead started: its answer may be taken."""
+
+    def read_ahead(self) -> None:
+        """Start the first read (the copy and the journal's count) in a thread of its own."""
+        if self._first and self._ahead is None:
+            self._ahead = Ahead(self._copy_and_count, "journal-tail")
+            self._ahead_usable = True
+
+    def _copy_and_count(self) -> tuple[Raw | None, int]:
+        copy = self.head.find_one({"_id": _ID})
+        return copy, (self._count() if copy is not None else -1)
+
+    def close(self) -> None:
+        """Wait for a read still ahead (before the client is closed under it)."""
+        if self._ahead is not None:
+            self._ahead.settle()
 
     def last(self, *, exact: bool = False) -> Raw | None:
         """The last entry's raw document (None: the journal is empty)."""
         if not exact and not self._doubt and self._ours is not None:
             return dict(self._ours)
+        ahead, self._ahead_usable = self._ahead_usable, False
         if not exact and (not self._doubt or self._first):
-            copy = self.head.find_one({"_id": _ID})
-            if copy is not None and (not self._doubt or copy["seq"] == self._count()):
+            if ahead and self._first and self._ahead is not None:
+                copy, count = self._ahead.result()
+            else:
+                copy, count = self.head.find_one({"_id": _ID}), None
+            if copy is not None and (not self._doubt or copy["seq"] == (
+                    self._count() if count is None else count)):
                 self._doubt = self._first = False
                 return dict(copy["entry"])
         self._doubt = self._first = False
@@ -81,12 +114,14 @@ class JournalTail:
         """An append found its number taken: the next read is exact."""
         self._doubt = True
         self._ours = None
+        self._ahead_usable = False
 
     def advance(self, raw: Raw) -> None:
         """``raw`` (an entry's document) was just appended: copy it (one round trip). Not
         only forward: a writer that appended earlier may overwrite a later copy, which only
         makes it lag (see the module docstring)."""
         self._ours = raw
+        self._ahead_usable = False  # read before this append
         copy = {"_id": _ID, "seq": raw["_id"], "entry": raw}
         for _ in range(2):
             try:  # an upsert: two first copies at once may both insert, one is refused

@@ -377,6 +377,9 @@ class SqliteRecordStore:
         row = self.conn.execute("SELECT data FROM journal WHERE seq = ?", (seq,)).fetchone()
         return JournalEntry.model_validate_json(row[0]) if row else None
 
+    def read_journal_ahead(self) -> None:
+        """Nothing to send ahead: the tail is one index look-up in this process."""
+
     def last_journal_entry(self) -> JournalEntry | None:
         row = self.conn.execute("SELECT data FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
         return JournalEntry.model_validate_json(row[0]) if row else None

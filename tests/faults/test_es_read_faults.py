@@ -158,9 +158,11 @@ def test_a_wrong_password_is_refused_clearly_without_showing_it():
     message = read.value.message
     assert f"http://archive:***@127.0.0.1:{port}/es" in message and "s3cr" not in message
     assert "401 security_exception" in message
-    (read_path, read_auth), (official_path, official_auth) = seen[0], seen[-1]
-    assert read_path == "/es/_msearch" and official_path == "/es/archive-auth/_search"
-    assert read_auth == official_auth and read_auth.startswith("Basic ")
+    official_path, official_auth = seen[-1]
+    assert official_path == "/es/archive-auth/_search"
+    # the read path's requests: the search's and its mapping (sent ahead of it)
+    assert {path for path, _ in seen[:-1]} == {"/es/_msearch", "/es/archive-auth/_mapping"}
+    assert {auth for _, auth in seen} == {official_auth} and official_auth.startswith("Basic ")
 
 
 def test_another_server_at_the_url_is_not_taken_for_elasticsearch():
@@ -174,3 +176,54 @@ def test_another_server_at_the_url_is_not_taken_for_elasticsearch():
                 assert url in caught.value.message and "another server" in caught.value.message
         finally:
             index.close()
+
+
+def test_the_mapping_is_asked_with_the_search_not_after_it():
+    """The staleness check's mapping goes out with the search (``ElasticIndex._ask_metadata``):
+    the server has it before it answers the search, and the check after the search reads that
+    answer, the index's own ``_meta``, instead of asking again."""
+    from indexer import meta
+
+    asked = threading.Event()
+    before_answer: list[bool] = []
+    seen: list[str] = []
+
+    class Server(BaseHTTPRequestHandler):
+        def _send(self, body: object) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("x-elastic-product", "Elasticsearch")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802
+            seen.append(self.path)
+            asked.set()
+            self._send({"archive-ahead-v1": {"mappings": {"_meta": {**meta.current(),
+                                                                     "schema": "1"}}}})
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            seen.append(self.path)
+            before_answer.append(asked.wait(3))
+            total = {"hits": {"total": {"value": 1}, "hits": []}}
+            self._send({"responses": [total, total]} if "_msearch" in self.path else total)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Server)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    index = ElasticIndex(f"http://127.0.0.1:{server.server_address[1]}", "archive-ahead")
+    try:
+        assert index.search(SearchQuery(text=QUERIES[0])) == []
+        assert before_answer and all(before_answer)  # the mapping came before any answer
+        stale = index.stale_reason()
+        assert stale is not None and "schema" in stale  # from the mapping sent ahead
+        assert seen.count("/archive-ahead/_mapping") == 1
+    finally:
+        index.close()
+        server.shutdown()
+        server.server_close()

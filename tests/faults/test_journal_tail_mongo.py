@@ -181,3 +181,52 @@ def test_a_store_knows_the_tail_it_appended_and_another_writer_only_makes_it_con
         assert [e.seq for e in entries] == list(range(1, 7)) and verify_chain(entries) is None
     finally:
         db.client.close()
+
+
+def test_a_tail_read_ahead_leaves_the_append_nothing_to_read(store, settings):
+    """A search reads the tail (the copy and the count) while Elasticsearch answers: the
+    append after it reads nothing more, and takes the right number."""
+    import pymongo
+
+    journal = Journal(store)
+    for i in range(3):
+        journal.record("档案员", "show", remarks=f"第{i}次")
+    reads = _Reads()
+    db = pymongo.MongoClient(settings.mongo_uri, event_listeners=[reads])[settings.mongo_db]
+    later = MongoRecordStore(settings.mongo_uri, settings.mongo_db)
+    later.journal = db["journal"]
+    later.tail.journal, later.tail.head = db["journal"], db[later.tail.head.name]
+    try:
+        Journal(later).read_ahead()
+        deadline = time.monotonic() + 10
+        while reads.reads < 2 and time.monotonic() < deadline:  # in its own thread
+            time.sleep(0.01)
+        assert reads.reads == 2  # the copy and the journal's count, before any append
+        entry = Journal(later).record("档案员", "search", remarks="查询 合同")
+        assert reads.reads == 2
+        assert entry.seq == 4 and entry.prev_hash == store.journal_entry(3).hash
+    finally:
+        later.close()
+        db.client.close()
+    assert verify_chain(store.iter_journal()) is None
+
+
+def test_a_tail_read_ahead_with_the_server_gone_fails_clearly_at_the_append(settings):
+    """The read ahead meets no server: the append that takes its answer reports the server
+    (``BackendUnavailable``), as a read of its own would."""
+    from docstore.errors import BackendUnavailable
+    from tests.faults.test_distributed_faults import CuttableLink
+    from urllib.parse import urlsplit
+
+    target = urlsplit(settings.mongo_uri)
+    link = CuttableLink((target.hostname, target.port or 27017))
+    store = MongoRecordStore(f"mongodb://127.0.0.1:{link.port}/", settings.mongo_db,
+                             timeout_ms=1000)
+    try:
+        link.cut()
+        store.read_journal_ahead()
+        with pytest.raises(BackendUnavailable) as caught:
+            Journal(store).record("档案员", "search", remarks="合同")
+        assert f"127.0.0.1:{link.port}" in caught.value.message
+    finally:
+        store.close()
