@@ -76,3 +76,21 @@ def _other_store(settings, archive):
     from docstore.stores._mongo import MongoRecordStore
 
     return MongoRecordStore(settings.mongo_uri, settings.mongo_db)
+
+
+def test_document_frequencies_count_live_documents_in_one_request(archive, tmp_path) -> None:
+    """The counts ranked and tiered search decide by (``TermSource.frequencies``): exact,
+    deleted documents never counted, the same on both backends (Elasticsearch asks them in
+    one search with a bucket per feature)."""
+    from indexer.ranked import Feature
+
+    files = write_texts(tmp_path, {"1.txt": "采购合同 第一条", "2.txt": "施工合同 第二条 合同",
+                                   "3.txt": "会议纪要"})
+    results = ingest(archive, list(files.values()))
+    features = [Feature("words", "合同", 1.0), Feature("words", "会议", 1.0),
+                Feature("words", "不存在", 1.0)]
+    assert archive.index.frequencies(features) == (3, [2, 1, 0])
+    second = next(r.document_id for r in results if r.path and r.path.endswith("2.txt"))
+    archive.index.delete([second])
+    assert archive.index.frequencies(features) == (2, [1, 1, 0])
+    assert archive.index.frequencies([]) == (2, [])
