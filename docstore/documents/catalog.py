@@ -43,7 +43,11 @@ def search(archive: Archive, query: SearchQuery, *, include_archived: bool = Fal
     if query.fields:  # e-invoice fields: the documents they name, also inside the query
         query = query.model_copy(update={"document_ids": archive.store.document_ids_with(query.fields)})
     archived = None if include_archived else _archived_lookup(archive)
-    archive.journal.read_ahead()  # the entry below: its tail is read while the index answers
+    # the mode first: it parses the query (the first parse of a process sets up the text
+    # tables), so that the tail read ahead for the entry below runs while the index answers,
+    # not beside that work (a second thread slows a busy one: they share the interpreter)
+    mode = archive.index.mode(query)
+    archive.journal.read_ahead()
     hits = archive.index.search(query) if archived is None else _active_hits(archive, query, archived)
     pending = archive.store.count_documents(pending_only=True)
     unsaid = _NOT_JOURNALED | (set() if query.fields else {"fields"})
@@ -54,8 +58,7 @@ def search(archive: Archive, query: SearchQuery, *, include_archived: bool = Fal
                  **({"include_archived": True} if include_archived else {}),
                  **query.model_dump(mode="json", exclude=unsaid, exclude_none=True)},
     )
-    return SearchResults(query=query.text, hits=hits, pending=pending,
-                         mode=archive.index.mode(query),
+    return SearchResults(query=query.text, hits=hits, pending=pending, mode=mode,
                          facets=facets(archive, query, archived) if with_facets else None,
                          stale=archive.index.stale_reason())
 
