@@ -13,10 +13,11 @@ first sentence of its command's help, so the table cannot drift from the command
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 import click
+
+from docstore.lazy import import_module
 
 from .options import accept_anywhere
 
@@ -64,9 +65,9 @@ def load(entry: LazyCommand) -> click.Command:
     """Import a table entry's command (and the modules extending it), with the global options
     accepted after it (``cli.options``)."""
     module_name, _, attribute = entry.target.partition(":")
-    command = getattr(importlib.import_module(module_name, __package__), attribute)
+    command = getattr(import_module(module_name, __package__), attribute)
     for extension in entry.extended_by:
-        importlib.import_module(extension, __package__)
+        import_module(extension, __package__)
     if not isinstance(command, click.Command):
         raise TypeError(f"{entry.target} is not a Click command")
     accept_anywhere(command)

@@ -15,11 +15,10 @@ from docstore.archive import Archive
 from docstore.crypto import Cipher, load_keyring
 from docstore.journal_seal import Sealer, archive_id
 from docstore.leftovers import claim_and_sweep
-from docstore.ports import BlobStore, RecordStore, SearchIndex
+from docstore.ports import BlobStore, Extraction, RecordStore, SearchIndex
 from docstore.security.blobcrypt import EncryptedBlobStore
-from docstore.settings import Backend, Settings, default_user
+from docstore.settings import Backend, OcrMode, Settings, default_user
 from docstore.stores import backend_of
-from indexer.extract import DefaultExtractor
 from indexer.index_doc import IndexSegmenter
 from indexer.normalize import normalize
 from indexer.segment import words
@@ -65,8 +64,33 @@ def where(settings: Settings) -> str:
     return backend_of(settings).where(settings)
 
 
-def _extractor(settings: Settings) -> DefaultExtractor:
-    return DefaultExtractor(settings.ocr, settings.ocr_languages)
+@dataclass(frozen=True)
+class _Extractor:
+    """``indexer.extract.DefaultExtractor``, imported when a file is first extracted: every
+    command opens an archive with its extractor, and most (a search) extract nothing. Pickled
+    (to ingest's worker processes) it becomes that extractor, which the workers' fork server
+    has imported already (``docstore.intake.workers.PRELOAD``)."""
+
+    ocr: OcrMode
+    languages: str
+
+    def media_type(self, path: Path) -> str:
+        return self._extractor().media_type(path)
+
+    def extract(self, path: Path, media_type: str) -> Extraction:
+        return self._extractor().extract(path, media_type)
+
+    def __reduce__(self) -> tuple[type, tuple[OcrMode, str]]:
+        return type(self._extractor()), (self.ocr, self.languages)
+
+    def _extractor(self):  # type: ignore[no-untyped-def]  # DefaultExtractor, imported here
+        from indexer.extract import DefaultExtractor
+
+        return DefaultExtractor(self.ocr, self.languages)
+
+
+def _extractor(settings: Settings) -> _Extractor:
+    return _Extractor(settings.ocr, settings.ocr_languages)
 
 
 def _cipher(settings: Settings, new_key: bool) -> Cipher:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from .archive import Archive
 from .errors import NotFound
-from .models import Customer
+from . import models  # models.Customer: annotations only, creates no class
 
 MAX_HOPS = 16
 """A merge into a customer later merged again makes a chain; a loop would be a bug."""
 
 
-def resolve(archive: Archive, customer_id: str) -> Customer:
+def resolve(archive: Archive, customer_id: str) -> models.Customer:
     """The stored customer ``customer_id`` names, following merges; ``NotFound`` otherwise."""
     current = archive.store.get_customer(customer_id.strip())
     for _ in range(MAX_HOPS):
@@ -24,7 +24,7 @@ def resolve(archive: Archive, customer_id: str) -> Customer:
     raise NotFound("customer", f"{customer_id} (merged more than {MAX_HOPS} times)")
 
 
-def resolve_or_none(archive: Archive, customer_id: str) -> Customer | None:
+def resolve_or_none(archive: Archive, customer_id: str) -> models.Customer | None:
     """Like ``resolve``, None for an unknown id (a manifest collects every unknown line)."""
     try:
         return resolve(archive, customer_id)

@@ -10,26 +10,50 @@ SQLite and from MongoDB, which is what lets a migration prove it lost nothing (`
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
+from . import models
 from .errors import InvalidValue
-from .models import (Customer, Disposal, Document, Dossier, JournalEntry, Loan, RecordKind, Repair,
-                     Transaction, User)
+from .models import RecordKind
 
 Row = tuple[str, str, dict[str, Any]]
 
 SEQUENCES, JOURNAL, RECORDS = "sequences", "journal", "records/"
-MODELS: dict[str, type[BaseModel]] = {
-    "users": User, "customers": Customer, "dossiers": Dossier, "documents": Document,
-    JOURNAL: JournalEntry,
-}
+
+
+class _ByName(Mapping[str, type[BaseModel]]):
+    """Table (or record kind) → model, the model named in ``docstore.models`` and created when
+    first asked for: the embedded store imports this module for every command, and a search
+    has no use for loans, disposals or transactions (``docstore.models``)."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self._names = names
+
+    def __getitem__(self, key: str) -> type[BaseModel]:
+        return getattr(models, self._names[key])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+MODELS: Mapping[str, type[BaseModel]] = _ByName({
+    "users": "User", "customers": "Customer", "dossiers": "Dossier", "documents": "Document",
+    JOURNAL: "JournalEntry",
+})
 """Tables whose rows are models; ``sequences`` rows are ``{"value": n}``, records free-form."""
-RECORD_MODELS: dict[str, type[BaseModel]] = {
-    RecordKind.DISPOSAL: Disposal, RecordKind.LOAN: Loan, RecordKind.REPAIR: Repair,
-    RecordKind.TRANSACTION: Transaction,
-}
+RECORD_MODELS: Mapping[str, type[BaseModel]] = _ByName({
+    RecordKind.DISPOSAL: "Disposal", RecordKind.LOAN: "Loan", RecordKind.REPAIR: "Repair",
+    RecordKind.TRANSACTION: "Transaction",
+})
 """Record kinds with a model: restores and migrations validate their rows with it, and the
 integrity check reads every stored one through it. The other kinds (``RecordKind``) are small
 claims and markers kept as plain JSON objects."""

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from dateutil.relativedelta import relativedelta
-
 from .errors import InvalidValue
 
 FIELDS = {"dept": r"[^\W_]+", "year": r"[0-9]{4}", "category": r"[^\W_]+"}
@@ -105,12 +103,17 @@ class Event(StrEnum):
 
 
 @lru_cache(maxsize=256)
-def parse_period(text: str) -> relativedelta:
+def parse_period(text: str) -> relativedelta:  # noqa: F821  (dateutil's, imported when used)
     """``3y``, ``18m``, ``90d`` → a calendar period (``InvalidValue`` otherwise). Cached: a
-    whole-archive pass (cleanup, analytics) asks the same few texts for every dossier."""
+    whole-archive pass (cleanup, analytics) asks the same few texts for every dossier.
+
+    dateutil is imported here, not with the module: settings import this module for every
+    command, and only a configured period (``review_after``, a retention rule) is parsed."""
     m = _PERIOD.match(text or "")
     if not m or int(m.group(1)) == 0:
         raise InvalidValue("period", text, "expected a number and y, m or d, e.g. 3y, 18m, 90d")
+    from dateutil.relativedelta import relativedelta
+
     return relativedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
 
 

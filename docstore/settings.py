@@ -6,13 +6,12 @@
 import getpass
 import json
 import os
-import tomllib
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic import model_validator
 
@@ -46,28 +45,40 @@ DEFAULT_CHECKLISTS: dict[str, list[str]] = {
 }
 
 
-class DossierRules(BaseModel):
-    """How 档号 are formed and what a dossier needs before it becomes formal (issue 6)."""
+@dataclass(frozen=True)
+class DossierRules:
+    """How 档号 are formed and what a dossier needs before it becomes formal (issue 6).
+
+    A plain dataclass, not a model: its values are the settings' own (``Settings.dossier_rules``),
+    validated there, and building a second validator for them cost every command ~2 ms."""
 
     archive_no_template: str = DEFAULT_ARCHIVE_NO_TEMPLATE
     dept: str = "NQ"
     """Department code put into new 档号 when ``dossier open`` is given no --dept."""
-    finalize_days: int = Field(default=5, ge=0, le=365)
+    finalize_days: int = 5
     """Days from receiving the completion documents to the formal dossier (SPEC §2: 5)."""
-    checklists: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_CHECKLISTS))
+    checklists: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_CHECKLISTS))
     """Per dossier category, the document kinds a formal dossier must contain."""
 
 
+def _user_dir(kind: str) -> Path:
+    """The user's data or config folder for the archive (``platformdirs``, imported only when a
+    default location is needed: ``ARCHIVE_DATA_DIR`` and friends need none)."""
+    import platformdirs
+
+    return Path(getattr(platformdirs, f"user_{kind}_dir")("archive", appauthor=False))
+
+
 def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir("archive", appauthor=False))
+    return _user_dir("data")
 
 
 def default_key_file() -> Path:
-    return Path(platformdirs.user_config_dir("archive", appauthor=False)) / "personal-data.key"
+    return _user_dir("config") / "personal-data.key"
 
 
 def default_token_file() -> Path:
-    return Path(platformdirs.user_config_dir("archive", appauthor=False)) / "token"
+    return _user_dir("config") / "token"
 
 
 def default_user() -> str:
@@ -217,7 +228,12 @@ def load_settings(**overrides: Any) -> Settings:
         config = base.data_dir / CONFIG_NAME
         if not config.is_file():
             return base
-        from_file = tomllib.loads(config.read_text(encoding="utf-8"))
+        import tomllib  # only where there is a config file
+
+        try:
+            from_file = tomllib.loads(config.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"bad config file {config}: {exc}") from exc
         env = {k.removeprefix("ARCHIVE_").lower() for k in os.environ if k.startswith("ARCHIVE_")}
         merged = {k: v for k, v in from_file.items() if k not in env and k not in given}
         return Settings(**{**merged, **given})
@@ -225,5 +241,3 @@ def load_settings(**overrides: Any) -> Settings:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" if e["loc"]
                              else e["msg"] for e in exc.errors())
         raise UsageError(f"bad setting: {problems}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"bad config file {config}: {exc}") from exc

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from docstore.errors import ArchiveError, IndexUnavailable, redact
-from docstore.models import Document, SearchHit, SearchMode, SearchQuery
+from docstore import models  # models.Document: annotations only, creates no class
+from docstore.models import SearchHit, SearchMode, SearchQuery
 from docstore.ports import IndexFailure
 
 from . import meta, ranked, searching
@@ -179,7 +180,7 @@ def search_body(parsed: q.ParsedQuery, query: SearchQuery) -> dict[str, Any]:
     }
 
 
-def _source(doc: Document, tokens: IndexTerms | None = None) -> dict[str, Any]:
+def _source(doc: models.Document, tokens: IndexTerms | None = None) -> dict[str, Any]:
     body = as_dict(to_index_doc(doc, tokens))
     body["codes"] = body["codes"].split()
     body["packed"] = pack(body["norm"])
@@ -462,7 +463,7 @@ class ElasticIndex:
                         raise
 
     # -- the port ----------------------------------------------------------------------------
-    def index(self, documents: Sequence[Document],
+    def index(self, documents: Sequence[models.Document],
               tokens: Mapping[str, IndexTerms] | None = None) -> list[IndexFailure]:
         if not documents:
             return []
@@ -653,7 +654,7 @@ class ElasticIndex:
                     yield h["_id"]
                 after = page[-1]["sort"]
 
-    def rebuild(self, documents: Iterable[Document]) -> list[IndexFailure]:
+    def rebuild(self, documents: Iterable[models.Document]) -> list[IndexFailure]:
         """Fill ``{alias}-v{N+1}`` beside the live index, swap the alias atomically, drop the old.
 
         While it fills, ``index`` and ``delete`` (in any process) write to both, and searches

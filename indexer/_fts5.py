@@ -13,7 +13,8 @@ import sqlite3
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
-from docstore.models import Document, SearchHit, SearchMode, SearchQuery
+from docstore import models  # models.Document: annotations only, creates no class
+from docstore.models import SearchHit, SearchMode, SearchQuery
 from docstore.ports import IndexFailure
 
 from . import meta, ranked, searching
@@ -187,7 +188,7 @@ class Fts5Index:
             [(self._rowid(d.document_id), d.document_id, d.customer_id, d.category, d.archive_no,
               d.doc_date, d.norm) for d in docs])
 
-    def index(self, documents: Sequence[Document],
+    def index(self, documents: Sequence[models.Document],
               tokens: Mapping[str, IndexTerms] | None = None) -> list[IndexFailure]:
         tokens = tokens or {}
         with self._transaction():
@@ -384,7 +385,7 @@ class Fts5Index:
         for (document_id,) in self.conn.execute("SELECT document_id FROM search_fts"):
             yield document_id
 
-    def rebuild(self, documents: Iterable[Document]) -> list[IndexFailure]:
+    def rebuild(self, documents: Iterable[models.Document]) -> list[IndexFailure]:
         """Inside one transaction: readers keep seeing the old rows until it commits."""
         with self._transaction():
             if self._table_columns() != _COLUMNS + _TOKEN_COLUMNS or not self._tokenizer_now():
@@ -397,7 +398,7 @@ class Fts5Index:
             self._stamp()
             self._schema_seen = (None, False)  # stamped: read again
             self._writes += 1
-            batch: list[Document] = []
+            batch: list[models.Document] = []
             for doc in documents:
                 batch.append(doc)
                 if len(batch) >= 500:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from docstore.models import Document, SearchHit
+from docstore import models  # models.Document: annotations only, creates no class
+from docstore.models import SearchHit
 
 from . import segment
 from .query import ParsedQuery
@@ -20,7 +21,7 @@ def searchable_fields(title: str | None, filename: str, metadata: Mapping[str, s
     return "\n".join(part for part in (title, filename, fields, text) if part)
 
 
-def searchable_text(doc: Document) -> str:
+def searchable_text(doc: models.Document) -> str:
     return searchable_fields(doc.title, doc.filename, doc.metadata, doc.text)
 
 
@@ -74,7 +75,8 @@ class IndexSegmenter:
         return pack(segment.tokenize(searchable_fields(title, filename, metadata, text)))
 
 
-def to_index_doc(doc: Document, tokens: IndexTerms | segment.Tokens | None = None) -> IndexDoc:
+def to_index_doc(doc: models.Document,
+                 tokens: IndexTerms | segment.Tokens | None = None) -> IndexDoc:
     """``tokens``: the document's terms when an ingest worker segmented them already (from
     ``searchable_fields`` of the same values); otherwise they are made here."""
     if not isinstance(tokens, IndexTerms):

@@ -16,7 +16,8 @@ from ..sharing import require_document, scope_of
 from ..archive import Archive
 from ..checked import copy_checked
 from ..errors import NotFound
-from ..models import RecordKind, CustomerStatus, Document, SearchHit, SearchQuery, SearchResults
+from .. import models  # models.Document …: created when first used, not by a search
+from ..models import RecordKind, SearchHit, SearchQuery, SearchResults
 from ..outputs import check_target, output_file
 from ..operations import Operation
 from ..progress import Progress, Tally, silent
@@ -94,7 +95,7 @@ def _archived_lookup(archive: Archive) -> Callable[[str | None], bool]:
         if customer_id is None:
             return False
         customer = archive.store.get_customer(customer_id)
-        return customer is not None and customer.status == CustomerStatus.ARCHIVED
+        return customer is not None and customer.status == models.CustomerStatus.ARCHIVED
 
     return archived
 
@@ -126,7 +127,7 @@ def stats(archive: Archive) -> dict[str, int]:
     return archive.store.counts()
 
 
-def get_document(archive: Archive, document_id: str) -> Document:
+def get_document(archive: Archive, document_id: str) -> models.Document:
     doc = archive.store.get_document(document_id)
     if doc is None:
         gone = archive.store.get_record(RecordKind.TOMBSTONE, document_id)
@@ -137,7 +138,7 @@ def get_document(archive: Archive, document_id: str) -> Document:
     return doc
 
 
-def show(archive: Archive, document_id: str) -> Document:
+def show(archive: Archive, document_id: str) -> models.Document:
     require(archive, Permission.READ, document_id=document_id)
     doc = get_document(archive, document_id)
     require_document(archive, doc)
@@ -147,7 +148,8 @@ def show(archive: Archive, document_id: str) -> Document:
 
 
 @contextmanager
-def preview_source(archive: Archive, document_id: str) -> Iterator[tuple[Document, BinaryIO]]:
+def preview_source(archive: Archive,
+                   document_id: str) -> Iterator[tuple[models.Document, BinaryIO]]:
     """A document and its stored bytes, to render a page preview from. Whoever may ``show`` the
     document may preview it (read permission and the department's view: a page image shows
     what the text shows). The bytes are checked against their SHA-256 before anything is
@@ -165,7 +167,7 @@ def preview_source(archive: Archive, document_id: str) -> Iterator[tuple[Documen
 
 
 def export(archive: Archive, document_id: str, out: Path, *, searchable: bool = False,
-           force: bool = False) -> Document:
+           force: bool = False) -> models.Document:
     """Write the original bytes — or, with ``searchable``, the OCR'd searchable PDF — to
     ``out`` (checked and atomic: ``docstore.outputs``; ``force`` replaces an existing file),
     checking the bytes against their SHA-256 as they stream, and journal the export."""
@@ -202,7 +204,7 @@ def reindex(archive: Archive, *, everything: bool = False,
     if everything:
         seen: list[str] = []
 
-        def documents() -> Iterator[Document]:  # one pass: ids noted as the index reads them
+        def documents() -> Iterator[models.Document]:  # one pass: ids noted as the index reads them
             for doc in archive.store.iter_documents():
                 seen.append(doc.id)
                 tally.step(doc.filename)
@@ -215,7 +217,7 @@ def reindex(archive: Archive, *, everything: bool = False,
         archive.store.mark_pending(sorted(failed))
         report.indexed, report.failed = len(ids), len(failed)
     else:
-        batch: list[Document] = []
+        batch: list[models.Document] = []
         for doc in archive.store.iter_documents(pending_only=True):
             batch.append(doc)
             if len(batch) >= REINDEX_BATCH:
@@ -229,7 +231,7 @@ def reindex(archive: Archive, *, everything: bool = False,
     return report
 
 
-def index_in_transaction(archive: Archive, docs: list[Document]) -> bool:
+def index_in_transaction(archive: Archive, docs: list[models.Document]) -> bool:
     """Inside a store transaction: when the index shares it (FTS5), index now, so record,
     journal entry and index rows commit together. False when the caller must index after."""
     if not archive.index.shares_store_transaction:
@@ -238,12 +240,12 @@ def index_in_transaction(archive: Archive, docs: list[Document]) -> bool:
     return True
 
 
-def index_documents(archive: Archive, docs: list[Document]) -> None:
+def index_documents(archive: Archive, docs: list[models.Document]) -> None:
     """Index now and mark what the index took; what it refused stays pending."""
     _index_batch(archive, docs, ReindexReport())
 
 
-def _index_batch(archive: Archive, batch: list[Document], report: ReindexReport,
+def _index_batch(archive: Archive, batch: list[models.Document], report: ReindexReport,
                  tally: Tally | None = None) -> None:
     if not batch:
         return

@@ -23,7 +23,8 @@ from ..access import Permission
 from ..archive import Archive, zone
 from ..operations import Operation
 from ..errors import PermissionDenied
-from ..models import Document, Dossier, Role, SearchScope, User
+from .. import models  # models.Document, models.Dossier: annotations only, create no class
+from ..models import Role, SearchScope, User
 from .grants import ShareFields, all_shares
 
 
@@ -41,14 +42,14 @@ class Visibility:
         return (customer_id not in self.hidden or customer_id in self.basic_customers
                 or customer_id in self.full_customers)
 
-    def sees_dossier(self, dossier: Dossier, *, documents: bool = False) -> bool:
+    def sees_dossier(self, dossier: models.Dossier, *, documents: bool = False) -> bool:
         if (dossier.customer_id not in self.hidden or dossier.customer_id in self.full_customers
                 or dossier.archive_no in self.full_dossiers):
             return True
         return not documents and (dossier.customer_id in self.basic_customers
                                   or dossier.archive_no in self.basic_dossiers)
 
-    def sees_document(self, document: Document) -> bool:
+    def sees_document(self, document: models.Document) -> bool:
         return (document.customer_id not in self.hidden
                 or document.customer_id in self.full_customers
                 or (document.archive_no is not None and document.archive_no in self.full_dossiers))
@@ -98,13 +99,13 @@ def _refuse(archive: Archive, seen: Visibility, what: str, **journal: object) ->
                            f"{seen.department}`)")
 
 
-def require_document(archive: Archive, document: Document) -> None:
+def require_document(archive: Archive, document: models.Document) -> None:
     seen = visibility(archive)
     if seen is not None and not seen.sees_document(document):
         _refuse(archive, seen, f"document {document.id}", document_id=document.id)
 
 
-def require_dossier(archive: Archive, dossier: Dossier, *, documents: bool = False,
+def require_dossier(archive: Archive, dossier: models.Dossier, *, documents: bool = False,
                     user: str | None = None) -> None:
     """``user``: whose view counts (a borrower), default the operator."""
     seen = visibility(archive, user)

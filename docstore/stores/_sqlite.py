@@ -23,7 +23,8 @@ from typing import Any
 
 from ..records import JOURNAL, MODELS, SEQUENCES, Row, model_row, record_kind, record_table
 from ..errors import Conflict, StoreBusy
-from ..models import Customer, Document, Dossier, IndexState, JournalEntry, RecordKind, User
+from .. import models  # models.Customer …: created when first used, not by a search
+from ..models import JournalEntry, RecordKind, User
 from ..ports import DocumentSummary
 
 SCHEMA_VERSION = 1
@@ -155,7 +156,7 @@ class SqliteRecordStore:
         return self.conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
     # -- customers -------------------------------------------------------------------------
-    def add_customer(self, customer: Customer) -> None:
+    def add_customer(self, customer: models.Customer) -> None:
         try:
             with self.transaction():
                 self.conn.execute(
@@ -165,19 +166,19 @@ class SqliteRecordStore:
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"customer {customer.id} exists") from exc
 
-    def update_customer(self, customer: Customer) -> None:
+    def update_customer(self, customer: models.Customer) -> None:
         with self.transaction():
             self.conn.execute(
                 "UPDATE customers SET name = ?, data = ? WHERE id = ?",
                 (customer.name, customer.model_dump_json(), customer.id),
             )
 
-    def get_customer(self, customer_id: str) -> Customer | None:
+    def get_customer(self, customer_id: str) -> models.Customer | None:
         row = self.conn.execute("SELECT data FROM customers WHERE id = ?", (customer_id,)).fetchone()
-        return Customer.model_validate_json(row[0]) if row else None
+        return models.Customer.model_validate_json(row[0]) if row else None
 
     def list_customers(self, *, name: str | None = None, limit: int = 100,
-                       lookup: tuple[str, str] | None = None) -> list[Customer]:
+                       lookup: tuple[str, str] | None = None) -> list[models.Customer]:
         where, args = [], []
         if name:
             where.append("instr(name, ?) > 0")
@@ -187,10 +188,10 @@ class SqliteRecordStore:
             args += list(lookup)
         sql = "SELECT data FROM customers" + (" WHERE " + " AND ".join(where) if where else "")
         rows = self.conn.execute(sql + " ORDER BY id LIMIT ?", (*args, limit)).fetchall()
-        return [Customer.model_validate_json(r[0]) for r in rows]
+        return [models.Customer.model_validate_json(r[0]) for r in rows]
 
     # -- dossiers ------------------------------------------------------------------------
-    def add_dossier(self, dossier: Dossier) -> None:
+    def add_dossier(self, dossier: models.Dossier) -> None:
         try:
             with self.transaction():
                 self.conn.execute(
@@ -200,21 +201,21 @@ class SqliteRecordStore:
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"dossier {dossier.archive_no} exists") from exc
 
-    def update_dossier(self, dossier: Dossier) -> None:
+    def update_dossier(self, dossier: models.Dossier) -> None:
         with self.transaction():
             self.conn.execute(
                 "UPDATE dossiers SET customer_id = ?, data = ? WHERE id = ?",
                 (dossier.customer_id, dossier.model_dump_json(), dossier.id),
             )
 
-    def get_dossier(self, archive_no: str) -> Dossier | None:
+    def get_dossier(self, archive_no: str) -> models.Dossier | None:
         row = self.conn.execute(
             "SELECT data FROM dossiers WHERE archive_no = ?", (archive_no,)
         ).fetchone()
-        return Dossier.model_validate_json(row[0]) if row else None
+        return models.Dossier.model_validate_json(row[0]) if row else None
 
     def list_dossiers(self, *, customer_id: str | None = None,
-                      status: str | None = None) -> Iterator[Dossier]:
+                      status: str | None = None) -> Iterator[models.Dossier]:
         where, args = ["1"], []
         if customer_id:
             where.append("customer_id = ?")
@@ -226,10 +227,10 @@ class SqliteRecordStore:
             f"SELECT data FROM dossiers WHERE {' AND '.join(where)} ORDER BY archive_no", args
         ).fetchall()
         for (data,) in rows:
-            yield Dossier.model_validate_json(data)
+            yield models.Dossier.model_validate_json(data)
 
     # -- documents -----------------------------------------------------------------------
-    def add_document(self, document: Document) -> bool:
+    def add_document(self, document: models.Document) -> bool:
         with self.transaction():
             cur = self.conn.execute(
                 "INSERT INTO documents VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -238,11 +239,11 @@ class SqliteRecordStore:
             )
         return cur.rowcount == 1
 
-    def add_documents(self, documents: Sequence[Document]) -> set[str]:
+    def add_documents(self, documents: Sequence[models.Document]) -> set[str]:
         with self.transaction():
             return {d.id for d in documents if self.add_document(d)}
 
-    def update_document(self, document: Document) -> None:
+    def update_document(self, document: models.Document) -> None:
         with self.transaction():
             self.conn.execute(
                 "UPDATE documents SET customer_id = ?, index_state = ?, data = ? WHERE id = ?",
@@ -266,13 +267,13 @@ class SqliteRecordStore:
     def content_probe(self) -> SqliteProbe:
         return SqliteProbe(self.path)
 
-    def get_document(self, document_id: str) -> Document | None:
+    def get_document(self, document_id: str) -> models.Document | None:
         row = self.conn.execute("SELECT data, index_state FROM documents WHERE id = ?",
                                 (document_id,)).fetchone()
         return _document(row) if row else None
 
     def iter_documents(self, *, pending_only: bool = False, archive_no: str | None = None,
-                       customer_id: str | None = None) -> Iterator[Document]:
+                       customer_id: str | None = None) -> Iterator[models.Document]:
         """Pages by id so 100k documents are never held in memory at once."""
         where = "AND index_state = 'pending'" if pending_only else ""
         args: tuple[Any, ...] = ()
@@ -295,7 +296,7 @@ class SqliteRecordStore:
                 yield _document(row)
             last = rows[-1][2]
 
-    def _set_state(self, document_ids: Sequence[str], state: IndexState) -> None:
+    def _set_state(self, document_ids: Sequence[str], state: models.IndexState) -> None:
         with self.transaction():
             self.conn.executemany(
                 "UPDATE documents SET index_state = ? WHERE id = ?",
@@ -303,10 +304,10 @@ class SqliteRecordStore:
             )
 
     def mark_indexed(self, document_ids: Sequence[str]) -> None:
-        self._set_state(document_ids, IndexState.INDEXED)
+        self._set_state(document_ids, models.IndexState.INDEXED)
 
     def mark_pending(self, document_ids: Sequence[str]) -> None:
-        self._set_state(document_ids, IndexState.PENDING)
+        self._set_state(document_ids, models.IndexState.PENDING)
 
     def count_documents(self, *, pending_only: bool = False) -> int:
         where = " WHERE index_state = 'pending'" if pending_only else ""
@@ -580,8 +581,8 @@ def _json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _document(row: tuple[Any, ...]) -> Document:
+def _document(row: tuple[Any, ...]) -> models.Document:
     """The JSON body plus the live index state column (updated without rewriting the body)."""
     data = json.loads(row[0])
     data["index_state"] = row[1]
-    return Document.model_validate(data)
+    return models.Document.model_validate(data)

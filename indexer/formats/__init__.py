@@ -8,9 +8,9 @@ an OLE container) into the format inside (``kinds``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
 from pathlib import Path
 
+from docstore.lazy import import_module
 from docstore.ports import Extraction
 
 from . import kinds

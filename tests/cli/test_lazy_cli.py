@@ -37,15 +37,24 @@ NEVER_IN_SEARCH = {"pymongo", "elasticsearch", "reportlab", "pypdf", "pypdfium2"
                    "indexer.ocr",
                    "docstore.customers", "docstore.loans", "docstore.intake",
                    "docstore.analytics", "docstore.disposal", "docstore.backup",
-                   "cryptography", "gridfs", "<pydantic plugin scan>", "numpy"}
+                   "cryptography", "gridfs", "<pydantic plugin scan>", "numpy",
+                   "dateutil", "tomllib", "indexer.extract", "indexer.formats"} | {
+                   f"docstore.models.{area}" for area in ("customers", "dossiers", "loans",
+                                                          "documents", "ingest", "disposal")}
 """An embedded search needs none of these: no server driver, no extractor, no web, no other
 area's workflows, no cipher (it decrypts no personal data; ``cryptography`` is loaded when a
 value or an attachment is sealed or opened), no rjieba (a query is cut from the segmenter's
 dictionary file, indexer/query_segment.py: rjieba would build jieba's whole dictionary, ~120 ms)
 (pydantic, sqlite3 and rich for the output it does need). numpy counts terms for ranked
-questions only, not for keywords."""
+questions only, not for keywords. Nor the models of other areas (``docstore.models`` creates
+a class when it is first named: customers, dossiers, loans, documents, ingest results and
+disposals are never needed by a search that finds no customer's documents), nor dateutil (a
+period is parsed only when one is configured), tomllib (no config file here) or the extractor
+(``cli.wiring._Extractor`` imports it when a file is first extracted)."""
 
-NEVER_IN_MONGO_SEARCH = NEVER_IN_SEARCH - {"pymongo", "asyncio"} | {
+NEVER_IN_MONGO_SEARCH = NEVER_IN_SEARCH - {"pymongo", "asyncio", "docstore.models.customers",
+                                           "docstore.models.dossiers",
+                                           "docstore.models.documents"} | {
     "elastic_transport", "urllib3", "requests", "indexer._fts5", "docstore.stores._sqlite",
     "indexer._es_client"}
 """A search on MongoDB + Elasticsearch needs pymongo (which loads asyncio itself) but not
@@ -78,8 +87,8 @@ print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules),
 """
 
 
-BUILT_BY_A_SEARCH = {"Settings", "DossierRules", "User", "JournalEntry", "SearchQuery",
-                     "SearchHit", "SearchResults", "SnippetPart"}
+BUILT_BY_A_SEARCH = {"Settings", "User", "JournalEntry", "SearchQuery", "SearchHit",
+                     "SearchResults", "SnippetPart"}
 """The pydantic models whose validators a search may build (~1-3 ms each): every other model is
 ``defer_build`` (a model built at import, the share or the emergency, cost every command)."""
 

@@ -19,6 +19,9 @@ LAYERS = {"docstore": 0, "indexer": 1, "cli": 2, "web": 2}
 COMPOSITION_ROOTS = {"cli.wiring", "web.wiring"}
 """The only modules outside docstore.stores allowed to import it."""
 LAZY_OK = {"docstore.stores"}
+KERNEL_PACKAGES = {"models"}
+"""Folders of docstore that belong to the kernel, not areas: the records every area uses,
+split into modules by area so a command creates only the models it needs."""
 """Where docstore may import its own modules inside a function: the backend registry loads an
 adapter (and its driver) only when that backend is opened."""
 
@@ -95,6 +98,8 @@ def _area(module: str) -> str | None:
     """``docstore.dossiers.lifecycle`` → ``dossiers``; None for the kernel (top-level modules)."""
     parts = module.split(".")
     if parts[0] != "docstore" or len(parts) < 2:
+        return None
+    if parts[1] in KERNEL_PACKAGES:
         return None
     return parts[1] if (ROOT / "docstore" / parts[1]).is_dir() else None
 
