@@ -79,7 +79,10 @@ def _serve(conn: Connection, parent_pid: int, work: Work) -> None:
         except (EOFError, OSError):
             return
         if task is None:
-            answers.close()
+            try:
+                answers.close()
+            except (EOFError, OSError):
+                pass
             return
         try:
             answer: tuple[bool, Any] = (True, work(task))
