@@ -43,7 +43,8 @@ from ..records import JOURNAL, SEQUENCES, Row, model_row, record_kind, record_ta
 from ..errors import ArchiveError, BackendUnavailable, Conflict, redact
 from ._mongo_client import TIMEOUT_MS, close_client, open_client, worker_client
 from ._mongo_tail import HEAD, JournalTail
-from ..models import Customer, Document, Dossier, IndexState, JournalEntry, RecordKind, User
+from .. import models  # models.Customer …: created when first used, not by a search
+from ..models import JournalEntry, RecordKind, User
 from ..ports import DocumentSummary
 
 BATCH = 500
@@ -100,7 +101,8 @@ def _reachable(method: _F) -> _F:
 
 # -- model ↔ BSON ------------------------------------------------------------------------------
 
-def to_bson(model: Customer | Dossier | Document | JournalEntry) -> dict[str, Any]:
+def to_bson(model: models.Customer | models.Dossier | models.Document | JournalEntry
+            ) -> dict[str, Any]:
     data = model.model_dump(mode="json")
     if isinstance(model, JournalEntry):
         data["_id"] = data["seq"]
@@ -114,22 +116,22 @@ def _fields(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k != "_id"}
 
 
-def customer_from_bson(raw: dict[str, Any]) -> Customer:
-    return Customer.model_validate({**_fields(raw), "id": raw["_id"]})
+def customer_from_bson(raw: dict[str, Any]) -> models.Customer:
+    return models.Customer.model_validate({**_fields(raw), "id": raw["_id"]})
 
 
-def dossier_from_bson(raw: dict[str, Any]) -> Dossier:
-    return Dossier.model_validate({**_fields(raw), "id": raw["_id"]})
+def dossier_from_bson(raw: dict[str, Any]) -> models.Dossier:
+    return models.Dossier.model_validate({**_fields(raw), "id": raw["_id"]})
 
 
-def document_from_bson(raw: dict[str, Any], text: str | None = None) -> Document:
+def document_from_bson(raw: dict[str, Any], text: str | None = None) -> models.Document:
     """``text`` is the document's text when it was stored apart (see ``TEXT_INLINE_MAX``)."""
     data = {**_fields(raw), "id": raw["_id"]}
     data.pop("text_parts", None)
     data.pop("text_generation", None)
     if text is not None:
         data["text"] = text
-    return Document.model_validate(data)
+    return models.Document.model_validate(data)
 
 
 def journal_from_bson(raw: dict[str, Any]) -> JournalEntry:
@@ -326,24 +328,24 @@ class MongoRecordStore:
 
     # -- customers -------------------------------------------------------------------------
     @_reachable
-    def add_customer(self, customer: Customer) -> None:
+    def add_customer(self, customer: models.Customer) -> None:
         try:
             self.customers.insert_one(to_bson(customer))
         except DuplicateKeyError as exc:
             raise Conflict(f"customer {customer.id} exists") from exc
 
     @_reachable
-    def update_customer(self, customer: Customer) -> None:
+    def update_customer(self, customer: models.Customer) -> None:
         self.customers.replace_one({"_id": customer.id}, to_bson(customer))
 
     @_reachable
-    def get_customer(self, customer_id: str) -> Customer | None:
+    def get_customer(self, customer_id: str) -> models.Customer | None:
         raw = self.customers.find_one({"_id": customer_id})
         return customer_from_bson(raw) if raw else None
 
     @_reachable
     def list_customers(self, *, name: str | None = None, limit: int = 100,
-                       lookup: tuple[str, str] | None = None) -> list[Customer]:
+                       lookup: tuple[str, str] | None = None) -> list[models.Customer]:
         query: dict[str, Any] = {"name": {"$regex": re.escape(name)}} if name else {}
         if lookup:
             query[f"lookup.{lookup[0]}"] = lookup[1]
@@ -352,24 +354,24 @@ class MongoRecordStore:
 
     # -- dossiers ------------------------------------------------------------------------
     @_reachable
-    def add_dossier(self, dossier: Dossier) -> None:
+    def add_dossier(self, dossier: models.Dossier) -> None:
         try:
             self.dossiers.insert_one(to_bson(dossier))
         except DuplicateKeyError as exc:
             raise Conflict(f"dossier {dossier.archive_no} exists") from exc
 
     @_reachable
-    def update_dossier(self, dossier: Dossier) -> None:
+    def update_dossier(self, dossier: models.Dossier) -> None:
         self.dossiers.replace_one({"_id": dossier.id}, to_bson(dossier))
 
     @_reachable
-    def get_dossier(self, archive_no: str) -> Dossier | None:
+    def get_dossier(self, archive_no: str) -> models.Dossier | None:
         raw = self.dossiers.find_one({"archive_no": archive_no})
         return dossier_from_bson(raw) if raw else None
 
     @_reachable
     def list_dossiers(self, *, customer_id: str | None = None,
-                      status: str | None = None) -> Iterator[Dossier]:
+                      status: str | None = None) -> Iterator[models.Dossier]:
         query: dict[str, Any] = {}
         if customer_id:
             query["customer_id"] = customer_id
@@ -379,7 +381,8 @@ class MongoRecordStore:
             yield dossier_from_bson(raw)
 
     # -- documents -----------------------------------------------------------------------
-    def _split_text(self, document: Document, raw: dict[str, Any], generation: int) -> list[str]:
+    def _split_text(self, document: models.Document, raw: dict[str, Any],
+                    generation: int) -> list[str]:
         """Move a text over ``TEXT_INLINE_MAX`` into ``document_texts`` parts keyed
         ``{id}:{generation}:{n}``; returns the part ids written."""
         text = document.text
@@ -394,7 +397,7 @@ class MongoRecordStore:
         return ids
 
     @_reachable
-    def add_document(self, document: Document) -> bool:
+    def add_document(self, document: models.Document) -> bool:
         raw = to_bson(document)
         if len(document.text) * 4 > TEXT_INLINE_MAX:
             # parts first, so a crash before the record leaves only parts, which the rerun
@@ -402,7 +405,7 @@ class MongoRecordStore:
             if self.documents.find_one({"_id": document.id}, {"_id": 1}) is not None:
                 return False
             self._split_text(document, raw, 0)
-        if document.index_state is IndexState.PENDING:  # marker first: a crash leaves at
+        if document.index_state is models.IndexState.PENDING:  # marker first: a crash leaves at
             _put(self.pending, {"_id": document.id})   # most a marker without a document
         try:
             self.documents.insert_one(raw)
@@ -411,7 +414,7 @@ class MongoRecordStore:
         return True
 
     @_reachable
-    def add_documents(self, documents: Sequence[Document]) -> set[str]:
+    def add_documents(self, documents: Sequence[models.Document]) -> set[str]:
         """Outbox markers, then the records, each in one unordered ``insert_many``; a key that
         exists (the same content stored before) is the answer "not added", not an error. Long
         texts take ``add_document``'s way (parts first)."""
@@ -419,7 +422,7 @@ class MongoRecordStore:
         added = {d.id for d in long if self.add_document(d)}
         short = [d for d in documents if len(d.text) * 4 <= TEXT_INLINE_MAX]
         markers = [{"_id": d.id, "by": self._token} for d in short
-                   if d.index_state is IndexState.PENDING]
+                   if d.index_state is models.IndexState.PENDING]
         had = _insert_new(self.pending, markers)  # pending already (an earlier run's)
         ours = {m["_id"] for n, m in enumerate(markers) if n not in had}
         existed = _insert_new(self.documents, [to_bson(d) for d in short])
@@ -438,7 +441,7 @@ class MongoRecordStore:
         return MongoProbe(self.uri, self.db_name)
 
     @_reachable
-    def update_document(self, document: Document) -> None:
+    def update_document(self, document: models.Document) -> None:
         """Replace the record. A long text is written as a new generation of parts before the
         record points at it, and the old generation is removed after, so a crash at any point
         leaves either the old record with its old text or the new one complete."""
@@ -447,10 +450,10 @@ class MongoRecordStore:
         generation = int(old.get("text_generation", 0)) + 1 if old else 0
         raw = to_bson(document)
         self._split_text(document, raw, generation)
-        if document.index_state is IndexState.PENDING:
+        if document.index_state is models.IndexState.PENDING:
             _put(self.pending, {"_id": document.id})
         self.documents.replace_one({"_id": document.id}, raw)
-        if document.index_state is IndexState.INDEXED:
+        if document.index_state is models.IndexState.INDEXED:
             self.pending.delete_one({"_id": document.id})
         if old and old.get("text_parts"):
             previous = int(old.get("text_generation", 0))
@@ -485,10 +488,11 @@ class MongoRecordStore:
     def _pending(self, document_id: str) -> bool:
         return self.pending.find_one({"_id": document_id}, {"_id": 1}) is not None
 
-    def _document(self, raw: dict[str, Any], pending: bool | None = None) -> Document:
+    def _document(self, raw: dict[str, Any], pending: bool | None = None) -> models.Document:
         """The record, its index state from the outbox (``pending``: known already)."""
         pending = self._pending(raw["_id"]) if pending is None else pending
-        raw = {**raw, "index_state": str(IndexState.PENDING if pending else IndexState.INDEXED)}
+        state = models.IndexState.PENDING if pending else models.IndexState.INDEXED
+        raw = {**raw, "index_state": str(state)}
         parts = raw.get("text_parts")
         if not parts:
             return document_from_bson(raw)
@@ -502,13 +506,13 @@ class MongoRecordStore:
         return document_from_bson(raw, "".join(texts))
 
     @_reachable
-    def get_document(self, document_id: str) -> Document | None:
+    def get_document(self, document_id: str) -> models.Document | None:
         raw = self.documents.find_one({"_id": document_id})
         return self._document(raw) if raw else None
 
     @_reachable
     def iter_documents(self, *, pending_only: bool = False, archive_no: str | None = None,
-                       customer_id: str | None = None) -> Iterator[Document]:
+                       customer_id: str | None = None) -> Iterator[models.Document]:
         """One cursor sorted by ``_id``, fetched ``BATCH`` documents at a time; if the server
         drops the cursor (idle timeout), it resumes after the last ``_id`` seen. Marking
         documents while iterating (``reindex --pending``) is safe: ``_id`` never changes."""
@@ -554,13 +558,13 @@ class MongoRecordStore:
             except CursorNotFound:
                 continue
 
-    def _set_state(self, document_ids: Sequence[str], state: IndexState) -> None:
+    def _set_state(self, document_ids: Sequence[str], state: models.IndexState) -> None:
         """The outbox is the state (see ``pending``): markers inserted or deleted, one command
         per ``_MARKS_PER_COMMAND`` documents."""
         ids = list(dict.fromkeys(document_ids))
         for start in range(0, len(ids), _MARKS_PER_COMMAND):
             chunk = ids[start : start + _MARKS_PER_COMMAND]
-            if state is IndexState.PENDING:
+            if state is models.IndexState.PENDING:
                 had = _insert_new(self.pending, [{"_id": i} for i in chunk])
                 if had:  # pending again: no longer the marker a group put in
                     self.pending.update_many({"_id": {"$in": [chunk[n] for n in had]}},
@@ -583,11 +587,11 @@ class MongoRecordStore:
 
     @_reachable
     def mark_indexed(self, document_ids: Sequence[str]) -> None:
-        self._set_state(document_ids, IndexState.INDEXED)
+        self._set_state(document_ids, models.IndexState.INDEXED)
 
     @_reachable
     def mark_pending(self, document_ids: Sequence[str]) -> None:
-        self._set_state(document_ids, IndexState.PENDING)
+        self._set_state(document_ids, models.IndexState.PENDING)
 
     @_reachable
     def count_documents(self, *, pending_only: bool = False) -> int:

@@ -52,9 +52,7 @@ disposals are never needed by a search that finds no customer's documents), nor 
 period is parsed only when one is configured), tomllib (no config file here) or the extractor
 (``cli.wiring._Extractor`` imports it when a file is first extracted)."""
 
-NEVER_IN_MONGO_SEARCH = NEVER_IN_SEARCH - {"pymongo", "asyncio", "docstore.models.customers",
-                                           "docstore.models.dossiers",
-                                           "docstore.models.documents"} | {
+NEVER_IN_MONGO_SEARCH = NEVER_IN_SEARCH - {"pymongo", "asyncio"} | {
     "elastic_transport", "urllib3", "requests", "indexer._fts5", "docstore.stores._sqlite",
     "indexer._es_client"}
 """A search on MongoDB + Elasticsearch needs pymongo (which loads asyncio itself) but not
