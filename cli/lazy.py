@@ -13,7 +13,7 @@ first sentence of its command's help, so the table cannot drift from the command
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import click
 
@@ -22,8 +22,7 @@ from docstore.lazy import import_module
 from .options import accept_anywhere
 
 
-@dataclass(frozen=True)
-class LazyCommand:
+class LazyCommand(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     target: str
     """``module:attribute`` of the Click command (module relative to ``cli``)."""
     summary: str

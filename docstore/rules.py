@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from .errors import InvalidValue
 
@@ -19,9 +19,11 @@ FIELDS = {"dept": r"[^\W_]+", "year": r"[0-9]{4}", "category": r"[^\W_]+"}
 """The template's fields besides ``seq``: codes are letters/digits (Chinese allowed), a year."""
 
 
-@dataclass(frozen=True)
-class Template:
-    """A parsed 档号 template: formats numbers, parses them back, names their series."""
+class Template(NamedTuple):
+    """A parsed 档号 template: formats numbers, parses them back, names their series.
+
+    A NamedTuple, like the other small records on every command's path: creating a frozen
+    dataclass costs ~1 ms (it compiles six methods), a NamedTuple a tenth of it."""
 
     text: str
     before: str
@@ -117,8 +119,7 @@ def parse_period(text: str) -> relativedelta:  # noqa: F821  (dateutil's, import
     return relativedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     period: str
     """``permanent`` or a period such as ``30y``."""
     event: Event = Event.FINALIZED

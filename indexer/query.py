@@ -10,7 +10,7 @@ jieba split differently in a document) matches within a run of Han characters of
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import segment
 from .normalize import normalize
@@ -18,12 +18,11 @@ from .normalize import normalize
 _PHRASE = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):  # NamedTuples, not frozen dataclasses: ~1 ms less at every start
     kind: str  # "word" | "phrase" | "code"
     text: str  # normalised
-    words: list[str] = field(default_factory=list)
-    chars: list[str] = field(default_factory=list)
+    words: list[str]
+    chars: list[str]
     code: str = ""
 
     @property
@@ -36,8 +35,7 @@ class Term:
         return segment.bigrams("".join(self.chars))
 
 
-@dataclass(frozen=True)
-class ParsedQuery:
+class ParsedQuery(NamedTuple):
     terms: list[Term]
 
     @property
@@ -56,9 +54,9 @@ def _term(raw: str, quoted: bool) -> Term | None:
     if not chars:
         return None
     if quoted:
-        return Term("phrase", "".join(chars) if _all_han(chars) else norm, chars=chars)
+        return Term("phrase", "".join(chars) if _all_han(chars) else norm, words=[], chars=chars)
     if segment.is_code(norm):
-        return Term("code", norm, chars=chars, code=segment.code_token(norm))
+        return Term("code", norm, words=[], chars=chars, code=segment.code_token(norm))
     code = norm if segment.is_code_like(norm) else ""
     return Term("word", norm, words=segment.query_words(norm), chars=chars, code=code)
 

@@ -28,10 +28,9 @@ import math
 import re
 import weakref
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from docstore.models import SearchQuery
 
@@ -60,17 +59,15 @@ _HAN_CHAR = LazyPattern(rf"[{HAN}]")
 _HAN_RUN = LazyPattern(rf"[{HAN}]{{2,}}")
 
 
-@dataclass(frozen=True)
-class Feature:
+class Feature(NamedTuple):  # NamedTuples, not frozen dataclasses: ~1 ms less at every start
     field: str  # "words" | "bigrams"
     text: str
     weight: float
 
 
-@dataclass(frozen=True)
-class RankedPlan:
+class RankedPlan(NamedTuple):
     features: list[Feature]
-    required: list[q.Term] = field(default_factory=list)
+    required: Sequence[q.Term] = ()
     """Quoted phrases and archive/contract numbers: these still must match."""
     exclude: str | None = None
     """A document left out (the source of a "more like this" query)."""
@@ -103,8 +100,7 @@ class Candidate:
         return self.utf16 if self.utf16 is not None else self.norm
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
     document_id: str
     score: float
     matched: list[str]

@@ -19,8 +19,8 @@ way without depending on server-side analyzers:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from . import query_segment
 from .normalize import HAN, LazyPattern, normalize
@@ -99,8 +99,7 @@ def is_code_like(norm: str) -> bool:
         and any(c.isalpha() for c in norm)
 
 
-@dataclass(frozen=True)
-class Tokens:
+class Tokens(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     words: list[str]
     chars: list[str]
     codes: list[str]

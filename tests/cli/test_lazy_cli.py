@@ -62,7 +62,7 @@ are not read; ``gridfs`` loads its asyncio variant, ~50 ms), nor the embedded ba
 (``sqlite3`` itself is loaded: the query segmenter's dictionary is an SQLite file)."""
 
 PROBE = """
-import json, sys
+import dataclasses, json, sys
 from cli.main import main
 code = main(sys.argv[1:])
 sys.stdout.flush()
@@ -80,8 +80,14 @@ built = sorted({c.__name__ for m in list(sys.modules.values())
 changes = sys.modules.get("docstore.changes")
 if changes is not None and changes._FIELDS.pydantic_complete:
     built.append("docstore.changes._FIELDS")
+ours = [m for m in list(sys.modules.values())
+        if getattr(m, "__name__", "").split(".")[0] in ("cli", "docstore", "indexer")]
+dataclassed = sorted(f"{m.__name__}.{k}" for m in ours for k, v in vars(m).items()
+                     if isinstance(v, type) and dataclasses.is_dataclass(v)
+                     and v.__module__ == m.__name__)
 print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules),
-                           "plugins_scanned": scanned, "compiled": compiled, "built": built}))
+                           "plugins_scanned": scanned, "compiled": compiled, "built": built,
+                           "dataclasses": dataclassed}))
 """
 
 
@@ -89,6 +95,17 @@ BUILT_BY_A_SEARCH = {"Settings", "User", "JournalEntry", "SearchQuery", "SearchH
                      "SearchResults", "SnippetPart"}
 """The pydantic models whose validators a search may build (~1-3 ms each): every other model is
 ``defer_build`` (a model built at import, the share or the emergency, cost every command)."""
+
+DATACLASSES_OF_A_SEARCH = {
+    "cli.context.AppContext", "docstore.archive.Archive", "docstore.ports.Extraction",
+    "docstore.ports.IndexFailure", "docstore.journal.ChainBreak", "docstore.progress.Tally",
+    "docstore.progress.Meter", "docstore.documents.catalog.ReindexReport",
+    "docstore.stores._sqlite.SqliteProbe"}
+"""The dataclasses a search's modules define: creating one costs ~0.5-1 ms at import (a frozen
+one compiles six methods), so the small immutable records on the way (the settings' dossier
+rules, 档号 templates, query terms, index terms, key ring, identity claim …) are NamedTuples,
+~0.15 ms. These stay dataclasses: mutable, or shown as JSON objects (``cli.render.jsonable``
+shows a NamedTuple as a list)."""
 
 COMPILED_BY_A_KEYWORD_SEARCH = {"indexer.segment._CHAR_TOKENS", "indexer.segment._HAN_RUN"}
 """The Han character patterns (``indexer.normalize.LazyPattern``, 1-2 ms each to compile) a
@@ -108,6 +125,7 @@ def _loaded(args: list[str], env: dict[str, str] | None = None) -> tuple[int, se
         report["modules"].append("<pydantic plugin scan>")
     report["modules"] += [f"<compiled {name}>" for name in report["compiled"]]
     report["modules"] += [f"<built {name}>" for name in report["built"]]
+    report["modules"] += [f"<dataclass {name}>" for name in report["dataclasses"]]
     return report["code"], set(report["modules"]), out
 
 
@@ -137,6 +155,8 @@ def test_search_loads_its_command_only_and_no_server_driver(run, tmp_path: Path)
         f"<compiled {name}>" for name in COMPILED_BY_A_KEYWORD_SEARCH}
     assert {m for m in modules if m.startswith("<built ")} <= {
         f"<built {name}>" for name in BUILT_BY_A_SEARCH}
+    assert {m for m in modules if m.startswith("<dataclass ")} <= {
+        f"<dataclass {name}>" for name in DATACLASSES_OF_A_SEARCH}
     assert "rich" not in modules  # --json prints no table
     code, modules, out = _loaded(["search", "施工合同"], env)
     assert code == 0 and "rich" not in modules  # to a pipe, lines of text need no rich
