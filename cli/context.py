@@ -103,6 +103,10 @@ class AppContext:
                 raise
             self._archive = archive
             click.get_current_context().call_on_close(self.close)
+            if purpose == "init":
+                from .wiring import prepare_search
+
+                prepare_search()
         return self._archive
 
     def close(self) -> None:
