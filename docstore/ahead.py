@@ -1,9 +1,10 @@
 """A read sent ahead: a server call started in a thread of its own, its answer taken later.
 
 A command-line search on the distributed backend talks to two servers, and most of what it
-waits for is answers it could have asked for earlier: the journal's tail (read when the store
-opens, used by the search's journal entry) and the index's mapping (sent with the search,
-read after it). While one server works, the process does its own work or waits on the other.
+waits for is answers it could have asked for earlier: the journal's tail (read here, in a
+thread, while the index answers the search; used by the search's journal entry) and the index's
+mapping (sent with the search and read after it, by ``indexer._es_http`` without a thread).
+While one server works, the process does its own work or waits on the other.
 
 Only reads go ahead (nothing is written in a thread), and an answer is used only where the
 caller would have read the same thing at that moment or a moment before: a tail that another

@@ -54,8 +54,8 @@ class EntrySealer(Protocol):
     """Seals each entry and signs the journal's head (``journal_seal.Sealer``, set by the
     composition root); a protocol here so the journal needs no import of its sealer."""
 
-    def seal(self, entry: JournalEntry) -> JournalEntry: ...
     def seal_hash(self, digest: str) -> tuple[str, str]: ...
+    """The key id and seal (``key_id``, ``mac``) of the entry whose hash is ``digest``."""
     def advance(self, store: RecordStore) -> None: ...
 
 

@@ -64,10 +64,6 @@ class Sealer:
         return self.heads_dir / f"{self.archive}.head"
 
     # -- sealing ---------------------------------------------------------------------------
-    def seal(self, entry: JournalEntry) -> JournalEntry:
-        kid, mac = self.seal_hash(entry.hash)
-        return entry.model_copy(update={"key_id": kid, "mac": mac})
-
     def seal_hash(self, digest: str) -> tuple[str, str]:
         """The key id and seal of an entry whose hash is ``digest``."""
         kid = self.ring.current

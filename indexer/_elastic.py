@@ -44,7 +44,7 @@ from docstore.ports import IndexFailure
 from . import meta, ranked, searching
 from . import query as q
 from . import scope
-from ._es_http import (UNAVAILABLE_STATUS, Ahead, EsHttp, Missing, NotElasticsearch, Refused,
+from ._es_http import (UNAVAILABLE_STATUS, EsHttp, Missing, NotElasticsearch, Refused, SentAhead,
                        Unreachable, mapping_path)
 from .index_doc import IndexTerms, as_dict, hit, to_index_doc
 
@@ -239,7 +239,7 @@ class ElasticIndex:
         self._writes = 0
         self._mapping_checked = False
         self._meta: tuple[float, dict[str, str] | None, int] | None = None
-        self._meta_ahead: tuple[float, Ahead, int] | None = None
+        self._meta_ahead: tuple[float, SentAhead, int] | None = None
         """The mapping asked with a search (``_ask_metadata``): when, the request, ``_writes``."""
         self._meta_lock = threading.Lock()
         self._deferred = threading.local()

@@ -134,7 +134,7 @@ class EsHttp:
         self._idle: list[http.client.HTTPConnection] = []
         self._keep = connections
         self._lock = threading.Lock()
-        self._ahead: set[Ahead] = set()
+        self._ahead: set[SentAhead] = set()
         """Requests sent ahead whose answer is not read yet (closed with the client)."""
 
     def _connection(self) -> http.client.HTTPConnection:
@@ -209,16 +209,16 @@ class EsHttp:
                 break
         return _answer(status, answer_headers, raw)
 
-    def ahead(self, method: str, path: str) -> Ahead:
-        """Send a request without a body now; its answer is read when ``Ahead.answer`` is
-        called, meanwhile the server works on it beside this process's other requests. On its
+    def ahead(self, method: str, path: str) -> SentAhead:
+        """Send a request without a body now; its answer is read when ``SentAhead.answer``
+        is called, meanwhile the server works on it beside this process's other requests. On its
         own connection, so nothing waits behind it; no thread: the request is written out
         now and the answer waits in the socket."""
         try:
             conn = self._start(method, self.prefix + path, None, self.headers)
         except (OSError, http.client.HTTPException):
             conn = None  # asked again the ordinary way when the answer is wanted
-        pending = Ahead(self, method, path, conn)
+        pending = SentAhead(self, method, path, conn)
         with self._lock:
             self._ahead.add(pending)
         return pending
@@ -248,7 +248,7 @@ class EsHttp:
             one.discard()
 
 
-class Ahead:
+class SentAhead:
     """A request sent ahead (``EsHttp.ahead``): ``answer`` reads its answer (once), with
     ``request``'s errors; when sending or reading it failed on the connection, or the server
     asked to be asked again (429, 502-504), it is asked again the ordinary way, with the
