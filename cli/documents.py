@@ -72,8 +72,8 @@ def search(app: AppContext, query: tuple[str, ...], customer_id: str | None,
     else:
         for n, h in enumerate(results.hits, 1):
             where = " · ".join(x for x in (h.archive_no, h.customer_id, h.category) if x)
-            app.out.print(f"[bold]{n}. {h.filename}[/bold]  [dim]{h.document_id}  {where}  "
-                          f"score {h.score:.3f}[/dim]")
+            app.out.print(f"[bold]{n}. {h.filename}[/bold]  [dim]{h.document_id}  {where}"
+                          f"{_score(h.score)}[/dim]")
             app.out.print("   " + highlight(h.snippet))
             if h.matched:
                 app.out.print("   matched: " + " ".join(h.matched), markup=False)
@@ -87,6 +87,14 @@ def search(app: AppContext, query: tuple[str, ...], customer_id: str | None,
     if results.pending:
         app.err.print(f"warning: {results.pending} document(s) are not indexed yet; results may "
                       "be incomplete (run `archive reindex --pending`)", markup=False)
+
+
+def _score(score: float) -> str:
+    """The hit's score as printed, or nothing where it rounds to 0.000: FTS5's bm25 gives a
+    word found in more than half of the documents an IDF of 1e-6 (Elasticsearch's stays
+    positive), so every hit of 合同 in a contracts archive read "score 0.000", which tells a
+    clerk nothing (their order is still the ranking's). ``--json`` keeps the exact value."""
+    return f"  score {score:.3f}" if score >= 0.0005 else ""
 
 
 def _fields(given: tuple[str, ...]) -> dict[str, str]:

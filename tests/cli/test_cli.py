@@ -324,3 +324,23 @@ def test_tables_on_a_narrow_terminal_wrap_but_never_cut_ids() -> None:
     text = console.export_text()
     assert "L000001" in text and "NQ-2026-HT-0042" in text and "…" not in text
     assert "".join(ch for ch in text if ch in "封面破损").count("封面破损") == 8  # all there
+
+
+def test_a_word_in_most_documents_prints_no_zero_score(run, tmp_path: Path) -> None:
+    """FTS5 gives a word in more than half of the documents an IDF of 1e-6: its hits printed
+    "score 0.000", which said nothing; they are listed in order without it, and a rarer
+    word's hits keep their score."""
+    folder = tmp_path / "合同夹"
+    folder.mkdir()
+    for name, text in (("施工合同.txt", "建设工程施工合同 发包人 杭州华建科技"),
+                       ("物流合同.txt", "物流服务合同 宁波港湾物流"),
+                       ("验收单.txt", "竣工验收单 第7号楼 合格")):
+        (folder / name).write_text(text, encoding="utf-8")
+    assert run("ingest", str(folder))[0] == 0
+    code, out, err = run("search", "合同")
+    assert code == 0 and "2 hit(s)" in err
+    assert "score" not in out and "施工合同.txt" in out and "物流合同.txt" in out
+    code, out, _ = run("--json", "search", "合同")
+    assert all(0 < hit["score"] < 0.0005 for hit in json.loads(out))
+    code, out, _ = run("search", "宁波")
+    assert code == 0 and "物流合同.txt" in out and "score " in out and "score 0.000" not in out
